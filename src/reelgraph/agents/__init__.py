@@ -1,0 +1,1 @@
+"""Agents: thin adapters that stream media through the algorithms."""

@@ -1,0 +1,1 @@
+"""Pure numpy implementations of published methods, one module per method."""

@@ -1,0 +1,1 @@
+"""Audio algorithms: loudness measurement, dialogue detection, noise reduction, dynamics."""

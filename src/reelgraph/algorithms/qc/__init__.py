@@ -1,0 +1,1 @@
+"""Frame-level QC algorithms, one module per check."""

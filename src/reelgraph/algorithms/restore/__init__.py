@@ -1,0 +1,1 @@
+"""Plate restoration algorithms: analysis, deblocking, denoising, upscaling, grain, debanding, SDR to HDR."""

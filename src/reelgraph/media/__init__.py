@@ -1,0 +1,1 @@
+"""Media I/O: probe, streaming video, EXR, audio, colour tags."""

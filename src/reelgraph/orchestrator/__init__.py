@@ -1,0 +1,1 @@
+"""Orchestrator: graph, cache keys, artifact store, budget, executors, events."""
