@@ -1,0 +1,200 @@
+"""Colour tags and the Y'CbCr ↔ R'G'B' conversions that use them.
+
+A frame in memory is R'G'B' float32 with a :class:`ColourTag` saying which primaries,
+transfer function, matrix and range it came from (or goes to). Conversions are explicit:
+the matrix and range come from the stream's metadata. Where a stream leaves them
+unspecified, the FFmpeg/player convention is applied (BT.709 for HD, BT.601 below 720
+lines, limited range for Y'CbCr) and the tag records that it was assumed, so probe
+output, manifests and QC can show it — never a silent default.
+
+Reference: ITU-R BT.601-7, BT.709-6 (Table 4, items 3.2–3.5), BT.2020-2 (Table 4);
+code values per BT.709 Table 4 item 3.4/3.5 (limited range: 16·2^(n−8) … 235·2^(n−8) for
+Y', 16·2^(n−8) … 240·2^(n−8) for C'b/C'r).
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, replace
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+# Luma coefficients (K_R, K_B) per matrix, from the standards named above.
+LUMA_COEFFICIENTS: dict[str, tuple[float, float]] = {
+    "bt709": (0.2126, 0.0722),
+    "bt470bg": (0.299, 0.114),  # BT.601 625-line
+    "smpte170m": (0.299, 0.114),  # BT.601 525-line
+    "bt2020nc": (0.2627, 0.0593),
+}
+
+# AVColorPrimaries / AVColorTransferCharacteristic / AVColorSpace / AVColorRange numbers
+# (libavutil/pixfmt.h), the values PyAV exposes as plain integers.
+PRIMARIES = {1: "bt709", 2: "unknown", 5: "bt470bg", 6: "smpte170m", 9: "bt2020", 12: "smpte432"}
+TRANSFERS = {
+    1: "bt709",
+    2: "unknown",
+    4: "gamma22",
+    6: "smpte170m",
+    8: "linear",
+    13: "iec61966-2-1",
+    14: "bt2020-10",
+    15: "bt2020-12",
+    16: "smpte2084",
+    18: "arib-std-b67",
+}
+MATRICES = {0: "gbr", 1: "bt709", 2: "unknown", 5: "bt470bg", 6: "smpte170m", 9: "bt2020nc"}
+RANGES = {0: "unknown", 1: "tv", 2: "pc"}
+
+# CIE xy chromaticities (R, G, B, white) for EXR headers, per the primaries' standards.
+CHROMATICITIES: dict[str, tuple[float, ...]] = {
+    "bt709": (0.640, 0.330, 0.300, 0.600, 0.150, 0.060, 0.3127, 0.3290),
+    "bt2020": (0.708, 0.292, 0.170, 0.797, 0.131, 0.046, 0.3127, 0.3290),
+    "smpte432": (0.680, 0.320, 0.265, 0.690, 0.150, 0.060, 0.3127, 0.3290),
+    "bt470bg": (0.640, 0.330, 0.290, 0.600, 0.150, 0.060, 0.3127, 0.3290),
+    "smpte170m": (0.630, 0.340, 0.310, 0.595, 0.155, 0.070, 0.3127, 0.3290),
+}
+
+
+def _code(table: dict[int, str], name: str) -> int:
+    for number, known in table.items():
+        if known == name:
+            return number
+    return 2  # "unspecified" in every one of FFmpeg's tables
+
+
+@dataclass(frozen=True)
+class ColourTag:
+    """Where an R'G'B' frame's numbers come from: primaries, transfer, matrix and range.
+
+    Names are FFmpeg's (``bt709``, ``bt2020``, ``smpte2084``, ``arib-std-b67``, ``tv``,
+    ``pc``…). ``assumed`` lists the fields that the stream left unspecified and that were
+    filled in by convention.
+    """
+
+    primaries: str = "bt709"
+    transfer: str = "bt709"
+    matrix: str = "bt709"
+    range: str = "tv"
+    assumed: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["assumed"] = list(self.assumed)
+        return data
+
+    def with_(self, **changes: Any) -> ColourTag:
+        return replace(self, **changes)
+
+    @property
+    def primaries_code(self) -> int:
+        return _code(PRIMARIES, self.primaries)
+
+    @property
+    def transfer_code(self) -> int:
+        return _code(TRANSFERS, self.transfer)
+
+    @property
+    def matrix_code(self) -> int:
+        return _code(MATRICES, self.matrix)
+
+    @property
+    def range_code(self) -> int:
+        return {"tv": 1, "pc": 2}.get(self.range, 0)
+
+
+BT709 = ColourTag()
+BT2020_PQ = ColourTag(primaries="bt2020", transfer="smpte2084", matrix="bt2020nc")
+BT2020_HLG = ColourTag(primaries="bt2020", transfer="arib-std-b67", matrix="bt2020nc")
+LINEAR_BT709 = ColourTag(transfer="linear", matrix="gbr", range="pc")
+
+
+def tag_from_codes(
+    primaries: int, transfer: int, matrix: int, colour_range: int, height: int, is_rgb: bool
+) -> ColourTag:
+    """Build a tag from FFmpeg's enum values, filling unspecified fields by convention."""
+    assumed: list[str] = []
+    hd = height >= 720
+    conventional_matrix = "bt709" if hd else "smpte170m"
+    m = MATRICES.get(matrix, "unknown")
+    if is_rgb:
+        m = "gbr"
+    elif m in ("unknown", "gbr") or m not in LUMA_COEFFICIENTS:
+        m, _ = conventional_matrix, assumed.append("matrix")
+    p = PRIMARIES.get(primaries, "unknown")
+    if p == "unknown":
+        p = "bt709" if hd else "smpte170m"
+        assumed.append("primaries")
+    t = TRANSFERS.get(transfer, "unknown")
+    if t == "unknown":
+        t = "bt709"
+        assumed.append("transfer")
+    r = RANGES.get(colour_range, "unknown")
+    if r == "unknown":
+        r = "pc" if is_rgb else "tv"
+        assumed.append("range")
+    return ColourTag(p, t, m, r, tuple(assumed))
+
+
+def _matrix(name: str) -> npt.NDArray[np.float64]:
+    """R'G'B' → [Y', C'b, C'r] with C'b/C'r in [−0.5, 0.5] (BT.709 Table 4 item 3.2–3.3)."""
+    k_r, k_b = LUMA_COEFFICIENTS[name]
+    k_g = 1.0 - k_r - k_b
+    return np.array(
+        [
+            [k_r, k_g, k_b],
+            [-k_r / (2 * (1 - k_b)), -k_g / (2 * (1 - k_b)), 0.5],
+            [0.5, -k_g / (2 * (1 - k_r)), -k_b / (2 * (1 - k_r))],
+        ]
+    )
+
+
+def _range_scale(colour_range: str, bits: int) -> tuple[float, float, float]:
+    """(Y' offset, Y' scale, C' scale) in code values for the range and bit depth."""
+    if colour_range == "pc":
+        full = float(2**bits - 1)
+        return 0.0, full, full
+    step = float(2 ** (bits - 8))
+    return 16.0 * step, 219.0 * step, 224.0 * step
+
+
+def ycbcr_to_rgb(
+    y: npt.NDArray[Any],
+    cb: npt.NDArray[Any],
+    cr: npt.NDArray[Any],
+    bits: int,
+    tag: ColourTag,
+) -> npt.NDArray[np.float32]:
+    """Integer Y'CbCr planes (same size) → R'G'B' float32 (H, W, 3), not clipped.
+
+    Values outside [0, 1] (super-whites, illegal colours) are kept so QC can see them.
+    """
+    offset, y_scale, c_scale = _range_scale(tag.range, bits)
+    centre = float(2 ** (bits - 1))
+    yf = (y.astype(np.float32) - offset) / y_scale
+    cbf = (cb.astype(np.float32) - centre) / c_scale
+    crf = (cr.astype(np.float32) - centre) / c_scale
+    inverse = np.linalg.inv(_matrix(tag.matrix)).astype(np.float32)
+    # R'G'B' = M⁻¹ · [Y', C'b, C'r]; written per channel to avoid a (H, W, 3) temporary.
+    rgb = np.empty((*y.shape, 3), np.float32)
+    for channel in range(3):
+        a, b, c = inverse[channel]
+        rgb[..., channel] = a * yf + b * cbf + c * crf
+    return rgb
+
+
+def rgb_to_ycbcr(
+    rgb: npt.NDArray[np.float32], bits: int, tag: ColourTag
+) -> tuple[npt.NDArray[np.uint16], npt.NDArray[np.uint16], npt.NDArray[np.uint16]]:
+    """R'G'B' float (H, W, 3) → integer Y'CbCr planes at full resolution, rounded and clipped
+    to the code-value range the bit depth allows."""
+    offset, y_scale, c_scale = _range_scale(tag.range, bits)
+    centre = float(2 ** (bits - 1))
+    top = float(2**bits - 1)
+    m = _matrix(tag.matrix).astype(np.float32)
+    planes = []
+    for row, (scale, shift) in enumerate(((y_scale, offset), (c_scale, centre), (c_scale, centre))):
+        a, b, c = m[row]
+        value = (a * rgb[..., 0] + b * rgb[..., 1] + c * rgb[..., 2]) * scale + shift
+        planes.append(np.clip(np.rint(value), 0.0, top).astype(np.uint16))
+    return planes[0], planes[1], planes[2]

@@ -1,0 +1,64 @@
+"""OpenEXR plates: scene-linear half or float, chromaticities in the header, never clamped."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+import OpenEXR
+
+from reelgraph.errors import MediaError
+from reelgraph.media.colour import CHROMATICITIES
+
+
+def write_exr(
+    path: str | Path,
+    rgb: npt.NDArray[np.float32],
+    *,
+    pixel_type: str = "half",
+    primaries: str = "bt709",
+    compression: str = "zip",
+) -> None:
+    """Write scene-linear R, G, B (H, W, 3) to ``path``.
+
+    Values above 1.0 and below 0.0 are written as they are (half holds up to 65504;
+    larger values become inf in half, so pass ``pixel_type="float"`` for them).
+    """
+    if pixel_type not in ("half", "float"):
+        raise MediaError(f"EXR pixel type {pixel_type!r}", hint="use 'half' or 'float'")
+    if primaries not in CHROMATICITIES:
+        raise MediaError(
+            f"no chromaticities for primaries {primaries!r}",
+            hint=f"valid: {', '.join(CHROMATICITIES)}",
+        )
+    codecs = {
+        "zip": OpenEXR.ZIP_COMPRESSION,
+        "piz": OpenEXR.PIZ_COMPRESSION,
+        "none": OpenEXR.NO_COMPRESSION,
+    }
+    dtype = np.float16 if pixel_type == "half" else np.float32
+    header = {
+        "compression": codecs[compression],
+        "type": OpenEXR.scanlineimage,
+        "chromaticities": CHROMATICITIES[primaries],
+    }
+    pixels = np.ascontiguousarray(rgb, dtype=dtype)
+    with OpenEXR.File(header, {"RGB": pixels}) as exr:
+        exr.write(str(path))
+
+
+def read_exr(path: str | Path) -> tuple[npt.NDArray[np.float32], tuple[float, ...] | None]:
+    """Read R, G, B as float32 (H, W, 3) and the header's chromaticities (if any)."""
+    try:
+        with OpenEXR.File(str(path)) as exr:
+            channels = exr.channels()
+            header = exr.header()
+            if "RGB" in channels:
+                rgb = channels["RGB"].pixels
+            else:
+                rgb = np.dstack([channels[c].pixels for c in ("R", "G", "B")])
+    except (OSError, RuntimeError, KeyError) as exc:
+        raise MediaError(f"{path}: not a readable RGB OpenEXR file ({exc})", path=path) from exc
+    chroma = header.get("chromaticities")
+    return rgb.astype(np.float32), tuple(float(v) for v in chroma) if chroma else None
