@@ -1,0 +1,119 @@
+"""Conform: cut a shot's frame range out of its source into the working format.
+
+Video becomes a lossless 16-bit R'G'B' FFV1 intermediate (the source's own matrix and range
+are applied once, here); audio becomes 24-bit PCM of the same time range.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Any
+
+import numpy as np
+
+from reelgraph.agents._io import frames, open_writer, video_meta
+from reelgraph.errors import MediaError
+from reelgraph.media.audio import read_audio, write_audio
+from reelgraph.orchestrator.agent import Agent, Cost, NodeContext, Output, Work
+
+
+@dataclass(frozen=True)
+class ConformParams:
+    """Attributes:
+    first: first frame of the shot in the source (0-based).
+    last: last frame (inclusive).
+    """
+
+    first: int = 0
+    last: int = 0
+
+
+class Conform(Agent):
+    name = "conform"
+    version = "1"
+    description = "cut the shot's frames into a lossless 16-bit R'G'B' intermediate"
+    Params = ConformParams
+    cost = Cost("megapixel_frame", 0.06)
+
+    def describe_output(self, inputs: list[Any], params: Any) -> dict[str, Any]:
+        source = inputs[0]
+        return video_meta("video.mkv", params.last - params.first + 1, source["width"],
+                          source["height"], source["frame_rate"])  # fmt: skip
+
+    def work(self, inputs: list[Any], params: Any) -> Work:
+        source = inputs[0]
+        count = params.last - params.first + 1
+        return Work(frames=count, megapixels=count * source["width"] * source["height"] / 1e6)
+
+    def calibration_job(self, synthetic: Any) -> tuple[list[Any], Any]:
+        source = synthetic["source"]
+        return [source], ConformParams(0, int(source.meta["frames"]) - 1)
+
+    def run(self, ctx: NodeContext) -> Output:
+        p, source = ctx.params, ctx.inputs[0]
+        total = p.last - p.first + 1
+        meta = self.describe_output([source.meta], p)
+        writer, file = open_writer(ctx.out_dir, "video", meta, meta["width"], meta["height"])
+        with writer:
+            for frame in frames(source, start=p.first, stop=p.last + 1):
+                writer.write(frame.rgb)
+                ctx.progress(frame.index - p.first + 1, total)
+        if writer.count != total:
+            raise MediaError(
+                f"source has {writer.count} decodable frames in [{p.first}, {p.last}]",
+                hint="the source is shorter than the shot; fix the shot's frames in brief.yaml",
+            )
+        meta["source_colour"] = source.meta.get("colour")
+        return Output(meta)
+
+
+@dataclass(frozen=True)
+class ExtractAudioParams:
+    """Attributes:
+    first: first video frame of the shot; audio is cut at the same time.
+    last: last video frame (inclusive).
+    """
+
+    first: int = 0
+    last: int = 0
+
+
+class ExtractAudio(Agent):
+    name = "extract_audio"
+    version = "1"
+    description = "cut the shot's sound into 24-bit PCM WAV"
+    Params = ExtractAudioParams
+    cost = Cost("audio_second", 0.002)
+
+    def _span(self, meta: Any, params: Any) -> tuple[float, float]:
+        rate = Fraction(str(meta.get("frame_rate", "24/1")))
+        return float(params.first / rate), float((params.last + 1) / rate)
+
+    def describe_output(self, inputs: list[Any], params: Any) -> dict[str, Any]:
+        start, end = self._span(inputs[0], params)
+        return {"kind": "audio", "file": "audio.wav", "rate": inputs[0].get("audio_rate", 48000),
+                "channels": inputs[0].get("audio_channels", 2), "duration_s": end - start}  # fmt: skip
+
+    def work(self, inputs: list[Any], params: Any) -> Work:
+        start, end = self._span(inputs[0], params)
+        return Work(audio_s=end - start)
+
+    def calibration_job(self, synthetic: Any) -> tuple[list[Any], Any]:
+        source = synthetic["source"]
+        return [source], ExtractAudioParams(0, int(source.meta["frames"]) - 1)
+
+    def run(self, ctx: NodeContext) -> Output:
+        source = ctx.inputs[0]
+        track = read_audio(source.file())
+        start, end = self._span(source.meta, ctx.params)
+        a, b = round(start * track.rate), round(end * track.rate)
+        samples = track.samples[a:b]
+        if samples.shape[0] < b - a:  # pad a short track with silence to the picture's length
+            pad = np.zeros((b - a - samples.shape[0], track.channels), np.float32)
+            samples = np.concatenate([samples, pad])
+        write_audio(ctx.out_dir / "audio.wav", samples, track.rate, layout=track.layout)
+        ctx.progress(1, 1)
+        return Output({"kind": "audio", "file": "audio.wav", "rate": track.rate,
+                       "channels": track.channels, "layout": track.layout,
+                       "duration_s": samples.shape[0] / track.rate})  # fmt: skip

@@ -1,0 +1,126 @@
+"""Frame validation and the luma weights shared by the QC checks (internal).
+
+Luma ``Y′`` is the weighted sum of the gamma-encoded ``R′G′B′`` components with the
+``K_R``, ``K_G``, ``K_B`` of the colour matrix: ITU-R BT.709-6 Item 3.2, ITU-R BT.2020-2
+Table 4 (non-constant luminance), ITU-R BT.601-7 Item 2.5.1. The same weights applied to
+linear-light ``RGB`` give relative luminance ``Y`` (BT.709 / IEC 61966-2-1 for sRGB).
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import cv2
+import numpy as np
+from numpy.typing import NDArray
+
+from reelgraph.errors import AlgorithmError
+
+Matrix = Literal["bt709", "bt2020", "bt601"]
+
+#: (K_R, K_G, K_B) per colour matrix.
+LUMA_WEIGHTS: dict[str, tuple[float, float, float]] = {
+    "bt709": (0.2126, 0.7152, 0.0722),
+    "bt2020": (0.2627, 0.6780, 0.0593),
+    "bt601": (0.299, 0.587, 0.114),
+}
+
+FloatImage = NDArray[np.float32]
+ByteImage = NDArray[np.uint8]
+
+
+def luma_weights(matrix: str) -> tuple[float, float, float]:
+    """``(K_R, K_G, K_B)`` of a colour matrix, or an error listing the valid ones."""
+    try:
+        return LUMA_WEIGHTS[matrix]
+    except KeyError:
+        raise AlgorithmError(
+            f"unknown colour matrix {matrix!r}; valid: {', '.join(LUMA_WEIGHTS)}"
+        ) from None
+
+
+def validate_rgb(frame: object, name: str = "frame") -> NDArray[np.float32] | NDArray[np.uint8]:
+    """Check an ``(H, W, 3)`` ``R′G′B′`` frame: float32 in [0, 1] or uint8 codes.
+
+    Float frames must be finite; NaN or inf raises :class:`AlgorithmError` (a decoder never
+    produces them, so they mean an upstream bug that a QC report must not hide).
+    """
+    if not isinstance(frame, np.ndarray):
+        raise AlgorithmError(f"{name} must be a numpy array, got {type(frame).__name__}")
+    if frame.ndim != 3 or frame.shape[2] != 3:
+        raise AlgorithmError(
+            f"{name} must have shape (H, W, 3), got {frame.shape}",
+            hint="pass R'G'B' frames as float32 (H, W, 3) in [0, 1]",
+        )
+    if frame.shape[0] < 1 or frame.shape[1] < 1:
+        raise AlgorithmError(f"{name} is empty (shape {frame.shape})")
+    if frame.dtype == np.uint8:
+        return frame
+    if frame.dtype != np.float32:
+        raise AlgorithmError(
+            f"{name} must be float32 (or uint8 codes), got {frame.dtype}",
+            hint="convert with frame.astype(np.float32) and scale to [0, 1]",
+        )
+    check_finite(frame, name)
+    return frame
+
+
+def validate_plane(plane: object, name: str = "plane") -> NDArray[np.float32]:
+    """Check a single-channel ``(H, W)`` float32 plane (e.g. luma) and that it is finite."""
+    if not isinstance(plane, np.ndarray):
+        raise AlgorithmError(f"{name} must be a numpy array, got {type(plane).__name__}")
+    if plane.ndim != 2:
+        raise AlgorithmError(f"{name} must have shape (H, W), got {plane.shape}")
+    if plane.shape[0] < 1 or plane.shape[1] < 1:
+        raise AlgorithmError(f"{name} is empty (shape {plane.shape})")
+    if plane.dtype != np.float32:
+        raise AlgorithmError(f"{name} must be float32, got {plane.dtype}")
+    check_finite(plane, name)
+    return plane
+
+
+def check_finite(array: NDArray[np.float32], name: str) -> None:
+    """Raise if a float array holds NaN or inf (one cheap summing pass, no temporary)."""
+    channels = array.shape[2] if array.ndim == 3 else 1
+    if channels <= 4 and array.flags.c_contiguous:
+        total = float(sum(cv2.sumElems(array)))
+    else:
+        total = float(np.sum(array, dtype=np.float64))
+    if not np.isfinite(total):
+        raise AlgorithmError(
+            f"{name} contains NaN or infinite values",
+            hint="the frame is corrupt upstream; QC cannot measure it",
+        )
+
+
+def to_codes8(frame: NDArray[np.float32] | NDArray[np.uint8]) -> NDArray[np.uint8]:
+    """8-bit codes of an ``R′G′B′`` frame: ``round(255·x)`` clipped to [0, 255]."""
+    if frame.dtype == np.uint8:
+        return frame
+    # convertScaleAbs rounds half away from zero and saturates; negative inputs are clipped
+    # first because it would otherwise take their absolute value.
+    positive = frame if float(frame.min()) >= 0.0 else np.maximum(frame, 0.0)
+    return np.asarray(cv2.convertScaleAbs(positive, alpha=255.0))
+
+
+def to_float(frame: NDArray[np.float32] | NDArray[np.uint8]) -> NDArray[np.float32]:
+    """Float32 ``R′G′B′`` in [0, 1] from float32 or 8-bit codes."""
+    if frame.dtype == np.float32:
+        return frame
+    return np.asarray(frame, dtype=np.float32) * np.float32(1.0 / 255.0)
+
+
+def luma(frame: NDArray[np.float32] | NDArray[np.uint8], matrix: str = "bt709") -> FloatImage:
+    """``Y′ = K_R R′ + K_G G′ + K_B B′`` as float32 in [0, 1] (shape ``(H, W)``)."""
+    k_r, k_g, k_b = luma_weights(matrix)
+    scale = 1.0 / 255.0 if frame.dtype == np.uint8 else 1.0
+    weights = np.array([[k_r * scale, k_g * scale, k_b * scale]], dtype=np.float32)
+    source = frame if frame.dtype == np.float32 else frame.astype(np.float32)
+    return np.asarray(cv2.transform(source, weights), dtype=np.float32).reshape(frame.shape[:2])
+
+
+def round_fps(fps: float) -> int:
+    """Integer frames per second for frame-counted windows (as IRIS and FFmpeg round)."""
+    if not np.isfinite(fps) or fps <= 0:
+        raise AlgorithmError(f"fps must be a positive number, got {fps}")
+    return max(1, round(fps))

@@ -1,0 +1,171 @@
+"""Frozen frames and freeze segments with the semantics of FFmpeg's ``freezedetect`` filter.
+
+Reference: FFmpeg ``libavfilter/vf_freezedetect.c`` and "freezedetect" in *FFmpeg Filters*.
+Each frame is compared with a *reference* frame — the last frame that was not frozen — by
+the mean absolute frame difference
+
+    MAFD = Σ |x − x_ref| / (N · 2^b)
+
+over all samples of all planes (``b`` the bit depth). A frame is frozen when
+``MAFD ≤ noise`` (``n``, default 0.001, i.e. −60 dB); a frozen frame does not replace the
+reference, so slow drift is caught. A freeze is reported when the picture stays on the
+reference for at least ``d`` seconds: a run of ``N`` frozen frames after reference frame
+``r`` covers frames ``r … r+N`` and is reported when ``(N + 1) / fps ≥ d``.
+
+:class:`FreezeTracker` keeps the reference (one frame) and yields the MAFD series;
+:func:`detect_freeze` turns the per-frame "frozen" flags into findings. :func:`mafd` on
+``R′G′B′`` 8-bit codes equals FFmpeg's value for ``rgb24`` input; FFmpeg on ``yuv420p``
+input weighs Y′, Cb and Cr samples instead, which differs in value but not in what is
+frozen (an exact repeat is 0 either way).
+
+=============  =========================  =============================================
+input          dtype, shape               domain
+=============  =========================  =============================================
+``frame``      uint8 ``(H, W, 3)`` codes  or float32 in [0, 1] (compared at 8 bits)
+``frozen``     bool ``(n,)``              per-frame flag; frame 0 is never frozen
+returns        float / Finding list       MAFD in [0, 255/256]; inclusive segments
+=============  =========================  =============================================
+
+Noise can be given in dB: ``noise = 10 ** (dB / 20)``, so −60 dB is 0.001.
+
+>>> import numpy as np
+>>> a = np.zeros((2, 2, 3), np.uint8); b = a.copy(); b[0, 0] = 128
+>>> round(mafd(a, b), 6)
+0.125
+>>> frozen = np.array([False] * 10 + [True] * 60 + [False] * 5)
+>>> [(f.start_frame, f.end_frame) for f in detect_freeze(frozen, fps=25.0)]
+[(9, 69)]
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from reelgraph.algorithms.qc._frames import to_codes8, validate_rgb
+from reelgraph.algorithms.qc.findings import Finding, Severity, mask_to_segments
+from reelgraph.errors import AlgorithmError
+
+__all__ = [
+    "FreezeParameters",
+    "FreezeTracker",
+    "detect_freeze",
+    "mafd",
+    "noise_from_db",
+]
+
+STANDARD = "FFmpeg freezedetect"
+
+
+def noise_from_db(decibels: float) -> float:
+    """Noise tolerance ratio from dB (``-60`` → ``0.001``), as freezedetect accepts both."""
+    return float(10.0 ** (decibels / 20.0))
+
+
+@dataclass(frozen=True)
+class FreezeParameters:
+    """Thresholds of the freeze check; the defaults are FFmpeg ``freezedetect``'s."""
+
+    noise: float = 0.001
+    """``n``: largest MAFD (ratio, 0–1) still counted as frozen; −60 dB by default."""
+    min_duration: float = 2.0
+    """``d``: shortest freeze reported, in seconds."""
+    severity: Severity = "warning"
+    """Severity of a reported freeze (a held frame may be intended)."""
+
+    def __post_init__(self) -> None:
+        if not 0.0 <= self.noise <= 1.0:
+            raise AlgorithmError("noise must lie in [0, 1]; convert dB with noise_from_db()")
+        if self.min_duration < 0:
+            raise AlgorithmError("min_duration must be >= 0 seconds")
+
+
+def mafd(
+    frame: NDArray[np.uint8] | NDArray[np.float32],
+    reference: NDArray[np.uint8] | NDArray[np.float32],
+) -> float:
+    """Mean absolute frame difference of two ``R′G′B′`` frames, normalised by 2^8."""
+    current = to_codes8(validate_rgb(frame))
+    previous = to_codes8(validate_rgb(reference, "reference"))
+    if current.shape != previous.shape:
+        raise AlgorithmError(
+            f"frame and reference differ in shape: {current.shape} vs {previous.shape}"
+        )
+    return _mafd_codes(current, previous)
+
+
+def _mafd_codes(current: NDArray[np.uint8], previous: NDArray[np.uint8]) -> float:
+    difference = cv2.absdiff(current, previous)
+    return float(np.mean(cv2.mean(difference)[:3])) / 256.0
+
+
+class FreezeTracker:
+    """Streaming MAFD against freezedetect's reference frame (keeps one frame in memory)."""
+
+    def __init__(self, noise: float = 0.001) -> None:
+        self.noise = float(noise)
+        self._reference: NDArray[np.uint8] | None = None
+
+    def push(self, codes: NDArray[np.uint8]) -> tuple[float, bool]:
+        """MAFD of this frame against the reference and whether it is frozen.
+
+        ``codes`` are 8-bit ``R′G′B′`` codes (see :func:`reelgraph.algorithms.qc._frames
+        .to_codes8`); the first frame, and any frame whose size differs from the
+        reference, gives ``(nan, False)`` and becomes the reference.
+        """
+        reference = self._reference
+        if reference is None or reference.shape != codes.shape:
+            self._reference = codes.copy()
+            return float("nan"), False
+        value = _mafd_codes(codes, reference)
+        frozen = value <= self.noise
+        if not frozen:
+            self._reference = codes.copy()
+        return value, frozen
+
+
+def detect_freeze(
+    frozen: ArrayLike,
+    fps: float,
+    params: FreezeParameters | None = None,
+) -> list[Finding]:
+    """Freeze segments from per-frame frozen flags (``True`` = equal to the reference).
+
+    Each run of frozen frames starts one frame earlier, at its reference frame; the run is
+    reported when its length including the reference lasts at least ``min_duration``.
+    """
+    params = params or FreezeParameters()
+    if not np.isfinite(fps) or fps <= 0:
+        raise AlgorithmError(f"fps must be a positive number, got {fps}")
+    flags = np.asarray(frozen, dtype=bool)
+    if flags.ndim != 1:
+        raise AlgorithmError(f"frozen must be 1-D, got shape {flags.shape}")
+    if flags.size and flags[0]:
+        raise AlgorithmError("frame 0 has no reference and cannot be frozen")
+    min_frames = max(1, int(np.ceil(params.min_duration * fps - 1e-6)) - 1)
+    findings = []
+    for first_frozen, end in mask_to_segments(flags, min_frames=min_frames):
+        start = int(first_frozen) - 1
+        frames = int(end) - start + 1
+        seconds = frames / fps
+        if seconds + 1e-9 < params.min_duration:
+            continue
+        findings.append(
+            Finding(
+                check="freeze",
+                severity=params.severity,
+                start_frame=start,
+                end_frame=int(end),
+                value=float(seconds),
+                limit=float(params.min_duration),
+                standard=STANDARD,
+                message=(
+                    f"picture frozen for {frames} frames ({seconds:.3f} s): mean absolute "
+                    f"difference to frame {start} at most {params.noise:g}"
+                ),
+            )
+        )
+    return findings

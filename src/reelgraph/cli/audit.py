@@ -1,0 +1,38 @@
+"""Check the hash-chained audit log (``verify``) or list its entries (``log``)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+from reelgraph.cli.common import console, emit_json, project_from
+from reelgraph.cli.ingest import add_project_option
+from reelgraph.errors import AuditError
+
+HELP = "verify or show the tamper-evident audit log"
+
+
+def register(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("action", choices=["verify", "log"])
+    add_project_option(parser)
+    parser.add_argument("--json", action="store_true")
+
+
+def run(args: argparse.Namespace) -> int:
+    project = project_from(args)
+    if args.action == "log":
+        rows = [dict(r) for r in project.store.query("SELECT * FROM audit ORDER BY seq")]
+        if args.json:
+            emit_json([{**r, "data": json.loads(r.pop("data_json"))} for r in rows])
+        else:
+            for r in rows:
+                console.print(f"{r['seq']:>5} {r['at']} {r['actor']} {r['action']} {r['subject']}")
+        return 0
+    result = project.audit.verify()
+    if args.json:
+        emit_json({"ok": result.ok, "entries": result.entries, "problems": result.problems})
+    if not result.ok:
+        raise AuditError("audit log verification FAILED:\n  " + "\n  ".join(result.problems))
+    if not args.json:
+        console.print(f"audit log intact: {result.entries} entries, hash chain verified")
+    return 0

@@ -1,0 +1,31 @@
+"""Copy the latest run's approved, rights-cleared masters to deliverables/ with a manifest
+(every source, agent, parameter and library behind each file) and SHA256SUMS."""
+
+from __future__ import annotations
+
+import argparse
+
+from reelgraph.cli.common import console, project_from
+from reelgraph.cli.ingest import add_project_option
+from reelgraph.deliver import deliver
+from reelgraph.errors import ProjectError
+
+HELP = "copy approved masters to deliverables/ with manifest and checksums"
+
+
+def register(parser: argparse.ArgumentParser) -> None:
+    add_project_option(parser)
+    parser.add_argument("--override-rights", action="store_true",
+                        help="deliver sources whose rights are not cleared (audited)")  # fmt: skip
+
+
+def run(args: argparse.Namespace) -> int:
+    project = project_from(args)
+    row = project.store.one("SELECT id FROM runs ORDER BY id DESC LIMIT 1")
+    if row is None:
+        raise ProjectError("nothing to deliver yet", hint="run 'reelgraph run' first")
+    result = deliver(project, row["id"], override_rights=args.override_rights)
+    console.print(f"delivered {len(result.delivered)} shot(s) to {result.folder}")
+    for shot, why in result.held.items():
+        console.print(f"  held {shot}: {why}")
+    return 0 if not result.held else 1

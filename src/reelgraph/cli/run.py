@@ -1,0 +1,102 @@
+"""Run the whole flow: ingest → plan → render (cached, budgeted) → deliver, with progress.
+
+Finished nodes are cached: run again after a change (``reelgraph set``, an edited brief)
+and only what depends on it re-renders; run again after an interruption and it resumes.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+from reelgraph.cli.common import ProgressView, console, emit_json, project_from
+from reelgraph.cli.ingest import add_project_option
+from reelgraph.deliver import deliver
+from reelgraph.errors import PlanError
+from reelgraph.ingest import ingest
+from reelgraph.orchestrator.events import EventLog
+from reelgraph.orchestrator.executor import make_executor
+from reelgraph.orchestrator.graph import Plan
+from reelgraph.orchestrator.runner import Runner
+from reelgraph.planner import build_plan
+from reelgraph.project import Project
+from reelgraph.status import run_status, write_cost_report
+
+HELP = "ingest, plan, render, QC and deliver (resumable, budgeted)"
+
+
+def register(parser: argparse.ArgumentParser) -> None:
+    add_project_option(parser)
+    parser.add_argument("--budget", type=float, help="USD limit (default: brief's budget_usd)")
+    parser.add_argument("--executor", default="local", choices=["local", "inline", "ray"],
+                        help="where nodes run (default: local process pool)")  # fmt: skip
+    parser.add_argument("--workers", type=int, help="processes for the local executor")
+    parser.add_argument("--shots", help="comma-separated shot ids to run (default: all)")
+    parser.add_argument("--conform", action="store_true",
+                        help="resample variable-frame-rate sources to their average rate")  # fmt: skip
+    parser.add_argument("--no-deliver", action="store_true", help="stop after rendering")
+    parser.add_argument("--override-rights", action="store_true",
+                        help="deliver even sources whose rights are not cleared (audited)")  # fmt: skip
+    parser.add_argument("--quiet", "-q", action="store_true")
+    parser.add_argument("--json", action="store_true", help="print reelgraph.Status.1 at the end")
+
+
+def select_shots(plan: Plan, shots: str | None) -> Plan:
+    if not shots:
+        return plan
+    wanted = {s.strip() for s in shots.split(",") if s.strip()}
+    known = {n.shot for n in plan.nodes}
+    unknown = wanted - known
+    if unknown:
+        raise PlanError(f"unknown shot(s): {', '.join(sorted(unknown))}",
+                        hint=f"shots: {', '.join(sorted(s for s in known if s))}")  # fmt: skip
+    return Plan(plan.project, plan.delivery, tuple(n for n in plan.nodes if n.shot in wanted),
+                plan.notes)  # fmt: skip
+
+
+def execute(project: Project, args: argparse.Namespace) -> int:
+    brief = project.brief()
+    ingest(project, brief, conform=args.conform)
+    plan = select_shots(build_plan(project, brief), args.shots)
+    budget = args.budget if args.budget is not None else brief.budget_usd
+    events = EventLog(project.state / "events.jsonl", [])
+    with ProgressView(quiet=args.quiet or args.json) as view:
+        events.sinks.append(view)
+        runner = Runner(project, plan, make_executor(args.executor, args.workers),
+                        budget_usd=budget, max_variants=brief.iteration.max_variants,
+                        sinks=[events])  # fmt: skip
+        summary = runner.run()
+    events.close()
+    status = run_status(project, summary.run_id)
+    report = write_cost_report(project, status)
+    delivered = None
+    if not args.no_deliver:
+        delivered = deliver(project, summary.run_id, override_rights=args.override_rights)
+    if args.json:
+        emit_json(status)
+    elif not args.quiet:
+        t = status["totals"]
+        console.print(
+            f"run {summary.run_id} {summary.status}: {t['ran']} ran, {t['cached']} cached, "
+            f"{t['failed']} failed, {t['skipped']} skipped; ${t['cost_usd']:.4f} spent"
+            + (f" of ${budget:.2f}" if budget is not None else "")
+        )
+        console.print(f"cost report: {report}")
+        if delivered is not None:
+            if delivered.delivered:
+                console.print(f"deliverables: {delivered.folder} ({len(delivered.delivered)} shots)")
+            for shot, why in delivered.held.items():
+                console.print(f"  held {shot}: {why}")
+    for outcome in summary.nodes.values():
+        if outcome.outcome == "failed" and not args.json:
+            console.print(f"[red]failed[/] {outcome.node_id}: {outcome.reason}")
+            if outcome.hint:
+                console.print(f"  hint: {outcome.hint}")
+    return 0 if summary.status == "completed" else 1
+
+
+def run(args: argparse.Namespace) -> int:
+    project = project_from(args)
+    try:
+        return execute(project, args)
+    finally:
+        project.close()

@@ -1,0 +1,40 @@
+"""Show the latest run: every node with its outcome (ran, cached, failed, skipped) and cost,
+totals with cost per frame, per shot and per finished minute, and QC findings."""
+
+from __future__ import annotations
+
+import argparse
+
+from reelgraph.cli.common import console, emit_json, project_from
+from reelgraph.cli.ingest import add_project_option
+from reelgraph.status import run_status
+
+HELP = "outcome and cost of every node of the latest run (--json: reelgraph.Status.1)"
+
+
+def register(parser: argparse.ArgumentParser) -> None:
+    add_project_option(parser)
+    parser.add_argument("--run", type=int, help="run id (default: the latest)")
+    parser.add_argument("--json", action="store_true")
+
+
+def run(args: argparse.Namespace) -> int:
+    project = project_from(args)
+    status = run_status(project, args.run)
+    if args.json:
+        emit_json(status)
+        return 0
+    r, t = status["run"], status["totals"]
+    console.print(f"[bold]run {r['id']}[/] {r['status']} ({r['executor']}), "
+                  f"started {r['started_at']}")  # fmt: skip
+    for n in status["nodes"]:
+        console.print(f"  {n['outcome']:>7} {n['id']:<28} {n['agent']:<14} ${n['cost_usd']:.4f}"
+                      + (f"  {n['reason']}" if n["reason"] else ""))  # fmt: skip
+    console.print(f"total ${t['cost_usd']:.4f}; per frame {t['cost_per_frame_usd']}; "
+                  f"per finished minute {t['cost_per_finished_minute_usd']}")  # fmt: skip
+    for shot, cost in t["cost_per_shot_usd"].items():
+        console.print(f"  {shot}: ${cost:.4f}")
+    for f in status["findings"]:
+        console.print(f"  [{'red' if f['severity'] == 'fail' else 'yellow'}]{f['severity']}[/] "
+                      f"{f['shot']} {f['check']} {f['start_tc']}–{f['end_tc']}: {f['message']}")  # fmt: skip
+    return 0

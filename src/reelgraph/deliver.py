@@ -1,0 +1,121 @@
+"""Deliver: copy approved, cleared masters to ``deliverables/`` with a manifest and checksums.
+
+A shot is delivered only when its sources' rights are cleared (or the override is given,
+which is audited) and, when the brief asks for approval, a person approved that exact
+master (its artifact key).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from reelgraph.orchestrator.cache import file_sha256
+from reelgraph.project import Project
+
+SCHEMA = "reelgraph.Delivery.1"
+
+
+@dataclass
+class DeliveryResult:
+    delivered: list[str] = field(default_factory=list)
+    held: dict[str, str] = field(default_factory=dict)  # shot → reason
+    folder: Path | None = None
+
+
+def _rights_problem(rights: dict[str, Any] | None) -> str | None:
+    if rights is None:
+        return "no rights recorded for its source"
+    if not rights.get("cleared"):
+        return "its source's rights are not cleared"
+    return None
+
+
+def deliver(project: Project, run_id: int, *, override_rights: bool = False) -> DeliveryResult:
+    brief = project.brief()
+    result = DeliveryResult(folder=project.deliverables)
+    masters = project.store.query(
+        "SELECT n.node_id, n.shot, n.key FROM nodes n WHERE n.run_id = ? AND n.agent = 'master'"
+        " AND n.outcome IN ('ran', 'cached')",
+        (run_id,),
+    )
+    shots = {r["id"]: r for r in project.store.query("SELECT * FROM shots")}
+    rights = {
+        r["id"]: json.loads(r["rights_json"]) if r["rights_json"] else None
+        for r in project.store.query("SELECT id, rights_json FROM sources")
+    }
+    manifest: dict[str, Any] = {"schema": SCHEMA, "project": brief.project,
+                                "delivery": brief.delivery, "run": run_id, "items": []}  # fmt: skip
+    project.deliverables.mkdir(exist_ok=True)
+    for row in masters:
+        shot, key = row["shot"], row["key"]
+        source = shots[shot]["source"]
+        problem = _rights_problem(rights.get(source))
+        if problem and not override_rights:
+            result.held[shot] = problem + " (deliver with --override-rights to force; audited)"
+            continue
+        if brief.review.require_approval:
+            review = project.store.one(
+                "SELECT decision FROM reviews WHERE shot = ? AND key = ? ORDER BY id DESC LIMIT 1",
+                (shot, key),
+            )
+            if review is None or review["decision"] != "approve":
+                result.held[shot] = (
+                    "waiting for approval" if review is None else f"review: {review['decision']}"
+                )
+                continue
+        if problem:
+            project.audit.append("rights_override", shot, {"source": source, "problem": problem})
+        artifact_dir = project.artifacts / key[:2] / key
+        art_manifest = json.loads((artifact_dir / "manifest.json").read_text())
+        files = []
+        for name, info in art_manifest["files"].items():
+            target = project.deliverables / name
+            tmp = target.with_name(f".{name}.tmp")
+            shutil.copyfile(artifact_dir / name, tmp)
+            os.replace(tmp, target)
+            files.append({"file": name, "sha256": info["sha256"], "size": info["size"]})
+        manifest["items"].append({"shot": shot, "key": key, "source": source,
+                                  "rights": rights.get(source), "files": files,
+                                  "recipe": _recipe(project, key)})  # fmt: skip
+        result.delivered.append(shot)
+        project.audit.append("deliver", shot, {"key": key, "files": [f["file"] for f in files]})
+    (project.deliverables / "manifest.json").write_text(json.dumps(manifest, indent=2))
+    with (project.deliverables / "SHA256SUMS").open("w") as sums:
+        for item in manifest["items"]:
+            for f in item["files"]:
+                sums.write(f"{f['sha256']}  {f['file']}\n")
+    return result
+
+
+def _recipe(project: Project, key: str) -> list[dict[str, Any]]:
+    """Every agent, version and parameter upstream of an artifact (walking manifests)."""
+    seen: dict[str, dict[str, Any]] = {}
+    stack = [key]
+    while stack:
+        k = stack.pop()
+        if k in seen or k.startswith("source:"):
+            continue
+        path = project.artifacts / k[:2] / k / "manifest.json"
+        if not path.exists():
+            continue
+        m = json.loads(path.read_text())
+        seen[k] = {"key": k, "agent": m["agent"], "version": m["version"], "params": m["params"],
+                   "variables": m.get("variables", {}), "sources": m.get("sources", []),
+                   "libraries": m.get("libraries", {})}  # fmt: skip
+        stack.extend(m.get("inputs", []))
+    return list(seen.values())
+
+
+def verify_deliverables(folder: Path) -> list[str]:
+    """Files whose checksum no longer matches SHA256SUMS."""
+    bad = []
+    for line in (folder / "SHA256SUMS").read_text().splitlines():
+        digest, name = line.split("  ", 1)
+        if not (folder / name).exists() or file_sha256(folder / name) != digest:
+            bad.append(name)
+    return bad

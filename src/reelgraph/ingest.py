@@ -1,0 +1,124 @@
+"""Ingest: probe every source of the brief, fingerprint it, register scenes and shots.
+
+Everything is checked before anything is written: one bad source refuses the whole ingest
+and the store stays as it was.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from reelgraph.brief import Brief
+from reelgraph.errors import BriefError, MediaError
+from reelgraph.media.probe import MediaInfo, probe
+from reelgraph.orchestrator.cache import file_sha256
+from reelgraph.project import Project
+from reelgraph.store import dumps
+
+
+@dataclass(frozen=True)
+class IngestedSource:
+    id: str
+    path: Path
+    fingerprint: str
+    info: MediaInfo
+    rights: dict[str, Any] | None
+
+
+def source_meta(info: MediaInfo) -> dict[str, Any]:
+    """How agents see a source: the first video and audio streams' essentials."""
+    meta: dict[str, Any] = {"kind": "source", "file": Path(info.path).name}
+    if info.video:
+        v = info.video[0]
+        meta.update(
+            kind="video", frames=v.frame_count, width=v.width, height=v.height,
+            frame_rate=f"{v.frame_rate.numerator}/{v.frame_rate.denominator}",
+            bit_depth=v.bit_depth, colour=v.colour.to_dict(),
+            variable_frame_rate=v.variable_frame_rate,
+        )  # fmt: skip
+    if info.audio:
+        a = info.audio[0]
+        meta.update(audio_rate=a.sample_rate, audio_channels=a.channels, audio_layout=a.layout)
+        meta["duration_s"] = a.duration_s if not info.video else info.duration_s
+        if not info.video:
+            meta["kind"] = "audio"
+    return meta
+
+
+def _fingerprint(project: Project, path: Path) -> str:
+    """SHA-256 of the file's bytes, reused while size and modification time are unchanged."""
+    stat = path.stat()
+    row = project.store.one(
+        "SELECT fingerprint, probe_json FROM sources WHERE path = ?", (str(path),)
+    )
+    if row:
+        probe_data = json.loads(row["probe_json"])
+        if probe_data.get("size_bytes") == stat.st_size and probe_data.get("mtime") == stat.st_mtime:
+            return str(row["fingerprint"])
+    return file_sha256(path)
+
+
+def ingest(project: Project, brief: Brief | None = None, *, conform: bool = False) -> list[IngestedSource]:
+    brief = brief or project.brief()
+    found: list[IngestedSource] = []
+    for source in brief.sources:
+        path = (project.root / source.path).resolve()
+        if not path.exists():
+            raise BriefError(
+                f"source {source.id!r}: media not found: {source.path}",
+                path=path,
+                hint="fix 'path' in brief.yaml (relative to the project folder) or copy the "
+                "file there",
+            )
+        try:
+            info = probe(path)
+        except MediaError as exc:
+            raise MediaError(
+                f"source {source.id!r}: {exc.message}", path=path, hint=exc.hint
+            ) from exc
+        if info.video and info.video[0].variable_frame_rate and not conform:
+            raise MediaError(
+                f"source {source.id!r}: {path.name} has a variable frame rate",
+                path=path,
+                hint="re-encode it at a constant frame rate, or run with --conform to resample "
+                "it onto its average rate",
+            )
+        rights = source.rights.model_dump() if source.rights else None
+        found.append(IngestedSource(source.id, path, _fingerprint(project, path), info, rights))
+    shots = []
+    for scene in brief.scenes:
+        for shot in scene.shots:
+            src = next(s for s in found if s.id == shot.source)
+            total = src.info.video[0].frame_count if src.info.video else 0
+            first, last = shot.frames if shot.frames else (0, max(0, total - 1))
+            if src.info.video and last >= total:
+                raise BriefError(
+                    f"shot {shot.id!r}: frames [{first}, {last}] but {src.path.name} has "
+                    f"{total} frames",
+                    hint=f"use a range within [0, {total - 1}]",
+                )
+            shots.append((shot.id, scene.id, shot.source, first, last))
+    now = datetime.now(UTC).isoformat()
+    with project.store.transaction() as db:
+        for s in found:
+            stat = s.path.stat()
+            probe_data = {**source_meta(s.info), "probe": s.info.to_dict(),
+                          "size_bytes": stat.st_size, "mtime": stat.st_mtime}  # fmt: skip
+            db.execute(
+                "INSERT OR REPLACE INTO sources VALUES (?, ?, ?, ?, ?, ?)",
+                (s.id, str(s.path), s.fingerprint, dumps(probe_data),
+                 dumps(s.rights) if s.rights else None, now),
+            )  # fmt: skip
+            project.audit.append("ingest", s.id, {"path": str(s.path), "fingerprint": s.fingerprint,
+                                                  "rights": s.rights})  # fmt: skip
+        db.execute("DELETE FROM shots")
+        db.execute("DELETE FROM scenes")
+        for scene in brief.scenes:
+            db.execute("INSERT INTO scenes VALUES (?, ?)", (scene.id, dumps(scene.variables)))
+        for shot_row in shots:
+            db.execute("INSERT INTO shots VALUES (?, ?, ?, ?, ?)", shot_row)
+    return found

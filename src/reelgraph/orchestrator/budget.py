@@ -1,0 +1,54 @@
+"""Cost: estimates before a node runs, and measured cost after.
+
+estimate = (overhead + CPU seconds per unit × units) / 3600 × price of a core-hour
+           (a GPU agent is priced with the GPU-hour line instead).
+
+CPU seconds per unit come from ``reelgraph calibrate`` on this machine (stored in the
+project) or, until then, from the agent's declared default. Measured cost uses the CPU
+seconds the worker process actually consumed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from reelgraph.brief import RateCard
+from reelgraph.orchestrator.agent import Agent, Work
+from reelgraph.store import Store
+
+
+@dataclass(frozen=True)
+class Pricing:
+    rate_card: RateCard
+    calibration: dict[str, float]  # agent name → CPU seconds per unit
+
+    @classmethod
+    def load(cls, store: Store, rate_card: RateCard) -> Pricing:
+        rows = store.query("SELECT agent, cpu_seconds_per_unit FROM calibration")
+        return cls(rate_card, {r["agent"]: r["cpu_seconds_per_unit"] for r in rows})
+
+    def per_second(self, agent: type[Agent]) -> float:
+        hourly = (
+            self.rate_card.gpu_hour_usd
+            if agent.cost.device == "gpu"
+            else self.rate_card.cpu_core_hour_usd
+        )
+        return hourly / 3600.0
+
+    def estimate_cpu_s(self, agent: type[Agent], work: Work) -> float:
+        rate = self.calibration.get(agent.name, agent.cost.cpu_seconds_per_unit)
+        return agent.cost.overhead_cpu_s + rate * work.units(agent.cost.unit)
+
+    def estimate_usd(self, agent: type[Agent], work: Work) -> float:
+        return self.estimate_cpu_s(agent, work) * self.per_second(agent)
+
+    def measured_usd(self, agent: type[Agent], cpu_s: float) -> float:
+        return cpu_s * self.per_second(agent)
+
+
+def save_calibration(store: Store, agent: str, unit: str, cpu_seconds_per_unit: float) -> None:
+    store.execute(
+        "INSERT OR REPLACE INTO calibration VALUES (?, ?, ?, ?)",
+        (agent, unit, cpu_seconds_per_unit, datetime.now(UTC).isoformat()),
+    )

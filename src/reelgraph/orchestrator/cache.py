@@ -1,0 +1,164 @@
+"""Content-addressed cache keys and the on-disk artifact store.
+
+Key = SHA-256 over the agent's name and version, its canonical parameters, the values of
+the scene variables it reads, the ordered keys of its input artifacts and the fingerprints
+of the sources it reads directly. Since input keys are themselves such hashes, a key
+names the whole recipe upstream of it: change one parameter or variable and exactly that
+node and its descendants get new keys.
+
+An artifact is a folder ``artifacts/<k[:2]>/<key>/`` holding the output files and
+``manifest.json`` (agent, version, params, inputs, library versions, sha256 of every
+file). It is written in ``tmp/`` and renamed into place only when complete; reading
+re-verifies the checksums, and a corrupt or partial artifact is removed and recomputed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import platform
+import shutil
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from reelgraph import __version__
+from reelgraph.store import dumps
+
+MANIFEST = "manifest.json"
+MANIFEST_SCHEMA = "reelgraph.Manifest.1"
+
+
+def cache_key(
+    agent: str,
+    version: str,
+    params: Mapping[str, Any],
+    variables: Mapping[str, Any],
+    input_keys: Sequence[str],
+    source_fingerprints: Sequence[str],
+) -> str:
+    recipe = {
+        "agent": agent,
+        "version": version,
+        "params": params,
+        "variables": variables,
+        "inputs": list(input_keys),
+        "sources": list(source_fingerprints),
+    }
+    return hashlib.sha256(dumps(recipe).encode()).hexdigest()
+
+
+def file_sha256(path: Path, chunk: int = 1 << 20) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while block := handle.read(chunk):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def library_versions() -> dict[str, str]:
+    """Versions of everything that can change an artifact's bytes."""
+    import av
+    import cv2
+    import numpy
+
+    return {
+        "reelgraph": __version__,
+        "python": platform.python_version(),
+        "numpy": numpy.__version__,
+        "pyav": av.__version__,
+        "libavcodec": ".".join(map(str, av.library_versions["libavcodec"])),
+        "opencv": cv2.__version__,
+    }
+
+
+@dataclass(frozen=True)
+class Artifact:
+    key: str
+    path: Path
+    manifest: dict[str, Any]
+
+    @property
+    def meta(self) -> dict[str, Any]:
+        return dict(self.manifest["output"])
+
+    @property
+    def metrics(self) -> dict[str, float]:
+        return dict(self.manifest.get("metrics", {}))
+
+
+class ArtifactStore:
+    def __init__(self, root: Path, tmp: Path) -> None:
+        self.root = root
+        self.tmp = tmp
+
+    def path_for(self, key: str) -> Path:
+        return self.root / key[:2] / key
+
+    def new_workdir(self, key: str) -> Path:
+        """A fresh private folder for a node to write into."""
+        self.tmp.mkdir(parents=True, exist_ok=True)
+        work = self.tmp / f"{key[:16]}.{os.getpid()}.{uuid.uuid4().hex[:8]}"
+        work.mkdir()
+        return work
+
+    def commit(self, key: str, workdir: Path, manifest: dict[str, Any]) -> Artifact:
+        """Checksum the files, write the manifest, fsync, and rename into place."""
+        files = {}
+        for item in sorted(workdir.iterdir()):
+            if item.is_file() and item.name != MANIFEST:
+                files[item.name] = {"sha256": file_sha256(item), "size": item.stat().st_size}
+                with item.open("rb") as handle:
+                    os.fsync(handle.fileno())
+        full = {"schema": MANIFEST_SCHEMA, "key": key, **manifest, "files": files}
+        (workdir / MANIFEST).write_text(json.dumps(full, indent=2, sort_keys=True, default=str))
+        final = self.path_for(key)
+        final.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            os.rename(workdir, final)
+        except OSError:
+            # Another worker finished the same key first; identical recipe, keep theirs.
+            shutil.rmtree(workdir, ignore_errors=True)
+        return Artifact(key, final, full)
+
+    def load(self, key: str, *, verify: bool = True) -> Artifact | None:
+        """The artifact if present and intact; a damaged one is removed (→ recompute)."""
+        final = self.path_for(key)
+        manifest_path = final / MANIFEST
+        if not manifest_path.is_file():
+            if final.exists():
+                self.discard(key)
+            return None
+        try:
+            manifest = json.loads(manifest_path.read_text())
+            files = manifest["files"]
+            if verify:
+                for name, expected in files.items():
+                    item = final / name
+                    if (
+                        not item.is_file()
+                        or item.stat().st_size != expected["size"]
+                        or file_sha256(item) != expected["sha256"]
+                    ):
+                        raise ValueError(f"{name} does not match its checksum")
+        except (ValueError, KeyError, OSError):
+            self.discard(key)
+            return None
+        return Artifact(key, final, manifest)
+
+    def discard(self, key: str) -> None:
+        final = self.path_for(key)
+        if final.exists():
+            trash = self.tmp / f"discard.{key[:16]}.{uuid.uuid4().hex[:8]}"
+            self.tmp.mkdir(parents=True, exist_ok=True)
+            os.rename(final, trash)
+            shutil.rmtree(trash, ignore_errors=True)
+
+    def sweep_tmp(self) -> None:
+        """Remove leftovers of killed runs (never renamed into place, so never used)."""
+        if self.tmp.exists():
+            for item in self.tmp.iterdir():
+                shutil.rmtree(item, ignore_errors=True)

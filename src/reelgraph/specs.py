@@ -1,0 +1,109 @@
+"""Delivery specs: the named presets of DESIGN.md, defined once.
+
+The CLI, the brief schema, the planner and the docs all read this table, so a preset's
+numbers live in exactly one place.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from reelgraph.errors import BriefError
+
+
+@dataclass(frozen=True)
+class AudioTarget:
+    """Loudness target of a delivery.
+
+    Attributes:
+        integrated: target loudness in LUFS (LKFS).
+        tolerance: allowed deviation in LU (±).
+        true_peak_max: highest allowed true peak in dBTP.
+        dialogue_gated: measure over speech only (streaming specs) rather than programme.
+        standard: the document the numbers come from.
+    """
+
+    integrated: float
+    tolerance: float
+    true_peak_max: float
+    dialogue_gated: bool
+    standard: str
+    loudness_preset: str
+
+
+@dataclass(frozen=True)
+class DeliverySpec:
+    """One delivery preset.
+
+    Attributes:
+        name: the identifier used in briefs and on the command line.
+        video_preset: the encoder preset in :data:`reelgraph.media.video.PRESETS`, or
+            ``exr`` for per-frame OpenEXR files.
+        width, height: picture size of the master (0: keep the source's).
+        frame_rate: required frame rate (``None``: keep the source's).
+        bit_depth: bits per component of the master.
+        transfer: transfer function of the master (FFmpeg name).
+        primaries: colour primaries of the master (FFmpeg name).
+        audio: the loudness target, or ``None`` for picture-only deliveries.
+        qc_profile: the QC profile this delivery is checked against.
+    """
+
+    name: str
+    description: str
+    video_preset: str
+    width: int
+    height: int
+    bit_depth: int
+    transfer: str
+    primaries: str
+    audio: AudioTarget | None
+    qc_profile: str
+    frame_rate: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+SPECS: dict[str, DeliverySpec] = {
+    s.name: s
+    for s in (
+        DeliverySpec(
+            "web-sdr", "H.264 8-bit BT.709 1080p, -14 LUFS", "h264", 1920, 1080, 8,
+            "bt709", "bt709",
+            AudioTarget(-14.0, 1.0, -1.0, False, "streaming platform practice (AES TD1008)", "web"),
+            "web-sdr",
+        ),
+        DeliverySpec(
+            "broadcast-ebu", "ProRes 422 HQ 10-bit BT.709, EBU R128", "prores", 1920, 1080, 10,
+            "bt709", "bt709",
+            AudioTarget(-23.0, 0.5, -1.0, False, "EBU R 128 (2020)", "ebu-r128"),
+            "broadcast-ebu",
+        ),
+        DeliverySpec(
+            "broadcast-atsc", "ProRes 422 HQ 10-bit BT.709, ATSC A/85", "prores", 1920, 1080, 10,
+            "bt709", "bt709",
+            AudioTarget(-24.0, 2.0, -2.0, False, "ATSC A/85:2013", "atsc-a85"),
+            "broadcast-atsc",
+        ),
+        DeliverySpec(
+            "streaming-hdr", "HEVC 10-bit BT.2020 PQ HDR10 2160p", "hevc-hdr10", 3840, 2160, 10,
+            "smpte2084", "bt2020",
+            AudioTarget(-27.0, 2.0, -2.0, True, "streaming dialogue-gated practice", "streaming"),
+            "streaming-hdr",
+        ),
+        DeliverySpec(
+            "vfx-plates", "OpenEXR half, scene-linear, per-frame files", "exr", 0, 0, 16,
+            "linear", "bt709", None, "vfx-plates",
+        ),
+    )
+}  # fmt: skip
+
+
+def get_spec(name: str) -> DeliverySpec:
+    try:
+        return SPECS[name]
+    except KeyError:
+        raise BriefError(
+            f"unknown delivery spec {name!r}", hint=f"valid specs: {', '.join(SPECS)}"
+        ) from None

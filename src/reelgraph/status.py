@@ -1,0 +1,102 @@
+"""Status of a run and its cost report: every node with its outcome and cost, totals, cost
+per frame, per shot and per finished minute, and the QC findings. The JSON form
+(``reelgraph.Status.1``) is a stable schema that scripts rely on (docs/cli.md)."""
+
+from __future__ import annotations
+
+import csv
+import json
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+from reelgraph.errors import ProjectError
+from reelgraph.project import Project
+
+SCHEMA = "reelgraph.Status.1"
+
+
+def run_status(project: Project, run_id: int | None = None) -> dict[str, Any]:
+    store = project.store
+    run = (
+        store.one("SELECT * FROM runs WHERE id = ?", (run_id,))
+        if run_id
+        else store.one("SELECT * FROM runs ORDER BY id DESC LIMIT 1")
+    )
+    if run is None:
+        raise ProjectError("no run yet", hint="start one with 'reelgraph run'")
+    rid = run["id"]
+    ledger = {
+        r["node_id"]: r
+        for r in store.query(
+            "SELECT node_id, SUM(wall_s) wall, SUM(cpu_s) cpu, SUM(frames) frames,"
+            " SUM(megapixels) mpx, COUNT(*) executions FROM ledger WHERE run_id = ?"
+            " GROUP BY node_id",
+            (rid,),
+        )
+    }
+    nodes = []
+    for r in store.query("SELECT * FROM nodes WHERE run_id = ? ORDER BY rowid", (rid,)):
+        led = ledger.get(r["node_id"])
+        nodes.append({
+            "id": r["node_id"], "agent": r["agent"], "shot": r["shot"], "outcome": r["outcome"],
+            "cost_usd": round(r["cost_usd"], 6), "estimate_usd": round(r["estimate_usd"], 6),
+            "key": r["key"], "reason": r["reason"],
+            "wall_s": round(led["wall"], 3) if led else 0.0,
+            "cpu_s": round(led["cpu"], 3) if led else 0.0,
+            "executions": led["executions"] if led else 0,
+        })  # fmt: skip
+    findings = [
+        {"shot": f["shot"], "node": f["node_id"], "check": f["check_name"],
+         "severity": f["severity"], "start_frame": f["start_frame"], "end_frame": f["end_frame"],
+         "start_tc": f["start_tc"], "end_tc": f["end_tc"], "value": f["value"],
+         "limit": f["limit_value"], "standard": f["standard"], "message": f["message"]}
+        for f in store.query("SELECT * FROM findings WHERE run_id = ? ORDER BY id", (rid,))
+    ]  # fmt: skip
+    per_shot: dict[str, float] = {}
+    for n in nodes:
+        if n["shot"]:
+            per_shot[n["shot"]] = round(per_shot.get(n["shot"], 0.0) + n["cost_usd"], 6)
+    finished_s, finished_frames = 0.0, 0
+    for n in nodes:
+        if n["agent"] == "master" and n["outcome"] in ("ran", "cached") and n["key"]:
+            manifest = project.artifacts / n["key"][:2] / n["key"] / "manifest.json"
+            if manifest.exists():
+                meta = json.loads(manifest.read_text())["output"]
+                frames = int(meta.get("frames", 0))
+                finished_frames += frames
+                finished_s += frames / float(Fraction(str(meta.get("frame_rate", "24"))))
+    total = round(sum(n["cost_usd"] for n in nodes), 6)
+    counts = {k: sum(1 for n in nodes if n["outcome"] == k)
+              for k in ("ran", "cached", "failed", "skipped")}  # fmt: skip
+    return {
+        "schema": SCHEMA,
+        "run": {"id": rid, "status": run["status"], "started_at": run["started_at"],
+                "finished_at": run["finished_at"], "executor": run["executor"],
+                "budget_usd": run["budget_usd"], "estimate_usd": round(run["estimate_usd"], 6)},
+        "nodes": nodes,
+        "findings": findings,
+        "totals": {
+            "nodes": len(nodes), **counts, "cost_usd": total,
+            "finished_frames": finished_frames, "finished_seconds": round(finished_s, 3),
+            "cost_per_frame_usd": round(total / finished_frames, 8) if finished_frames else None,
+            "cost_per_finished_minute_usd": round(total / (finished_s / 60), 6)
+            if finished_s else None,
+            "cost_per_shot_usd": per_shot,
+        },
+    }  # fmt: skip
+
+
+def write_cost_report(project: Project, status: dict[str, Any]) -> Path:
+    """reports/cost.json and reports/cost.csv (one row per node) for a run."""
+    folder = project.reports
+    folder.mkdir(exist_ok=True)
+    (folder / "cost.json").write_text(json.dumps(status, indent=2))
+    with (folder / "cost.csv").open("w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["node", "agent", "shot", "outcome", "cost_usd", "estimate_usd",
+                         "wall_s", "cpu_s"])  # fmt: skip
+        for n in status["nodes"]:
+            writer.writerow([n["id"], n["agent"], n["shot"], n["outcome"], n["cost_usd"],
+                             n["estimate_usd"], n["wall_s"], n["cpu_s"]])  # fmt: skip
+    return folder / "cost.json"
