@@ -35,7 +35,8 @@ def source_meta(info: MediaInfo) -> dict[str, Any]:
     if info.video:
         v = info.video[0]
         meta.update(
-            kind="video", frames=v.frame_count, width=v.width, height=v.height,
+            kind="video", width=v.width, height=v.height,
+            frames=v.conformed_frames if v.variable_frame_rate else v.frame_count,
             frame_rate=f"{v.frame_rate.numerator}/{v.frame_rate.denominator}",
             bit_depth=v.bit_depth, colour=v.colour.to_dict(),
             variable_frame_rate=v.variable_frame_rate,
@@ -93,7 +94,7 @@ def ingest(project: Project, brief: Brief | None = None, *, conform: bool = Fals
     for scene in brief.scenes:
         for shot in scene.shots:
             src = next(s for s in found if s.id == shot.source)
-            total = src.info.video[0].frame_count if src.info.video else 0
+            total = int(source_meta(src.info).get("frames", 0))
             first, last = shot.frames if shot.frames else (0, max(0, total - 1))
             if src.info.video and last >= total:
                 raise BriefError(

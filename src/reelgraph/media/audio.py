@@ -54,13 +54,14 @@ def read_audio(path: str | Path, stream: int = 0) -> AudioTrack:
         st = container.streams.audio[stream]
         layout = st.codec_context.layout
         names = tuple(ch.name for ch in layout.channels)
-        resampler = av.AudioResampler(format="fltp", layout=layout, rate=meta.sample_rate)
+        resampler = av.AudioResampler(format="flt", layout=layout, rate=meta.sample_rate)
+        channels = len(names)
         try:
             for frame in container.decode(st):
                 for out in resampler.resample(frame):
-                    chunks.append(out.to_ndarray().T.copy())
+                    chunks.append(out.to_ndarray().reshape(-1, channels))
             for out in resampler.resample(None):
-                chunks.append(out.to_ndarray().T.copy())
+                chunks.append(out.to_ndarray().reshape(-1, channels))
         except av.error.FFmpegError as exc:
             raise MediaError(
                 f"{path}: audio decoding failed ({exc})",
@@ -101,11 +102,12 @@ def encode_into(
     frame_size = stream.codec_context.frame_size or block
     pts = 0
     for start in range(0, samples.shape[0], frame_size):
-        chunk = np.ascontiguousarray(samples[start : start + frame_size].T, dtype=np.float32)
-        frame = av.AudioFrame.from_ndarray(chunk, format="fltp", layout=layout)
+        # Packed (interleaved) float: PyAV's planar path mishandles 8 or more channels.
+        chunk = np.ascontiguousarray(samples[start : start + frame_size], dtype=np.float32)
+        frame = av.AudioFrame.from_ndarray(chunk.reshape(1, -1), format="flt", layout=layout)
         frame.sample_rate = rate
         frame.pts = pts
-        pts += chunk.shape[1]
+        pts += chunk.shape[0]
         for out in resampler.resample(frame):
             for packet in stream.encode(out):
                 container.mux(packet)

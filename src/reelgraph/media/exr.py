@@ -53,12 +53,11 @@ def read_exr(path: str | Path) -> tuple[npt.NDArray[np.float32], tuple[float, ..
     try:
         with OpenEXR.File(str(path)) as exr:
             channels = exr.channels()
-            header = exr.header()
+            chroma = exr.header().get("chromaticities")  # read before the file closes
             if "RGB" in channels:
                 rgb = channels["RGB"].pixels
             else:
                 rgb = np.dstack([channels[c].pixels for c in ("R", "G", "B")])
     except (OSError, RuntimeError, KeyError) as exc:
         raise MediaError(f"{path}: not a readable RGB OpenEXR file ({exc})", path=path) from exc
-    chroma = header.get("chromaticities")
     return rgb.astype(np.float32), tuple(float(v) for v in chroma) if chroma else None

@@ -36,6 +36,7 @@ class VideoStreamInfo:
     variable_frame_rate: bool
     has_alpha: bool
     duration_s: float
+    conformed_frames: int = 0  # frames on the constant grid of frame_rate (VFR sources)
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -149,22 +150,26 @@ def _subsampling(pix_fmt: str) -> str:
 
 def _scan_video_packets(
     container: av.container.InputContainer, stream: av.video.stream.VideoStream
-) -> tuple[int, bool]:
-    """Count packets and decide whether frame durations vary (variable frame rate)."""
+) -> tuple[int, bool, int]:
+    """Count packets, decide whether frame durations vary (variable frame rate), and count
+    the frames a constant-rate grid at the stream's rate would hold."""
     pts_values: list[int] = []
     for packet in container.demux(stream):
         if packet.pts is not None and packet.size > 0:
             pts_values.append(packet.pts)
     if len(pts_values) < 3:
-        return len(pts_values), False
+        return len(pts_values), False, len(pts_values)
     pts_values.sort()
+    rate = stream.average_rate or stream.guessed_rate or 1
+    span = float((pts_values[-1] - pts_values[0]) * stream.time_base)
+    grid = round(span * float(rate)) + 1
     deltas = [b - a for a, b in zip(pts_values, pts_values[1:], strict=False)]
     deltas.sort()
     typical = deltas[len(deltas) // 2]
     # A constant-rate stream may jitter by one tick from timestamp rounding; anything
     # more than 1/4 frame away from the typical duration is a real rate change.
     variable = any(abs(d - typical) > max(1, typical // 4) for d in deltas)
-    return len(pts_values), variable
+    return len(pts_values), variable, grid
 
 
 def probe(path: str | Path) -> MediaInfo:
@@ -232,7 +237,9 @@ def probe(path: str | Path) -> MediaInfo:
         with open_container(p) as container:
             first = video[0]
             try:
-                count, variable = _scan_video_packets(container, container.streams[first.index])
+                count, variable, grid = _scan_video_packets(
+                    container, container.streams[first.index]
+                )
             except av.error.FFmpegError as exc:
                 raise MediaError(
                     f"{p}: damaged while reading packets ({exc})",
@@ -245,7 +252,9 @@ def probe(path: str | Path) -> MediaInfo:
                 path=p,
                 hint="the file is truncated or was never finished; re-export it",
             )
-        video[0] = replace(first, frame_count=count, variable_frame_rate=variable)
+        video[0] = replace(
+            first, frame_count=count, variable_frame_rate=variable, conformed_frames=grid
+        )
     return MediaInfo(
         path=str(p),
         container=container.format.name,

@@ -91,7 +91,9 @@ class VideoReader:
                 f"onto {float(self.stream_info.frame_rate):.3f} fps",
             )
         self.start = max(0, start)
-        self.stop = self.stream_info.frame_count if stop is None else stop
+        count = self.stream_info.conformed_frames if conform else self.stream_info.frame_count
+        self.stop = count if stop is None else min(stop, count)
+        self.frame_count = count
         self.conform = conform
         self.keep_ycbcr = keep_ycbcr
         self.tag = self.stream_info.colour
@@ -106,7 +108,7 @@ class VideoReader:
         return self.stream_info.width, self.stream_info.height
 
     def __len__(self) -> int:
-        return max(0, min(self.stop, self.stream_info.frame_count) - self.start)
+        return max(0, self.stop - self.start)
 
     def _convert(self, frame: av.VideoFrame, index: int) -> DecodedFrame:
         fmt = _canonical_format(frame.format.name)
@@ -286,7 +288,16 @@ class VideoWriter:
                     options[key] = f"{options[key]}:{value}"
                 else:
                     options[key] = value
-        self.stream = self.container.add_stream(self.preset.codec, rate=frame_rate, options=options)
+        try:
+            self.stream = self.container.add_stream(
+                self.preset.codec, rate=frame_rate, options=options
+            )
+        except ValueError as exc:
+            self.container.close()
+            raise MediaError(
+                f"{self.path.name}: {exc}",
+                hint=f"use the preset's extension {self.preset.extension}",
+            ) from exc
         self.stream.width, self.stream.height = width, height
         self.stream.pix_fmt = self.preset.pix_fmt
         cc = self.stream.codec_context

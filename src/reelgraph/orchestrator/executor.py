@@ -198,7 +198,7 @@ class LocalExecutor(Executor):
 
     def shutdown(self, *, kill: bool = False) -> None:
         if kill:
-            for process in list(getattr(self.pool, "_processes", {}).values()):
+            for process in list((getattr(self.pool, "_processes", None) or {}).values()):
                 process.kill()
         self.pool.shutdown(wait=not kill, cancel_futures=True)
 

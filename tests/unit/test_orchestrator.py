@@ -1,0 +1,197 @@
+"""The orchestrator with stub agents: exactly which nodes run and which come from cache."""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+from pathlib import Path
+
+import pytest
+from stub_agents import STUBS
+
+from reelgraph.errors import BudgetError, PlanError
+from reelgraph.orchestrator.executor import InlineExecutor, LocalExecutor
+from reelgraph.orchestrator.graph import Node, Plan
+from reelgraph.orchestrator.registry import Registry
+from reelgraph.orchestrator.runner import Runner, SourceRef
+from reelgraph.project import Project, init_project
+
+REGISTRY = Registry(extra=dict(STUBS))
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Project:
+    return init_project(tmp_path / "proj")
+
+
+def source(project: Project, value: float = 2.0) -> dict[str, SourceRef]:
+    path = project.root / "input.txt"
+    path.write_text(str(value))
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    return {"input": SourceRef("input", path, digest, {"kind": "value"})}
+
+
+def diamond(amount: float = 1.0, factor: float = 3.0) -> Plan:
+    """load → add(amount) → scale(factor) → join;  load → add2 → join."""
+    return Plan("p", "web-sdr", (
+        Node("load", "stub_load", {}, ("source:input",), "read the number", "s1"),
+        Node("add", "stub_add", {"amount": amount}, ("load",), "add", "s1"),
+        Node("scale", "stub_scale", {}, ("add",), "scale by the scene factor", "s1",
+             variables={"factor": factor}),
+        Node("add2", "stub_add", {"amount": 10.0}, ("load",), "other branch", "s2"),
+        Node("join", "stub_add", {"amount": 0.0}, ("scale", "add2"), "sum both", "s2"),
+    ))  # fmt: skip
+
+
+def run(project: Project, plan: Plan, **kwargs: object) -> dict[str, str]:
+    runner = Runner(project, plan, kwargs.pop("executor", InlineExecutor()), registry=REGISTRY,
+                    sources=source(project), **kwargs)  # type: ignore[arg-type]
+    summary = runner.run()
+    return {node_id: outcome.outcome for node_id, outcome in summary.nodes.items()}
+
+
+def value_of(project: Project, node_id: str) -> float:
+    import json
+
+    row = project.store.one(
+        "SELECT key FROM nodes WHERE node_id = ? ORDER BY run_id DESC LIMIT 1", (node_id,)
+    )
+    assert row is not None
+    path = project.artifacts / row["key"][:2] / row["key"] / "value.json"
+    return float(json.loads(path.read_text())["value"])
+
+
+def test_second_run_is_all_cache_hits(project: Project) -> None:
+    assert set(run(project, diamond()).values()) == {"ran"}
+    assert set(run(project, diamond()).values()) == {"cached"}
+    assert value_of(project, "join") == (2 + 1) * 3 + (2 + 10)
+
+
+def test_changing_one_parameter_reruns_only_that_node_and_descendants(project: Project) -> None:
+    run(project, diamond(amount=1.0))
+    outcomes = run(project, diamond(amount=5.0))
+    assert outcomes == {"load": "cached", "add": "ran", "scale": "ran", "add2": "cached",
+                        "join": "ran"}  # fmt: skip
+    assert value_of(project, "join") == (2 + 5) * 3 + 12
+
+
+def test_changing_a_scene_variable_reruns_its_readers_only(project: Project) -> None:
+    run(project, diamond(factor=3.0))
+    outcomes = run(project, diamond(factor=4.0))
+    assert outcomes == {"load": "cached", "add": "cached", "scale": "ran", "add2": "cached",
+                        "join": "ran"}  # fmt: skip
+    assert value_of(project, "scale") == 12.0
+
+
+def test_cache_survives_a_new_process_and_runner(project: Project) -> None:
+    run(project, diamond(), executor=LocalExecutor(workers=2))
+    reopened = Project(project.root, project.store, project.audit)
+    assert set(run(reopened, diamond(), executor=LocalExecutor(workers=1)).values()) == {"cached"}
+
+
+def test_corrupt_artifact_is_detected_and_recomputed(project: Project) -> None:
+    run(project, diamond())
+    row = project.store.one("SELECT key FROM nodes WHERE node_id = 'add2'")
+    assert row is not None
+    (project.artifacts / row["key"][:2] / row["key"] / "value.json").write_text('{"value": 999}')
+    outcomes = run(project, diamond())
+    assert outcomes["add2"] == "ran"
+    assert outcomes["join"] == "cached"  # same key: add2's recomputed output is identical
+    assert value_of(project, "add2") == 12.0
+
+
+def test_partial_artifact_without_manifest_is_recomputed(project: Project) -> None:
+    run(project, diamond())
+    row = project.store.one("SELECT key FROM nodes WHERE node_id = 'load'")
+    assert row is not None
+    (project.artifacts / row["key"][:2] / row["key"] / "manifest.json").unlink()
+    assert run(project, diamond())["load"] == "ran"
+
+
+def test_budget_smaller_than_estimate_refuses_before_any_node_runs(project: Project) -> None:
+    # Five nodes at 0.5 CPU-s each, $0.05 per core-hour: about $0.0000347.
+    with pytest.raises(BudgetError) as refused:
+        run(project, diamond(), budget_usd=0.00001)
+    assert "exceeds the budget" in str(refused.value)
+    assert "fit" in str(refused.value)
+    assert project.store.query("SELECT * FROM ledger") == []
+    assert not any(project.artifacts.iterdir())
+
+
+def test_run_never_spends_more_than_its_budget(project: Project) -> None:
+    # Each burn node really uses 3 CPU-s but estimates 0.5: the watchdog must stop the run.
+    plan = Plan("p", "web-sdr", tuple(
+        Node(f"burn{i}", "stub_burn", {"seconds": 3.0, "tag": str(i)}, ("source:input",), "burn")
+        for i in range(4)
+    ))  # fmt: skip
+    rate = 0.05 / 3600  # USD per CPU second with the template's rate card
+    budget = 4.0 * rate  # four CPU seconds: room for the estimates, not for the real cost
+    runner = Runner(project, plan, LocalExecutor(workers=2), registry=REGISTRY,
+                    sources=source(project), budget_usd=budget)  # fmt: skip
+    summary = runner.run()
+    spent = sum(r["cost_usd"] for r in project.store.query("SELECT cost_usd FROM ledger"))
+    assert summary.status == "budget_exhausted"
+    assert spent <= budget
+    assert summary.spent_usd <= budget
+    assert summary.count("ran") < 4
+
+
+def test_iteration_keeps_the_variant_that_meets_the_objective(project: Project) -> None:
+    plan = Plan("p", "web-sdr", (
+        Node("load", "stub_load", {}, ("source:input",), "read"),
+        Node("gain", "stub_gain", {"gain": 1.0}, ("load",), "reach 10 ± 0.5"),
+        Node("after", "stub_add", {"amount": 0.0}, ("gain",), "downstream"),
+    ))  # fmt: skip
+    outcomes = run(project, plan, max_variants=4)
+    assert outcomes == {"load": "ran", "gain": "ran", "after": "ran"}
+    decisions = project.store.query(
+        "SELECT variant, chosen, why FROM decisions WHERE node_id = 'gain' ORDER BY variant"
+    )
+    assert len(decisions) == 2  # gain 1 gives 2; gain 5.2 gives 10.4, within 10 ± 0.5
+    assert [d["chosen"] for d in decisions] == [0, 1]
+    assert "objectives met" in decisions[1]["why"]
+    assert value_of(project, "after") == pytest.approx(10.4)
+    # A second run replays the decision from cache: nothing runs.
+    assert set(run(project, plan, max_variants=4).values()) == {"cached"}
+
+
+def test_iteration_stops_at_the_variant_limit(project: Project) -> None:
+    plan = Plan("p", "web-sdr", (
+        Node("load", "stub_load", {}, ("source:input",), "read"),
+        Node("gain", "stub_gain", {"gain": 1.0}, ("load",), "reach 10 ± 0.5"),
+    ))  # fmt: skip
+    run(project, plan, max_variants=1)
+    rows = project.store.query("SELECT why FROM decisions WHERE node_id = 'gain'")
+    assert len(rows) == 1 and "variant limit" in rows[0]["why"]
+
+
+def test_failed_node_skips_descendants_and_is_recorded(project: Project) -> None:
+    bad = Plan("p", "web-sdr", (
+        Node("load", "stub_load", {}, ("source:input",), "read"),
+        Node("gain", "stub_gain", {"gain": "not a number"}, ("load",), "fails"),
+        Node("after", "stub_add", {}, ("gain",), "downstream"),
+    ))  # fmt: skip
+    outcomes = run(project, bad)
+    assert outcomes == {"load": "ran", "gain": "failed", "after": "skipped"}
+
+
+def test_unknown_parameter_is_refused_with_the_valid_ones() -> None:
+    with pytest.raises(PlanError, match="amuont") as refused:
+        STUBS["stub_add"].make_params({"amuont": 2})
+    assert refused.value.hint == "valid parameters: amount"
+
+
+def test_plan_round_trips_and_rejects_cycles() -> None:
+    plan = diamond()
+    assert Plan.from_dict(plan.to_dict()) == plan
+    with pytest.raises(PlanError, match="cycle"):
+        Plan("p", "web-sdr", (Node("a", "stub_add", {}, ("b",), ""),
+                              Node("b", "stub_add", {}, ("a",), "")))  # fmt: skip
+
+
+def test_killed_leftovers_in_tmp_are_never_used(project: Project) -> None:
+    run(project, diamond())
+    key = project.store.one("SELECT key FROM nodes WHERE node_id = 'add'")["key"]  # type: ignore[index]
+    final = project.artifacts / key[:2] / key
+    shutil.move(str(final), str(project.tmp / "half-written"))
+    assert run(project, diamond())["add"] == "ran"
