@@ -30,8 +30,9 @@ def _actor() -> str:
         return "unknown@reelgraph"
 
 
-def entry_hash(prev_hash: str, seq: int, at: str, actor: str, action: str, subject: str,
-               data_json: str) -> str:  # fmt: skip
+def entry_hash(
+    prev_hash: str, seq: int, at: str, actor: str, action: str, subject: str, data_json: str
+) -> str:
     body = dumps([seq, at, actor, action, subject, json.loads(data_json)])
     return hashlib.sha256((prev_hash + body).encode()).hexdigest()
 
@@ -41,8 +42,13 @@ class AuditLog:
         self.store = store
         self.head_path = head_path
 
-    def append(self, action: str, subject: str, data: dict[str, Any] | None = None,
-               actor: str | None = None) -> int:  # fmt: skip
+    def append(
+        self,
+        action: str,
+        subject: str,
+        data: dict[str, Any] | None = None,
+        actor: str | None = None,
+    ) -> int:
         """Add an entry inside the caller's transaction (or a new one)."""
         data_json = dumps(data or {})
         at = datetime.now(UTC).isoformat(timespec="milliseconds")
@@ -75,8 +81,15 @@ class AuditLog:
                 )
             if row["prev_hash"] != prev:
                 problems.append(f"entry {row['seq']} does not link to the entry before it")
-            digest = entry_hash(row["prev_hash"], row["seq"], row["at"], row["actor"],
-                                row["action"], row["subject"], row["data_json"])  # fmt: skip
+            digest = entry_hash(
+                row["prev_hash"],
+                row["seq"],
+                row["at"],
+                row["actor"],
+                row["action"],
+                row["subject"],
+                row["data_json"],
+            )
             if digest != row["hash"]:
                 problems.append(
                     f"entry {row['seq']} ({row['action']} {row['subject']}) was edited: "

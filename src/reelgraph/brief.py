@@ -77,7 +77,7 @@ class Iteration(_Strict):
 
 
 class Brief(_Strict):
-    schema_: Literal["reelgraph.Brief.1"] = Field(SCHEMA, alias="schema")
+    schema_: Literal["reelgraph.Brief.1"] = Field("reelgraph.Brief.1", alias="schema")
     project: str
     delivery: str = Field(description="delivery spec: " + ", ".join(SPECS))
     budget_usd: float | None = Field(None, ge=0, description="refuse work beyond this")
@@ -122,13 +122,14 @@ def _line_of(root: yaml.Node | None, loc: tuple[str | int, ...]) -> int | None:
         if isinstance(node, yaml.MappingNode):
             for key, value in node.value:
                 if key.value == part:
-                    child = value if not isinstance(value, yaml.ScalarNode) else value
+                    child = value
                     line = key.start_mark.line + 1
                     break
-        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int):
-            if part < len(node.value):
-                child = node.value[part]
-                line = child.start_mark.line + 1
+        elif (
+            isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value)
+        ):
+            child = node.value[part]
+            line = child.start_mark.line + 1
         if child is None:
             break
         node = child
@@ -164,9 +165,9 @@ def parse_brief(text: str, path: str | Path = "brief.yaml") -> Brief:
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        line = f":{mark.line + 1}" if mark is not None else ""
+        at = f":{mark.line + 1}" if mark is not None else ""
         raise BriefError(
-            f"{path}{line}: not valid YAML ({getattr(exc, 'problem', exc)})",
+            f"{path}{at}: not valid YAML ({getattr(exc, 'problem', exc)})",
             path=path,
             hint="check indentation and quoting around that line",
         ) from exc

@@ -48,8 +48,13 @@ def deliver(project: Project, run_id: int, *, override_rights: bool = False) -> 
         r["id"]: json.loads(r["rights_json"]) if r["rights_json"] else None
         for r in project.store.query("SELECT id, rights_json FROM sources")
     }
-    manifest: dict[str, Any] = {"schema": SCHEMA, "project": brief.project,
-                                "delivery": brief.delivery, "run": run_id, "items": []}  # fmt: skip
+    manifest: dict[str, Any] = {
+        "schema": SCHEMA,
+        "project": brief.project,
+        "delivery": brief.delivery,
+        "run": run_id,
+        "items": [],
+    }
     project.deliverables.mkdir(exist_ok=True)
     for row in masters:
         shot, key = row["shot"], row["key"]
@@ -79,9 +84,16 @@ def deliver(project: Project, run_id: int, *, override_rights: bool = False) -> 
             shutil.copyfile(artifact_dir / name, tmp)
             os.replace(tmp, target)
             files.append({"file": name, "sha256": info["sha256"], "size": info["size"]})
-        manifest["items"].append({"shot": shot, "key": key, "source": source,
-                                  "rights": rights.get(source), "files": files,
-                                  "recipe": _recipe(project, key)})  # fmt: skip
+        manifest["items"].append(
+            {
+                "shot": shot,
+                "key": key,
+                "source": source,
+                "rights": rights.get(source),
+                "files": files,
+                "recipe": _recipe(project, key),
+            }
+        )
         result.delivered.append(shot)
         project.audit.append("deliver", shot, {"key": key, "files": [f["file"] for f in files]})
     (project.deliverables / "manifest.json").write_text(json.dumps(manifest, indent=2))
@@ -104,9 +116,15 @@ def _recipe(project: Project, key: str) -> list[dict[str, Any]]:
         if not path.exists():
             continue
         m = json.loads(path.read_text())
-        seen[k] = {"key": k, "agent": m["agent"], "version": m["version"], "params": m["params"],
-                   "variables": m.get("variables", {}), "sources": m.get("sources", []),
-                   "libraries": m.get("libraries", {})}  # fmt: skip
+        seen[k] = {
+            "key": k,
+            "agent": m["agent"],
+            "version": m["version"],
+            "params": m["params"],
+            "variables": m.get("variables", {}),
+            "sources": m.get("sources", []),
+            "libraries": m.get("libraries", {}),
+        }
         stack.extend(m.get("inputs", []))
     return list(seen.values())
 

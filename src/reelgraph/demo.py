@@ -107,9 +107,10 @@ def camera_move(shot: DemoShot) -> list[npt.NDArray[np.float32]]:
         cx = bw / 2 + shot.pan[0] * (i - FRAMES / 2)
         cy = bh / 2 + shot.pan[1] * (i - FRAMES / 2)
         matrix = np.array([[z, 0, WIDTH / 2 - z * cx], [0, z, HEIGHT / 2 - z * cy]], np.float32)
-        frame = cv2.warpAffine(big, matrix, (WIDTH, HEIGHT), flags=cv2.INTER_CUBIC,
-                               borderMode=cv2.BORDER_REFLECT)  # fmt: skip
-        frames.append(np.clip(frame, 0.0, 1.0))
+        frame = cv2.warpAffine(
+            big, matrix, (WIDTH, HEIGHT), flags=cv2.INTER_CUBIC, borderMode=cv2.BORDER_REFLECT
+        )
+        frames.append(np.clip(frame, 0.0, 1.0).astype(np.float32))
     return frames
 
 
@@ -173,9 +174,15 @@ def build_demo(root: Path) -> Path:
     for n, shot in enumerate(SHOTS):
         path = footage / f"{shot.id}.mp4"
         tmp = path.with_suffix(".tmp.mp4")
-        with VideoWriter(tmp, width=WIDTH, height=HEIGHT, frame_rate=Fraction(FPS),
-                         preset="h264", audio=(RATE, "stereo"),
-                         extra_options={"crf": "30", "preset": "fast"}) as writer:  # fmt: skip
+        with VideoWriter(
+            tmp,
+            width=WIDTH,
+            height=HEIGHT,
+            frame_rate=Fraction(FPS),
+            preset="h264",
+            audio=(RATE, "stereo"),
+            extra_options={"crf": "30", "preset": "fast"},
+        ) as writer:
             for i, frame in enumerate(camera_move(shot)):
                 writer.write(degrade(frame, shot, i))
             writer.write_audio(dialogue_track(shot, FRAMES / FPS, seed=1000 + n), RATE)

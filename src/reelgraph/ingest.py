@@ -35,12 +35,15 @@ def source_meta(info: MediaInfo) -> dict[str, Any]:
     if info.video:
         v = info.video[0]
         meta.update(
-            kind="video", width=v.width, height=v.height,
+            kind="video",
+            width=v.width,
+            height=v.height,
             frames=v.conformed_frames if v.variable_frame_rate else v.frame_count,
             frame_rate=f"{v.frame_rate.numerator}/{v.frame_rate.denominator}",
-            bit_depth=v.bit_depth, colour=v.colour.to_dict(),
+            bit_depth=v.bit_depth,
+            colour=v.colour.to_dict(),
             variable_frame_rate=v.variable_frame_rate,
-        )  # fmt: skip
+        )
     if info.audio:
         a = info.audio[0]
         meta.update(audio_rate=a.sample_rate, audio_channels=a.channels, audio_layout=a.layout)
@@ -58,12 +61,17 @@ def _fingerprint(project: Project, path: Path) -> str:
     )
     if row:
         probe_data = json.loads(row["probe_json"])
-        if probe_data.get("size_bytes") == stat.st_size and probe_data.get("mtime") == stat.st_mtime:
+        if (
+            probe_data.get("size_bytes") == stat.st_size
+            and probe_data.get("mtime") == stat.st_mtime
+        ):
             return str(row["fingerprint"])
     return file_sha256(path)
 
 
-def ingest(project: Project, brief: Brief | None = None, *, conform: bool = False) -> list[IngestedSource]:
+def ingest(
+    project: Project, brief: Brief | None = None, *, conform: bool = False
+) -> list[IngestedSource]:
     brief = brief or project.brief()
     found: list[IngestedSource] = []
     for source in brief.sources:
@@ -107,15 +115,28 @@ def ingest(project: Project, brief: Brief | None = None, *, conform: bool = Fals
     with project.store.transaction() as db:
         for s in found:
             stat = s.path.stat()
-            probe_data = {**source_meta(s.info), "probe": s.info.to_dict(),
-                          "size_bytes": stat.st_size, "mtime": stat.st_mtime}  # fmt: skip
+            probe_data = {
+                **source_meta(s.info),
+                "probe": s.info.to_dict(),
+                "size_bytes": stat.st_size,
+                "mtime": stat.st_mtime,
+            }
             db.execute(
                 "INSERT OR REPLACE INTO sources VALUES (?, ?, ?, ?, ?, ?)",
-                (s.id, str(s.path), s.fingerprint, dumps(probe_data),
-                 dumps(s.rights) if s.rights else None, now),
-            )  # fmt: skip
-            project.audit.append("ingest", s.id, {"path": str(s.path), "fingerprint": s.fingerprint,
-                                                  "rights": s.rights})  # fmt: skip
+                (
+                    s.id,
+                    str(s.path),
+                    s.fingerprint,
+                    dumps(probe_data),
+                    dumps(s.rights) if s.rights else None,
+                    now,
+                ),
+            )
+            project.audit.append(
+                "ingest",
+                s.id,
+                {"path": str(s.path), "fingerprint": s.fingerprint, "rights": s.rights},
+            )
         db.execute("DELETE FROM shots")
         db.execute("DELETE FROM scenes")
         for scene in brief.scenes:

@@ -63,43 +63,63 @@ def _shot_nodes(
     count = last - first + 1
     nodes = [
         Node(
-            f"{sid}/conform", "conform", {"first": first, "last": last}, (src,),
+            f"{sid}/conform",
+            "conform",
+            {"first": first, "last": last},
+            (src,),
             f"cut frames {first}–{last} ({count} frames) of {shot['source']} into a lossless "
             "16-bit working copy; colour from the source's "
             f"{source.get('colour', {}).get('matrix', '?')} matrix"
-            + (" (assumed: " + ", ".join(source["colour"]["assumed"]) + ")"
-               if source.get("colour", {}).get("assumed") else ""),
-            sid, scene,
+            + (
+                " (assumed: " + ", ".join(source["colour"]["assumed"]) + ")"
+                if source.get("colour", {}).get("assumed")
+                else ""
+            ),
+            sid,
+            scene,
         ),
-    ]  # fmt: skip
+    ]
     picture = f"{sid}/conform"
     look = values.get("time_of_day", "day")
     nodes.append(
         Node(
-            f"{sid}/grade", "grade", {}, (picture,),
+            f"{sid}/grade",
+            "grade",
+            {},
+            (picture,),
             f"scene {scene} look from time_of_day={look!r} as an ASC CDL",
-            sid, scene, _variables(registry, "grade", values),
+            sid,
+            scene,
+            _variables(registry, "grade", values),
         )
-    )  # fmt: skip
+    )
     picture = f"{sid}/grade"
     master_inputs: tuple[str, ...] = (picture,)
     if spec.audio is not None and source.get("audio_rate"):
         nodes.append(
             Node(
-                f"{sid}/audio", "extract_audio", {"first": first, "last": last}, (src,),
-                f"cut the sound of frames {first}–{last} to 24-bit WAV", sid, scene,
+                f"{sid}/audio",
+                "extract_audio",
+                {"first": first, "last": last},
+                (src,),
+                f"cut the sound of frames {first}–{last} to 24-bit WAV",
+                sid,
+                scene,
             )
-        )  # fmt: skip
+        )
         master_inputs += (f"{sid}/audio",)
     width, height = spec.width, spec.height
     size = f"{width}×{height}" if width else "the picture's own size"
     nodes.append(
         Node(
-            f"{sid}/master", "master",
+            f"{sid}/master",
+            "master",
             {"preset": spec.video_preset, "width": width, "height": height, "name": sid},
             master_inputs,
             f"encode to {spec.name}: {spec.description}; fitted to {size}",
-            sid, scene, deliverable=sid,
+            sid,
+            scene,
+            deliverable=sid,
         )
-    )  # fmt: skip
+    )
     return nodes

@@ -38,21 +38,38 @@ def run_status(project: Project, run_id: int | None = None) -> dict[str, Any]:
     nodes = []
     for r in store.query("SELECT * FROM nodes WHERE run_id = ? ORDER BY rowid", (rid,)):
         led = ledger.get(r["node_id"])
-        nodes.append({
-            "id": r["node_id"], "agent": r["agent"], "shot": r["shot"], "outcome": r["outcome"],
-            "cost_usd": round(r["cost_usd"], 6), "estimate_usd": round(r["estimate_usd"], 6),
-            "key": r["key"], "reason": r["reason"],
-            "wall_s": round(led["wall"], 3) if led else 0.0,
-            "cpu_s": round(led["cpu"], 3) if led else 0.0,
-            "executions": led["executions"] if led else 0,
-        })  # fmt: skip
+        nodes.append(
+            {
+                "id": r["node_id"],
+                "agent": r["agent"],
+                "shot": r["shot"],
+                "outcome": r["outcome"],
+                "cost_usd": round(r["cost_usd"], 6),
+                "estimate_usd": round(r["estimate_usd"], 6),
+                "key": r["key"],
+                "reason": r["reason"],
+                "wall_s": round(led["wall"], 3) if led else 0.0,
+                "cpu_s": round(led["cpu"], 3) if led else 0.0,
+                "executions": led["executions"] if led else 0,
+            }
+        )
     findings = [
-        {"shot": f["shot"], "node": f["node_id"], "check": f["check_name"],
-         "severity": f["severity"], "start_frame": f["start_frame"], "end_frame": f["end_frame"],
-         "start_tc": f["start_tc"], "end_tc": f["end_tc"], "value": f["value"],
-         "limit": f["limit_value"], "standard": f["standard"], "message": f["message"]}
+        {
+            "shot": f["shot"],
+            "node": f["node_id"],
+            "check": f["check_name"],
+            "severity": f["severity"],
+            "start_frame": f["start_frame"],
+            "end_frame": f["end_frame"],
+            "start_tc": f["start_tc"],
+            "end_tc": f["end_tc"],
+            "value": f["value"],
+            "limit": f["limit_value"],
+            "standard": f["standard"],
+            "message": f["message"],
+        }
         for f in store.query("SELECT * FROM findings WHERE run_id = ? ORDER BY id", (rid,))
-    ]  # fmt: skip
+    ]
     per_shot: dict[str, float] = {}
     for n in nodes:
         if n["shot"]:
@@ -67,24 +84,36 @@ def run_status(project: Project, run_id: int | None = None) -> dict[str, Any]:
                 finished_frames += frames
                 finished_s += frames / float(Fraction(str(meta.get("frame_rate", "24"))))
     total = round(sum(n["cost_usd"] for n in nodes), 6)
-    counts = {k: sum(1 for n in nodes if n["outcome"] == k)
-              for k in ("ran", "cached", "failed", "skipped")}  # fmt: skip
+    counts = {
+        k: sum(1 for n in nodes if n["outcome"] == k)
+        for k in ("ran", "cached", "failed", "skipped")
+    }
     return {
         "schema": SCHEMA,
-        "run": {"id": rid, "status": run["status"], "started_at": run["started_at"],
-                "finished_at": run["finished_at"], "executor": run["executor"],
-                "budget_usd": run["budget_usd"], "estimate_usd": round(run["estimate_usd"], 6)},
+        "run": {
+            "id": rid,
+            "status": run["status"],
+            "started_at": run["started_at"],
+            "finished_at": run["finished_at"],
+            "executor": run["executor"],
+            "budget_usd": run["budget_usd"],
+            "estimate_usd": round(run["estimate_usd"], 6),
+        },
         "nodes": nodes,
         "findings": findings,
         "totals": {
-            "nodes": len(nodes), **counts, "cost_usd": total,
-            "finished_frames": finished_frames, "finished_seconds": round(finished_s, 3),
+            "nodes": len(nodes),
+            **counts,
+            "cost_usd": total,
+            "finished_frames": finished_frames,
+            "finished_seconds": round(finished_s, 3),
             "cost_per_frame_usd": round(total / finished_frames, 8) if finished_frames else None,
             "cost_per_finished_minute_usd": round(total / (finished_s / 60), 6)
-            if finished_s else None,
+            if finished_s
+            else None,
             "cost_per_shot_usd": per_shot,
         },
-    }  # fmt: skip
+    }
 
 
 def write_cost_report(project: Project, status: dict[str, Any]) -> Path:
@@ -94,9 +123,20 @@ def write_cost_report(project: Project, status: dict[str, Any]) -> Path:
     (folder / "cost.json").write_text(json.dumps(status, indent=2))
     with (folder / "cost.csv").open("w", newline="") as handle:
         writer = csv.writer(handle)
-        writer.writerow(["node", "agent", "shot", "outcome", "cost_usd", "estimate_usd",
-                         "wall_s", "cpu_s"])  # fmt: skip
+        writer.writerow(
+            ["node", "agent", "shot", "outcome", "cost_usd", "estimate_usd", "wall_s", "cpu_s"]
+        )
         for n in status["nodes"]:
-            writer.writerow([n["id"], n["agent"], n["shot"], n["outcome"], n["cost_usd"],
-                             n["estimate_usd"], n["wall_s"], n["cpu_s"]])  # fmt: skip
+            writer.writerow(
+                [
+                    n["id"],
+                    n["agent"],
+                    n["shot"],
+                    n["outcome"],
+                    n["cost_usd"],
+                    n["estimate_usd"],
+                    n["wall_s"],
+                    n["cpu_s"],
+                ]
+            )
     return folder / "cost.json"

@@ -20,8 +20,13 @@ from reelgraph.media.video import PRESETS, VideoReader, VideoWriter
 def gradient(width: int = 64, height: int = 48) -> np.ndarray:
     x = np.linspace(0.0, 1.0, width, dtype=np.float32)
     y = np.linspace(0.2, 0.8, height, dtype=np.float32)[:, None]
-    return np.dstack([np.broadcast_to(x, (height, width)), np.broadcast_to(y, (height, width)),
-                      np.broadcast_to(1 - x, (height, width))]).astype(np.float32)  # fmt: skip
+    return np.dstack(
+        [
+            np.broadcast_to(x, (height, width)),
+            np.broadcast_to(y, (height, width)),
+            np.broadcast_to(1 - x, (height, width)),
+        ]
+    ).astype(np.float32)
 
 
 def write_clip(path: Path, preset: str, frames: int = 3, **kw: object) -> np.ndarray:
@@ -35,7 +40,9 @@ def write_clip(path: Path, preset: str, frames: int = 3, **kw: object) -> np.nda
 @pytest.mark.parametrize("matrix", ["bt709", "smpte170m", "bt2020nc"])
 @pytest.mark.parametrize("bits", [8, 10, 12])
 @pytest.mark.parametrize("colour_range", ["tv", "pc"])
-def test_ycbcr_round_trip_within_half_a_code_value(matrix: str, bits: int, colour_range: str) -> None:
+def test_ycbcr_round_trip_within_half_a_code_value(
+    matrix: str, bits: int, colour_range: str
+) -> None:
     tag = ColourTag(matrix=matrix, range=colour_range)
     rgb = np.random.default_rng(1).uniform(0.05, 0.95, (16, 16, 3)).astype(np.float32)
     y, cb, cr = rgb_to_ycbcr(rgb, bits, tag)
@@ -62,8 +69,13 @@ def test_probe_reports_what_a_supervisor_needs(tmp_path: Path) -> None:
     assert video["frame_rate"] == "25/1" and video["frame_count"] == 5
     assert (video["pixel_format"], video["bit_depth"]) == ("yuv422p10le", 10)
     assert video["chroma_subsampling"] == "4:2:2"
-    assert video["colour"] == {"primaries": "bt709", "transfer": "bt709", "matrix": "bt709",
-                               "range": "tv", "assumed": []}  # fmt: skip
+    assert video["colour"] == {
+        "primaries": "bt709",
+        "transfer": "bt709",
+        "matrix": "bt709",
+        "range": "tv",
+        "assumed": [],
+    }
     assert video["variable_frame_rate"] is False
 
 
@@ -98,8 +110,9 @@ def test_10bit_source_keeps_10bit_precision(tmp_path: Path) -> None:
         ("hevc-hdr10", "hevc", "yuv420p10le", "smpte2084", "bt2020"),
     ],
 )
-def test_outputs_carry_correct_colour_tags(tmp_path: Path, preset: str, codec: str, pix_fmt: str,
-                                           transfer: str, primaries: str) -> None:  # fmt: skip
+def test_outputs_carry_correct_colour_tags(
+    tmp_path: Path, preset: str, codec: str, pix_fmt: str, transfer: str, primaries: str
+) -> None:
     path = tmp_path / f"out{PRESETS[preset].extension}"
     write_clip(path, preset)
     video = probe(path).first_video

@@ -7,7 +7,6 @@ import shutil
 from pathlib import Path
 
 import pytest
-from stub_agents import STUBS
 
 from reelgraph.errors import BudgetError, PlanError
 from reelgraph.orchestrator.executor import InlineExecutor, LocalExecutor
@@ -15,6 +14,7 @@ from reelgraph.orchestrator.graph import Node, Plan
 from reelgraph.orchestrator.registry import Registry
 from reelgraph.orchestrator.runner import Runner, SourceRef
 from reelgraph.project import Project, init_project
+from stub_agents import STUBS
 
 REGISTRY = Registry(extra=dict(STUBS))
 
@@ -33,19 +33,36 @@ def source(project: Project, value: float = 2.0) -> dict[str, SourceRef]:
 
 def diamond(amount: float = 1.0, factor: float = 3.0) -> Plan:
     """load → add(amount) → scale(factor) → join;  load → add2 → join."""
-    return Plan("p", "web-sdr", (
-        Node("load", "stub_load", {}, ("source:input",), "read the number", "s1"),
-        Node("add", "stub_add", {"amount": amount}, ("load",), "add", "s1"),
-        Node("scale", "stub_scale", {}, ("add",), "scale by the scene factor", "s1",
-             variables={"factor": factor}),
-        Node("add2", "stub_add", {"amount": 10.0}, ("load",), "other branch", "s2"),
-        Node("join", "stub_add", {"amount": 0.0}, ("scale", "add2"), "sum both", "s2"),
-    ))  # fmt: skip
+    return Plan(
+        "p",
+        "web-sdr",
+        (
+            Node("load", "stub_load", {}, ("source:input",), "read the number", "s1"),
+            Node("add", "stub_add", {"amount": amount}, ("load",), "add", "s1"),
+            Node(
+                "scale",
+                "stub_scale",
+                {},
+                ("add",),
+                "scale by the scene factor",
+                "s1",
+                variables={"factor": factor},
+            ),
+            Node("add2", "stub_add", {"amount": 10.0}, ("load",), "other branch", "s2"),
+            Node("join", "stub_add", {"amount": 0.0}, ("scale", "add2"), "sum both", "s2"),
+        ),
+    )
 
 
 def run(project: Project, plan: Plan, **kwargs: object) -> dict[str, str]:
-    runner = Runner(project, plan, kwargs.pop("executor", InlineExecutor()), registry=REGISTRY,
-                    sources=source(project), **kwargs)  # type: ignore[arg-type]
+    runner = Runner(
+        project,
+        plan,
+        kwargs.pop("executor", InlineExecutor()),
+        registry=REGISTRY,
+        sources=source(project),
+        **kwargs,
+    )  # type: ignore[arg-type]
     summary = runner.run()
     return {node_id: outcome.outcome for node_id, outcome in summary.nodes.items()}
 
@@ -70,16 +87,26 @@ def test_second_run_is_all_cache_hits(project: Project) -> None:
 def test_changing_one_parameter_reruns_only_that_node_and_descendants(project: Project) -> None:
     run(project, diamond(amount=1.0))
     outcomes = run(project, diamond(amount=5.0))
-    assert outcomes == {"load": "cached", "add": "ran", "scale": "ran", "add2": "cached",
-                        "join": "ran"}  # fmt: skip
+    assert outcomes == {
+        "load": "cached",
+        "add": "ran",
+        "scale": "ran",
+        "add2": "cached",
+        "join": "ran",
+    }
     assert value_of(project, "join") == (2 + 5) * 3 + 12
 
 
 def test_changing_a_scene_variable_reruns_its_readers_only(project: Project) -> None:
     run(project, diamond(factor=3.0))
     outcomes = run(project, diamond(factor=4.0))
-    assert outcomes == {"load": "cached", "add": "cached", "scale": "ran", "add2": "cached",
-                        "join": "ran"}  # fmt: skip
+    assert outcomes == {
+        "load": "cached",
+        "add": "cached",
+        "scale": "ran",
+        "add2": "cached",
+        "join": "ran",
+    }
     assert value_of(project, "scale") == 12.0
 
 
@@ -120,14 +147,26 @@ def test_budget_smaller_than_estimate_refuses_before_any_node_runs(project: Proj
 
 def test_run_never_spends_more_than_its_budget(project: Project) -> None:
     # Each burn node really uses 3 CPU-s but estimates 0.5: the watchdog must stop the run.
-    plan = Plan("p", "web-sdr", tuple(
-        Node(f"burn{i}", "stub_burn", {"seconds": 3.0, "tag": str(i)}, ("source:input",), "burn")
-        for i in range(4)
-    ))  # fmt: skip
+    plan = Plan(
+        "p",
+        "web-sdr",
+        tuple(
+            Node(
+                f"burn{i}", "stub_burn", {"seconds": 3.0, "tag": str(i)}, ("source:input",), "burn"
+            )
+            for i in range(4)
+        ),
+    )
     rate = 0.05 / 3600  # USD per CPU second with the template's rate card
     budget = 4.0 * rate  # four CPU seconds: room for the estimates, not for the real cost
-    runner = Runner(project, plan, LocalExecutor(workers=2), registry=REGISTRY,
-                    sources=source(project), budget_usd=budget)  # fmt: skip
+    runner = Runner(
+        project,
+        plan,
+        LocalExecutor(workers=2),
+        registry=REGISTRY,
+        sources=source(project),
+        budget_usd=budget,
+    )
     summary = runner.run()
     spent = sum(r["cost_usd"] for r in project.store.query("SELECT cost_usd FROM ledger"))
     assert summary.status == "budget_exhausted"
@@ -137,11 +176,15 @@ def test_run_never_spends_more_than_its_budget(project: Project) -> None:
 
 
 def test_iteration_keeps_the_variant_that_meets_the_objective(project: Project) -> None:
-    plan = Plan("p", "web-sdr", (
-        Node("load", "stub_load", {}, ("source:input",), "read"),
-        Node("gain", "stub_gain", {"gain": 1.0}, ("load",), "reach 10 ± 0.5"),
-        Node("after", "stub_add", {"amount": 0.0}, ("gain",), "downstream"),
-    ))  # fmt: skip
+    plan = Plan(
+        "p",
+        "web-sdr",
+        (
+            Node("load", "stub_load", {}, ("source:input",), "read"),
+            Node("gain", "stub_gain", {"gain": 1.0}, ("load",), "reach 10 ± 0.5"),
+            Node("after", "stub_add", {"amount": 0.0}, ("gain",), "downstream"),
+        ),
+    )
     outcomes = run(project, plan, max_variants=4)
     assert outcomes == {"load": "ran", "gain": "ran", "after": "ran"}
     decisions = project.store.query(
@@ -156,21 +199,29 @@ def test_iteration_keeps_the_variant_that_meets_the_objective(project: Project) 
 
 
 def test_iteration_stops_at_the_variant_limit(project: Project) -> None:
-    plan = Plan("p", "web-sdr", (
-        Node("load", "stub_load", {}, ("source:input",), "read"),
-        Node("gain", "stub_gain", {"gain": 1.0}, ("load",), "reach 10 ± 0.5"),
-    ))  # fmt: skip
+    plan = Plan(
+        "p",
+        "web-sdr",
+        (
+            Node("load", "stub_load", {}, ("source:input",), "read"),
+            Node("gain", "stub_gain", {"gain": 1.0}, ("load",), "reach 10 ± 0.5"),
+        ),
+    )
     run(project, plan, max_variants=1)
     rows = project.store.query("SELECT why FROM decisions WHERE node_id = 'gain'")
     assert len(rows) == 1 and "variant limit" in rows[0]["why"]
 
 
 def test_failed_node_skips_descendants_and_is_recorded(project: Project) -> None:
-    bad = Plan("p", "web-sdr", (
-        Node("load", "stub_load", {}, ("source:input",), "read"),
-        Node("gain", "stub_gain", {"gain": "not a number"}, ("load",), "fails"),
-        Node("after", "stub_add", {}, ("gain",), "downstream"),
-    ))  # fmt: skip
+    bad = Plan(
+        "p",
+        "web-sdr",
+        (
+            Node("load", "stub_load", {}, ("source:input",), "read"),
+            Node("gain", "stub_gain", {"gain": "not a number"}, ("load",), "fails"),
+            Node("after", "stub_add", {}, ("gain",), "downstream"),
+        ),
+    )
     outcomes = run(project, bad)
     assert outcomes == {"load": "ran", "gain": "failed", "after": "skipped"}
 
@@ -185,8 +236,11 @@ def test_plan_round_trips_and_rejects_cycles() -> None:
     plan = diamond()
     assert Plan.from_dict(plan.to_dict()) == plan
     with pytest.raises(PlanError, match="cycle"):
-        Plan("p", "web-sdr", (Node("a", "stub_add", {}, ("b",), ""),
-                              Node("b", "stub_add", {}, ("a",), "")))  # fmt: skip
+        Plan(
+            "p",
+            "web-sdr",
+            (Node("a", "stub_add", {}, ("b",), ""), Node("b", "stub_add", {}, ("a",), "")),
+        )
 
 
 def test_killed_leftovers_in_tmp_are_never_used(project: Project) -> None:

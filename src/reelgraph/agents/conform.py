@@ -6,6 +6,7 @@ are applied once, here); audio becomes 24-bit PCM of the same time range.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
@@ -36,12 +37,17 @@ class Conform(Agent):
     Params = ConformParams
     cost = Cost("megapixel_frame", 0.06)
 
-    def describe_output(self, inputs: list[Any], params: Any) -> dict[str, Any]:
+    def describe_output(self, inputs: Sequence[Mapping[str, Any]], params: Any) -> dict[str, Any]:
         source = inputs[0]
-        return video_meta("video.mkv", params.last - params.first + 1, source["width"],
-                          source["height"], source["frame_rate"])  # fmt: skip
+        return video_meta(
+            "video.mkv",
+            params.last - params.first + 1,
+            source["width"],
+            source["height"],
+            source["frame_rate"],
+        )
 
-    def work(self, inputs: list[Any], params: Any) -> Work:
+    def work(self, inputs: Sequence[Mapping[str, Any]], params: Any) -> Work:
         source = inputs[0]
         count = params.last - params.first + 1
         return Work(frames=count, megapixels=count * source["width"] * source["height"] / 1e6)
@@ -54,7 +60,7 @@ class Conform(Agent):
         p, source = ctx.params, ctx.inputs[0]
         total = p.last - p.first + 1
         meta = self.describe_output([source.meta], p)
-        writer, file = open_writer(ctx.out_dir, "video", meta, meta["width"], meta["height"])
+        writer, _ = open_writer(ctx.out_dir, "video", meta, meta["width"], meta["height"])
         with writer:
             for frame in frames(source, start=p.first, stop=p.last + 1):
                 writer.write(frame.rgb)
@@ -90,12 +96,17 @@ class ExtractAudio(Agent):
         rate = Fraction(str(meta.get("frame_rate", "24/1")))
         return float(params.first / rate), float((params.last + 1) / rate)
 
-    def describe_output(self, inputs: list[Any], params: Any) -> dict[str, Any]:
+    def describe_output(self, inputs: Sequence[Mapping[str, Any]], params: Any) -> dict[str, Any]:
         start, end = self._span(inputs[0], params)
-        return {"kind": "audio", "file": "audio.wav", "rate": inputs[0].get("audio_rate", 48000),
-                "channels": inputs[0].get("audio_channels", 2), "duration_s": end - start}  # fmt: skip
+        return {
+            "kind": "audio",
+            "file": "audio.wav",
+            "rate": inputs[0].get("audio_rate", 48000),
+            "channels": inputs[0].get("audio_channels", 2),
+            "duration_s": end - start,
+        }
 
-    def work(self, inputs: list[Any], params: Any) -> Work:
+    def work(self, inputs: Sequence[Mapping[str, Any]], params: Any) -> Work:
         start, end = self._span(inputs[0], params)
         return Work(audio_s=end - start)
 
@@ -114,6 +125,13 @@ class ExtractAudio(Agent):
             samples = np.concatenate([samples, pad])
         write_audio(ctx.out_dir / "audio.wav", samples, track.rate, layout=track.layout)
         ctx.progress(1, 1)
-        return Output({"kind": "audio", "file": "audio.wav", "rate": track.rate,
-                       "channels": track.channels, "layout": track.layout,
-                       "duration_s": samples.shape[0] / track.rate})  # fmt: skip
+        return Output(
+            {
+                "kind": "audio",
+                "file": "audio.wav",
+                "rate": track.rate,
+                "channels": track.channels,
+                "layout": track.layout,
+                "duration_s": samples.shape[0] / track.rate,
+            }
+        )

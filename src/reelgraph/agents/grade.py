@@ -45,9 +45,9 @@ class Grade(Agent):
             )
         full, s = LOOKS[look], ctx.params.strength
         cdl = CDL(
-            slope=tuple(1 + s * (v - 1) for v in full.slope),  # type: ignore[arg-type]
-            offset=tuple(s * v for v in full.offset),  # type: ignore[arg-type]
-            power=tuple(1 + s * (v - 1) for v in full.power),  # type: ignore[arg-type]
+            slope=tuple(1 + s * (v - 1) for v in full.slope),
+            offset=tuple(s * v for v in full.offset),
+            power=tuple(1 + s * (v - 1) for v in full.power),
             saturation=1 + s * (full.saturation - 1),
         )
         source = ctx.inputs[0]

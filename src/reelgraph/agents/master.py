@@ -8,6 +8,7 @@ muxed in. For ``exr`` (vfx-plates) every frame becomes a scene-linear half-float
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -69,16 +70,28 @@ class Master(Agent):
     def _size(self, meta: Any, params: Any) -> tuple[int, int]:
         return (params.width or int(meta["width"]), params.height or int(meta["height"]))
 
-    def describe_output(self, inputs: list[Any], params: Any) -> dict[str, Any]:
+    def describe_output(self, inputs: Sequence[Mapping[str, Any]], params: Any) -> dict[str, Any]:
         video = inputs[0]
         width, height = self._size(video, params)
         if params.preset == "exr":
-            return {"kind": "plates", "file": f"{params.name}.0000.exr", "frames": video["frames"],
-                    "width": width, "height": height, "frame_rate": video["frame_rate"]}  # fmt: skip
-        return video_meta(f"{params.name}{PRESETS[params.preset].extension}", video["frames"],
-                          width, height, video["frame_rate"], preset=params.preset)  # fmt: skip
+            return {
+                "kind": "plates",
+                "file": f"{params.name}.0000.exr",
+                "frames": video["frames"],
+                "width": width,
+                "height": height,
+                "frame_rate": video["frame_rate"],
+            }
+        return video_meta(
+            f"{params.name}{PRESETS[params.preset].extension}",
+            video["frames"],
+            width,
+            height,
+            video["frame_rate"],
+            preset=params.preset,
+        )
 
-    def work(self, inputs: list[Any], params: Any) -> Any:
+    def work(self, inputs: Sequence[Mapping[str, Any]], params: Any) -> Any:
         from reelgraph.orchestrator.agent import Work
 
         video = inputs[0]
@@ -102,9 +115,14 @@ class Master(Agent):
         audio = ctx.inputs[1] if len(ctx.inputs) > 1 else None
         track = read_audio(audio.file()) if audio else None
         writer, file = open_writer(
-            ctx.out_dir, p.name, video.meta, width, height, preset=p.preset,
+            ctx.out_dir,
+            p.name,
+            video.meta,
+            width,
+            height,
+            preset=p.preset,
             audio=(track.rate, track.layout) if track else None,
-        )  # fmt: skip
+        )
         with writer:
             for frame in frames(video):
                 writer.write(fit(frame.rgb, width, height))

@@ -59,8 +59,12 @@ class ProgressView:
             total = max(1, int(event.data.get("frames") or 1))
             self.tasks[event.node] = self.progress.add_task(event.node, total=total, cost=cost)
         elif event.kind == "progress" and event.node in self.tasks:
-            self.progress.update(self.tasks[event.node], completed=event.data["done"],
-                                 total=event.data["total"], cost=cost)  # fmt: skip
+            self.progress.update(
+                self.tasks[event.node],
+                completed=event.data["done"],
+                total=event.data["total"],
+                cost=cost,
+            )
         elif event.kind == "node_done" and event.node:
             task = self.tasks.pop(event.node, None)
             if task is not None:
@@ -69,7 +73,9 @@ class ProgressView:
                 outcome = event.data["outcome"]
                 colour = {"ran": "green", "cached": "cyan", "failed": "red"}.get(outcome, "yellow")
                 reason = f" — {event.data['reason']}" if event.data.get("reason") else ""
-                console.print(f"  [{colour}]{outcome:>7}[/] {event.node}"
-                              f"  ${event.data.get('cost_usd', 0):.4f}{reason}")  # fmt: skip
+                console.print(
+                    f"  [{colour}]{outcome:>7}[/] {event.node}"
+                    f"  ${event.data.get('cost_usd', 0):.4f}{reason}"
+                )
         elif event.kind == "variant" and not self.quiet:
             console.print(f"  [magenta]variant[/] {event.node} #{event.data['variant']}")

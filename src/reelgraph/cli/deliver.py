@@ -15,8 +15,11 @@ HELP = "copy approved masters to deliverables/ with manifest and checksums"
 
 def register(parser: argparse.ArgumentParser) -> None:
     add_project_option(parser)
-    parser.add_argument("--override-rights", action="store_true",
-                        help="deliver sources whose rights are not cleared (audited)")  # fmt: skip
+    parser.add_argument(
+        "--override-rights",
+        action="store_true",
+        help="deliver sources whose rights are not cleared (audited)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:

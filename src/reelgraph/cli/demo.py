@@ -16,8 +16,13 @@ HELP = "build a sample project and run everything on it"
 
 
 def register(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("dir", nargs="?", type=Path, default=Path("reelgraph-demo"),
-                        help="where to build it (default: ./reelgraph-demo)")  # fmt: skip
+    parser.add_argument(
+        "dir",
+        nargs="?",
+        type=Path,
+        default=Path("reelgraph-demo"),
+        help="where to build it (default: ./reelgraph-demo)",
+    )
     parser.add_argument("--no-run", action="store_true", help="only build the project")
     parser.add_argument("--executor", default="local", choices=["local", "inline", "ray"])
     parser.add_argument("--quiet", "-q", action="store_true")
@@ -33,15 +38,24 @@ def run(args: argparse.Namespace) -> int:
         console.print(f"run it with: reelgraph run --project {args.dir}")
         return 0
     run_args = argparse.Namespace(
-        budget=None, executor=args.executor, workers=None, shots=None, conform=False,
-        no_deliver=False, override_rights=False, quiet=args.quiet, json=False,
-    )  # fmt: skip
+        budget=None,
+        executor=args.executor,
+        workers=None,
+        shots=None,
+        conform=False,
+        no_deliver=False,
+        override_rights=False,
+        quiet=args.quiet,
+        json=False,
+    )
     try:
         code = execute(project, run_args)
     finally:
         project.close()
     console.print(f"reports: {args.dir / 'reports'}   audit: reelgraph audit verify -p {args.dir}")
-    console.print(f"try: reelgraph set -p {args.dir} launch.time_of_day=night && "
-                  f"reelgraph run -p {args.dir}   (only the launch scene re-renders)")  # fmt: skip
+    console.print(
+        f"try: reelgraph set -p {args.dir} launch.time_of_day=night && "
+        f"reelgraph run -p {args.dir}   (only the launch scene re-renders)"
+    )
     console.print(f"done in {time.perf_counter() - started:.1f} s")
     return code

@@ -17,8 +17,11 @@ def add_project_option(parser: argparse.ArgumentParser) -> None:
 
 def register(parser: argparse.ArgumentParser) -> None:
     add_project_option(parser)
-    parser.add_argument("--conform", action="store_true",
-                        help="accept variable-frame-rate sources by resampling to their average rate")  # fmt: skip
+    parser.add_argument(
+        "--conform",
+        action="store_true",
+        help="accept variable-frame-rate sources by resampling to their average rate",
+    )
     parser.add_argument("--json", action="store_true")
 
 
@@ -26,8 +29,17 @@ def run(args: argparse.Namespace) -> int:
     project = project_from(args)
     found = ingest(project, conform=args.conform)
     if args.json:
-        emit_json([{"id": s.id, "path": str(s.path), "fingerprint": s.fingerprint,
-                    "probe": s.info.to_dict()} for s in found])  # fmt: skip
+        emit_json(
+            [
+                {
+                    "id": s.id,
+                    "path": str(s.path),
+                    "fingerprint": s.fingerprint,
+                    "probe": s.info.to_dict(),
+                }
+                for s in found
+            ]
+        )
     else:
         for s in found:
             console.print(f"ingested {s.id}: {s.path.name} sha256:{s.fingerprint[:12]}…")

@@ -43,8 +43,12 @@ def build_parser() -> argparse.ArgumentParser:
     for name, module in COMMANDS.items():
         mod = importlib.import_module(f"reelgraph.cli.{module}")
         command = sub.add_parser(name, help=mod.HELP, description=mod.__doc__)
-        command.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
-                             help="show tracebacks and debug logs")  # fmt: skip
+        command.add_argument(
+            "--debug",
+            action="store_true",
+            default=argparse.SUPPRESS,
+            help="show tracebacks and debug logs",
+        )
         mod.register(command)
         command.set_defaults(handler=mod.run)
     return parser
@@ -65,8 +69,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_ERROR
     except KeyboardInterrupt:
         print("error: interrupted", file=sys.stderr)
-        print("hint: finished nodes are cached; run the same command again to resume",
-              file=sys.stderr)  # fmt: skip
+        print(
+            "hint: finished nodes are cached; run the same command again to resume", file=sys.stderr
+        )
         return 130
     except Exception as exc:  # the last line of defence: no traceback for users
         if debug:

@@ -37,6 +37,8 @@ def run(args: argparse.Namespace) -> int:
                 + (", VARIABLE frame rate" if s["variable_frame_rate"] else "")
             )
         else:
-            console.print(f"  #{s['index']} audio {s['codec']} {s['sample_rate']} Hz "
-                          f"{s['channels']} ch ({s['layout']})")  # fmt: skip
+            console.print(
+                f"  #{s['index']} audio {s['codec']} {s['sample_rate']} Hz "
+                f"{s['channels']} ch ({s['layout']})"
+            )
     return 0

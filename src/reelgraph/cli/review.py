@@ -37,18 +37,21 @@ def run(args: argparse.Namespace) -> int:
     shots = sorted(masters) if args.shots == ["all"] else args.shots
     missing = [s for s in shots if s not in masters]
     if missing:
-        raise ProjectError(f"no master for shot(s) {', '.join(missing)} in the latest run",
-                           hint=f"shots with masters: {', '.join(sorted(masters)) or 'none'}")  # fmt: skip
+        raise ProjectError(
+            f"no master for shot(s) {', '.join(missing)} in the latest run",
+            hint=f"shots with masters: {', '.join(sorted(masters)) or 'none'}",
+        )
     who = getpass.getuser()
     with project.store.transaction() as db:
         for shot in shots:
             db.execute(
                 "INSERT INTO reviews (shot, key, decision, note, by, at) VALUES (?, ?, ?, ?, ?, ?)",
-                (shot, masters[shot], args.decision, args.note, who,
-                 datetime.now(UTC).isoformat()),
-            )  # fmt: skip
-            project.audit.append("review", shot, {"decision": args.decision, "key": masters[shot],
-                                                  "note": args.note})  # fmt: skip
-    console.print(f"{args.decision}d: {', '.join(shots)}; 'reelgraph deliver' copies approved "
-                  "masters")  # fmt: skip
+                (shot, masters[shot], args.decision, args.note, who, datetime.now(UTC).isoformat()),
+            )
+            project.audit.append(
+                "review", shot, {"decision": args.decision, "key": masters[shot], "note": args.note}
+            )
+    console.print(
+        f"{args.decision}d: {', '.join(shots)}; 'reelgraph deliver' copies approved masters"
+    )
     return 0

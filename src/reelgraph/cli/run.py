@@ -27,15 +27,25 @@ HELP = "ingest, plan, render, QC and deliver (resumable, budgeted)"
 def register(parser: argparse.ArgumentParser) -> None:
     add_project_option(parser)
     parser.add_argument("--budget", type=float, help="USD limit (default: brief's budget_usd)")
-    parser.add_argument("--executor", default="local", choices=["local", "inline", "ray"],
-                        help="where nodes run (default: local process pool)")  # fmt: skip
+    parser.add_argument(
+        "--executor",
+        default="local",
+        choices=["local", "inline", "ray"],
+        help="where nodes run (default: local process pool)",
+    )
     parser.add_argument("--workers", type=int, help="processes for the local executor")
     parser.add_argument("--shots", help="comma-separated shot ids to run (default: all)")
-    parser.add_argument("--conform", action="store_true",
-                        help="resample variable-frame-rate sources to their average rate")  # fmt: skip
+    parser.add_argument(
+        "--conform",
+        action="store_true",
+        help="resample variable-frame-rate sources to their average rate",
+    )
     parser.add_argument("--no-deliver", action="store_true", help="stop after rendering")
-    parser.add_argument("--override-rights", action="store_true",
-                        help="deliver even sources whose rights are not cleared (audited)")  # fmt: skip
+    parser.add_argument(
+        "--override-rights",
+        action="store_true",
+        help="deliver even sources whose rights are not cleared (audited)",
+    )
     parser.add_argument("--quiet", "-q", action="store_true")
     parser.add_argument("--json", action="store_true", help="print reelgraph.Status.1 at the end")
 
@@ -47,10 +57,13 @@ def select_shots(plan: Plan, shots: str | None) -> Plan:
     known = {n.shot for n in plan.nodes}
     unknown = wanted - known
     if unknown:
-        raise PlanError(f"unknown shot(s): {', '.join(sorted(unknown))}",
-                        hint=f"shots: {', '.join(sorted(s for s in known if s))}")  # fmt: skip
-    return Plan(plan.project, plan.delivery, tuple(n for n in plan.nodes if n.shot in wanted),
-                plan.notes)  # fmt: skip
+        raise PlanError(
+            f"unknown shot(s): {', '.join(sorted(unknown))}",
+            hint=f"shots: {', '.join(sorted(s for s in known if s))}",
+        )
+    return Plan(
+        plan.project, plan.delivery, tuple(n for n in plan.nodes if n.shot in wanted), plan.notes
+    )
 
 
 def execute(project: Project, args: argparse.Namespace) -> int:
@@ -61,9 +74,14 @@ def execute(project: Project, args: argparse.Namespace) -> int:
     events = EventLog(project.state / "events.jsonl", [])
     with ProgressView(quiet=args.quiet or args.json) as view:
         events.sinks.append(view)
-        runner = Runner(project, plan, make_executor(args.executor, args.workers),
-                        budget_usd=budget, max_variants=brief.iteration.max_variants,
-                        sinks=[events])  # fmt: skip
+        runner = Runner(
+            project,
+            plan,
+            make_executor(args.executor, args.workers),
+            budget_usd=budget,
+            max_variants=brief.iteration.max_variants,
+            sinks=[events],
+        )
         summary = runner.run()
     events.close()
     status = run_status(project, summary.run_id)
@@ -83,7 +101,9 @@ def execute(project: Project, args: argparse.Namespace) -> int:
         console.print(f"cost report: {report}")
         if delivered is not None:
             if delivered.delivered:
-                console.print(f"deliverables: {delivered.folder} ({len(delivered.delivered)} shots)")
+                console.print(
+                    f"deliverables: {delivered.folder} ({len(delivered.delivered)} shots)"
+                )
             for shot, why in delivered.held.items():
                 console.print(f"  held {shot}: {why}")
     for outcome in summary.nodes.values():

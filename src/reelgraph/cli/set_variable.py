@@ -23,8 +23,10 @@ def run(args: argparse.Namespace) -> int:
     target, sep, raw = args.assignment.partition("=")
     scene, dot, name = target.partition(".")
     if not sep or not dot or not scene or not name:
-        raise ProjectError(f"cannot read {args.assignment!r}",
-                           hint="write SCENE.VARIABLE=VALUE, e.g. rooftop.time_of_day=night")  # fmt: skip
+        raise ProjectError(
+            f"cannot read {args.assignment!r}",
+            hint="write SCENE.VARIABLE=VALUE, e.g. rooftop.time_of_day=night",
+        )
     value = yaml.safe_load(raw) if raw else ""
     project = project_from(args)
     project.set_variable(scene, name, value)

@@ -25,16 +25,23 @@ def run(args: argparse.Namespace) -> int:
         emit_json(status)
         return 0
     r, t = status["run"], status["totals"]
-    console.print(f"[bold]run {r['id']}[/] {r['status']} ({r['executor']}), "
-                  f"started {r['started_at']}")  # fmt: skip
+    console.print(
+        f"[bold]run {r['id']}[/] {r['status']} ({r['executor']}), started {r['started_at']}"
+    )
     for n in status["nodes"]:
-        console.print(f"  {n['outcome']:>7} {n['id']:<28} {n['agent']:<14} ${n['cost_usd']:.4f}"
-                      + (f"  {n['reason']}" if n["reason"] else ""))  # fmt: skip
-    console.print(f"total ${t['cost_usd']:.4f}; per frame {t['cost_per_frame_usd']}; "
-                  f"per finished minute {t['cost_per_finished_minute_usd']}")  # fmt: skip
+        console.print(
+            f"  {n['outcome']:>7} {n['id']:<28} {n['agent']:<14} ${n['cost_usd']:.4f}"
+            + (f"  {n['reason']}" if n["reason"] else "")
+        )
+    console.print(
+        f"total ${t['cost_usd']:.4f}; per frame {t['cost_per_frame_usd']}; "
+        f"per finished minute {t['cost_per_finished_minute_usd']}"
+    )
     for shot, cost in t["cost_per_shot_usd"].items():
         console.print(f"  {shot}: ${cost:.4f}")
     for f in status["findings"]:
-        console.print(f"  [{'red' if f['severity'] == 'fail' else 'yellow'}]{f['severity']}[/] "
-                      f"{f['shot']} {f['check']} {f['start_tc']}–{f['end_tc']}: {f['message']}")  # fmt: skip
+        console.print(
+            f"  [{'red' if f['severity'] == 'fail' else 'yellow'}]{f['severity']}[/] "
+            f"{f['shot']} {f['check']} {f['start_tc']}–{f['end_tc']}: {f['message']}"
+        )
     return 0

@@ -152,7 +152,9 @@ def write_audio(
         )
     layout_name = _layout_for(samples.shape[1], layout)
     fmt = "wav" if suffix in (".wav", ".bwf") else None
-    options = {"write_bext": "1", "fflags": "+bitexact"} if fmt == "wav" else {"fflags": "+bitexact"}
+    options = (
+        {"write_bext": "1", "fflags": "+bitexact"} if fmt == "wav" else {"fflags": "+bitexact"}
+    )
     with av.open(str(p), "w", format=fmt, options=options) as container:
         if description and fmt == "wav":
             container.metadata["description"] = description[:256]

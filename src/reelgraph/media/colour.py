@@ -119,8 +119,9 @@ def tag_from_codes(
     m = MATRICES.get(matrix, "unknown")
     if is_rgb:
         m = "gbr"
-    elif m in ("unknown", "gbr") or m not in LUMA_COEFFICIENTS:
-        m, _ = conventional_matrix, assumed.append("matrix")
+    elif m not in LUMA_COEFFICIENTS:
+        m = conventional_matrix
+        assumed.append("matrix")
     p = PRIMARIES.get(primaries, "unknown")
     if p == "unknown":
         p = "bt709" if hd else "smpte170m"

@@ -6,6 +6,7 @@ packets (cheap: no decoding), because container headers are often wrong about bo
 
 from __future__ import annotations
 
+import itertools
 import os
 from dataclasses import asdict, dataclass, field, replace
 from fractions import Fraction
@@ -96,11 +97,23 @@ class MediaInfo:
 def check_readable_file(path: str | Path) -> Path:
     """Refuse, with a hint, paths that cannot be media: missing, folders, empty, unreadable."""
     p = Path(path)
+    if p.is_symlink() and not p.exists():
+        raise MediaNotFoundError(
+            f"{p}: broken link (its target is missing)",
+            path=p,
+            hint="point the link at the media, or copy the media in its place",
+        )
     if not p.exists():
         raise MediaNotFoundError(f"{p}: no such file", path=p)
     if p.is_dir():
         raise MediaNotFoundError(
             f"{p}: is a directory, not a media file", path=p, hint="pass a file inside it"
+        )
+    if not p.is_file():
+        raise MediaError(
+            f"{p}: not a regular file (device, pipe or socket)",
+            path=p,
+            hint="pass a media file; reelgraph does not read from pipes or devices",
         )
     if not os.access(p, os.R_OK):
         raise MediaError(
@@ -163,7 +176,7 @@ def _scan_video_packets(
     rate = stream.average_rate or stream.guessed_rate or 1
     span = float((pts_values[-1] - pts_values[0]) * stream.time_base)
     grid = round(span * float(rate)) + 1
-    deltas = [b - a for a, b in zip(pts_values, pts_values[1:], strict=False)]
+    deltas = [b - a for a, b in itertools.pairwise(pts_values)]
     deltas.sort()
     typical = deltas[len(deltas) // 2]
     # A constant-rate stream may jitter by one tick from timestamp rounding; anything
@@ -189,9 +202,13 @@ def probe(path: str | Path) -> MediaInfo:
                     raise MediaError(f"{p}: video stream {stream.index} has no frame rate", path=p)
                 is_rgb = pix_fmt.startswith(("gbr", "rgb", "bgr", "argb", "abgr"))
                 tag = tag_from_codes(
-                    cc.color_primaries, cc.color_trc, cc.colorspace, cc.color_range,
-                    cc.height, is_rgb,
-                )  # fmt: skip
+                    cc.color_primaries,
+                    cc.color_trc,
+                    cc.colorspace,
+                    cc.color_range,
+                    cc.height,
+                    is_rgb,
+                )
                 has_alpha = "a" in pix_fmt.replace("gray", "").split("p")[0] or "ya" in pix_fmt
                 video.append(
                     VideoStreamInfo(
@@ -229,9 +246,10 @@ def probe(path: str | Path) -> MediaInfo:
                 )
         if not video and not audio:
             raise MediaError(
-                f"{p}: no audio or video streams", path=p, hint="pass a media file with picture "
-                "or sound"
-            )  # fmt: skip
+                f"{p}: no audio or video streams",
+                path=p,
+                hint="pass a media file with picture or sound",
+            )
     if video:
         # A second open keeps the demux pass independent of the header reading above.
         with open_container(p) as container:
@@ -263,4 +281,3 @@ def probe(path: str | Path) -> MediaInfo:
         video=video,
         audio=audio,
     )
-

@@ -46,14 +46,18 @@ class DecodedFrame:
 def _plane(frame: av.VideoFrame, i: int, dtype: type, width: int, height: int) -> npt.NDArray[Any]:
     plane = frame.planes[i]
     item = np.dtype(dtype).itemsize
-    data = np.frombuffer(plane, dtype=dtype)
+    data: npt.NDArray[Any] = np.frombuffer(plane, dtype=dtype)
     return data.reshape(-1, plane.line_size // item)[:height, :width]
 
 
 def _canonical_format(pix_fmt: str) -> str:
     """The planar format a frame is read from; packed/semi-planar ones are converted
     losslessly (same matrix, depth and subsampling) by swscale."""
-    if pix_fmt.startswith(("yuv", "gbrp")) and "p" in pix_fmt[3:] and not pix_fmt.startswith("yuva"):
+    if (
+        pix_fmt.startswith(("yuv", "gbrp"))
+        and "p" in pix_fmt[3:]
+        and not pix_fmt.startswith("yuva")
+    ):
         return pix_fmt.replace("yuvj", "yuv")
     semi = {"nv12": "yuv420p", "nv21": "yuv420p", "p010le": "yuv420p10le", "nv16": "yuv422p"}
     if pix_fmt in semi:
@@ -199,40 +203,66 @@ PRESETS: dict[str, VideoPreset] = {
     p.name: p
     for p in (
         VideoPreset(
-            "ffv1-rgb16", "ffv1", "gbrp16le", ".mkv",
+            "ffv1-rgb16",
+            "ffv1",
+            "gbrp16le",
+            ".mkv",
             {"level": "3", "slices": "4", "slicecrc": "1", "threads": "1"},
             BT709.with_(matrix="gbr", range="pc"),
             "lossless 16-bit R'G'B' intermediate (FFV1 version 3)",
         ),
         VideoPreset(
-            "ffv1", "ffv1", "yuv444p10le", ".mkv",
+            "ffv1",
+            "ffv1",
+            "yuv444p10le",
+            ".mkv",
             {"level": "3", "slices": "4", "slicecrc": "1", "threads": "1"},
-            BT709, "lossless archive / measurement master (FFV1, 10-bit 4:4:4)",
+            BT709,
+            "lossless archive / measurement master (FFV1, 10-bit 4:4:4)",
         ),
         VideoPreset(
-            "h264", "libx264", "yuv420p", ".mp4",
+            "h264",
+            "libx264",
+            "yuv420p",
+            ".mp4",
             {"crf": "18", "preset": "medium", "threads": "2", "x264-params": "keyint=48"},
-            BT709, "H.264 8-bit 4:2:0 BT.709 for review and web",
+            BT709,
+            "H.264 8-bit 4:2:0 BT.709 for review and web",
         ),
         VideoPreset(
-            "prores", "prores_ks", "yuv422p10le", ".mov",
+            "prores",
+            "prores_ks",
+            "yuv422p10le",
+            ".mov",
             {"profile": "3", "vendor": "apl0", "threads": "2"},
-            BT709, "Apple ProRes 422 HQ 10-bit BT.709",
+            BT709,
+            "Apple ProRes 422 HQ 10-bit BT.709",
         ),
         VideoPreset(
-            "prores4444", "prores_ks", "yuv444p10le", ".mov",
+            "prores4444",
+            "prores_ks",
+            "yuv444p10le",
+            ".mov",
             {"profile": "4", "vendor": "apl0", "threads": "2"},
-            BT709, "Apple ProRes 4444 10-bit",
+            BT709,
+            "Apple ProRes 4444 10-bit",
         ),
         VideoPreset(
-            "hevc-hdr10", "libx265", "yuv420p10le", ".mp4",
-            {"crf": "18", "preset": "fast", "x265-params": "pools=2:log-level=error:hdr10=1:"
-             "repeat-headers=1:colorprim=bt2020:transfer=smpte2084:colormatrix=bt2020nc"},
+            "hevc-hdr10",
+            "libx265",
+            "yuv420p10le",
+            ".mp4",
+            {
+                "crf": "18",
+                "preset": "fast",
+                "x265-params": "pools=2:log-level=error:hdr10=1:"
+                "repeat-headers=1:colorprim=bt2020:transfer=smpte2084:colormatrix=bt2020nc",
+            },
             ColourTag("bt2020", "smpte2084", "bt2020nc", "tv"),
             "HEVC Main 10, BT.2020 PQ with HDR10 static metadata",
         ),
     )
-}  # fmt: skip
+}
 
 
 def hdr10_params(max_cll: int, max_fall: int, peak_nits: float = 1000.0) -> str:
@@ -241,8 +271,7 @@ def hdr10_params(max_cll: int, max_fall: int, peak_nits: float = 1000.0) -> str:
 
     Primaries are in 0.00002 units and luminance in 0.0001 cd/m², as x265 expects."""
     display = (
-        "G(8500,39850)B(6550,2300)R(35400,14600)WP(15635,16450)"
-        f"L({int(peak_nits * 10000)},50)"
+        f"G(8500,39850)B(6550,2300)R(35400,14600)WP(15635,16450)L({int(peak_nits * 10000)},50)"
     )
     return f"master-display={display}:max-cll={max_cll},{max_fall}"
 
@@ -329,9 +358,9 @@ class VideoWriter:
             chroma = (fmt.chroma_width(self.width), fmt.chroma_height(self.height))
             if chroma != (self.width, self.height):
                 # Box-filter subsampling (INTER_AREA averages each 2×2 or 2×1 block).
-                cb = cv2.resize(cb.astype(np.float32), chroma, interpolation=cv2.INTER_AREA)
-                cr = cv2.resize(cr.astype(np.float32), chroma, interpolation=cv2.INTER_AREA)
-                cb, cr = np.rint(cb), np.rint(cr)
+                cb_small = cv2.resize(cb.astype(np.float32), chroma, interpolation=cv2.INTER_AREA)
+                cr_small = cv2.resize(cr.astype(np.float32), chroma, interpolation=cv2.INTER_AREA)
+                cb, cr = np.rint(cb_small).astype(np.uint16), np.rint(cr_small).astype(np.uint16)
             planes = [y.astype(dtype), cb.astype(dtype), cr.astype(dtype)]
         for i, values in enumerate(planes):
             plane = frame.planes[i]
@@ -347,8 +376,7 @@ class VideoWriter:
     def write(self, rgb: Frame) -> None:
         if rgb.shape != (self.height, self.width, 3):
             raise MediaError(
-                f"frame {self.count} is {rgb.shape}, writer expects "
-                f"{(self.height, self.width, 3)}",
+                f"frame {self.count} is {rgb.shape}, writer expects {(self.height, self.width, 3)}",
                 hint="every frame of a clip must have the same size",
             )
         frame = self._frame(rgb)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar, Literal
@@ -163,14 +163,14 @@ class Agent(ABC):
     def params_dict(cls, params: Any) -> dict[str, Any]:
         return dataclasses.asdict(params)
 
-    def describe_output(self, inputs: list[Mapping[str, Any]], params: Any) -> dict[str, Any]:
+    def describe_output(self, inputs: Sequence[Mapping[str, Any]], params: Any) -> dict[str, Any]:
         """Predict the output description before running (for estimates and planning).
 
         The default passes the first input's description through (same frames and size).
         """
         return dict(inputs[0]) if inputs else {"kind": "none"}
 
-    def work(self, inputs: list[Mapping[str, Any]], params: Any) -> Work:
+    def work(self, inputs: Sequence[Mapping[str, Any]], params: Any) -> Work:
         """Size of the job from the inputs' descriptions (first video/audio input)."""
         for meta in inputs:
             if meta.get("kind") == "video":
@@ -199,6 +199,7 @@ class Agent(ABC):
             kind = "audio" if self.cost.unit == "audio_second" else "video"
             return [synthetic[kind]], self.Params()
         return None
+
 
 def _has_defaults(params: type) -> bool:
     return all(

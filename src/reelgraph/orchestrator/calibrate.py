@@ -29,26 +29,53 @@ def _synthetic(folder: Path, frames: int, width: int, height: int) -> dict[str, 
     tone = (0.1 * np.sin(2 * np.pi * 220 * t)).astype(np.float32)[:, None].repeat(2, 1)
     write_audio(folder / "audio.wav", tone, rate)
     for name, preset in (("video.mkv", "ffv1-rgb16"), ("source.mp4", "h264")):
-        with VideoWriter(folder / name, width=width, height=height, frame_rate=Fraction(24),
-                         preset=preset, audio=(rate, "stereo") if preset == "h264" else None) as w:  # fmt: skip
+        with VideoWriter(
+            folder / name,
+            width=width,
+            height=height,
+            frame_rate=Fraction(24),
+            preset=preset,
+            audio=(rate, "stereo") if preset == "h264" else None,
+        ) as w:
             for i in range(frames):
                 noise = rng.normal(0, 0.02, base.shape).astype(np.float32)
                 w.write(np.clip(np.roll(base, i * 4, axis=1) + noise, 0, 1))
             if preset == "h264":
                 w.write_audio(tone, rate)
-    video_meta = {"kind": "video", "file": "video.mkv", "frames": frames, "width": width,
-                  "height": height, "frame_rate": "24/1"}  # fmt: skip
+    video_meta = {
+        "kind": "video",
+        "file": "video.mkv",
+        "frames": frames,
+        "width": width,
+        "height": height,
+        "frame_rate": "24/1",
+    }
     return {
         "video": Input("calibration-video", folder, video_meta),
-        "audio": Input("calibration-audio", folder, {"kind": "audio", "file": "audio.wav",
-                       "rate": rate, "channels": 2, "duration_s": seconds}),  # fmt: skip
-        "source": Input("calibration-source", folder / "source.mp4",
-                        source_meta(probe(folder / "source.mp4"))),  # fmt: skip
+        "audio": Input(
+            "calibration-audio",
+            folder,
+            {
+                "kind": "audio",
+                "file": "audio.wav",
+                "rate": rate,
+                "channels": 2,
+                "duration_s": seconds,
+            },
+        ),
+        "source": Input(
+            "calibration-source", folder / "source.mp4", source_meta(probe(folder / "source.mp4"))
+        ),
     }
 
 
-def calibrate(store: Store, registry: Registry, names: list[str] | None = None,
-              frames: int = 24, size: tuple[int, int] = (640, 360)) -> dict[str, float]:  # fmt: skip
+def calibrate(
+    store: Store,
+    registry: Registry,
+    names: list[str] | None = None,
+    frames: int = 24,
+    size: tuple[int, int] = (640, 360),
+) -> dict[str, float]:
     """Measure and store CPU seconds per unit for each agent; returns what was measured."""
     measured: dict[str, float] = {}
     with tempfile.TemporaryDirectory(prefix="reelgraph-calibrate-") as tmp:

@@ -5,6 +5,7 @@ storage)."""
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import multiprocessing
 import os
@@ -64,10 +65,8 @@ def _init_worker(events: Any) -> None:
 
 def _emit(event: tuple[Any, ...]) -> None:
     if _EVENTS is not None:
-        try:
+        with contextlib.suppress(queue.Full, OSError, ValueError):  # progress is best-effort
             _EVENTS.put_nowait(event)
-        except (queue.Full, OSError, ValueError):
-            pass
 
 
 def load_agent(ref: str) -> type[Agent]:
@@ -130,20 +129,32 @@ def execute_node(task: NodeTask) -> NodeResult:
         }
         store.commit(task.key, workdir, manifest)
         return NodeResult(
-            task.node_id, task.key, True,
-            time.perf_counter() - started_wall, _cpu_seconds() - started_cpu, pid,
-            output.meta, output.metrics, output.findings,
-        )  # fmt: skip
+            task.node_id,
+            task.key,
+            True,
+            time.perf_counter() - started_wall,
+            _cpu_seconds() - started_cpu,
+            pid,
+            output.meta,
+            output.metrics,
+            output.findings,
+        )
     except BaseException as exc:  # report every failure to the runner; never half-commit
         shutil.rmtree(workdir, ignore_errors=True)
         if isinstance(exc, KeyboardInterrupt):
             raise
         hint = exc.hint if isinstance(exc, ReelgraphError) else None
         return NodeResult(
-            task.node_id, task.key, False,
-            time.perf_counter() - started_wall, _cpu_seconds() - started_cpu, pid,
-            error=f"{type(exc).__name__}: {exc}", hint=hint, detail=traceback.format_exc(),
-        )  # fmt: skip
+            task.node_id,
+            task.key,
+            False,
+            time.perf_counter() - started_wall,
+            _cpu_seconds() - started_cpu,
+            pid,
+            error=f"{type(exc).__name__}: {exc}",
+            hint=hint,
+            detail=traceback.format_exc(),
+        )
 
 
 class Executor(ABC):
@@ -223,7 +234,7 @@ class RayExecutor(Executor):
         self.events: queue.Queue[Any] = queue.Queue()  # Ray tasks report through results only
 
     def submit(self, task: NodeTask) -> Future[NodeResult]:
-        return self._remote.remote(task).future()  # type: ignore[no-any-return]
+        return self._remote.remote(task).future()
 
     def shutdown(self, *, kill: bool = False) -> None:
         return None

@@ -50,14 +50,14 @@ class Registry:
                         self.plugin_errors.append(message)
                         raise PlanError(message, hint="reinstall or remove the plugin") from exc
                     self._loaded[name] = cls
-                    return cls  # type: ignore[no-any-return]
+                    return cls
             raise PlanError(
                 f"unknown agent {name!r}", hint=f"known agents: {', '.join(self.names())}"
             )
         module_name, class_name = target.split(":")
         cls = getattr(importlib.import_module(module_name), class_name)
         self._loaded[name] = cls
-        return cls  # type: ignore[no-any-return]
+        return cls
 
 
 DEFAULT = Registry()

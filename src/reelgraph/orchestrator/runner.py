@@ -121,7 +121,8 @@ class Runner:
         self, node: Node, resolved: Mapping[str, tuple[str, Path | None, dict[str, Any]]]
     ) -> tuple[list[tuple[str, Path | None, dict[str, Any]]], list[str]]:
         """(key, path, meta) per input, and the fingerprints of sources read directly."""
-        items, fingerprints = [], []
+        items: list[tuple[str, Path | None, dict[str, Any]]] = []
+        fingerprints: list[str] = []
         for ref in node.inputs:
             if ref.startswith(SOURCE_PREFIX):
                 source = self.sources[ref[len(SOURCE_PREFIX) :]]
@@ -188,10 +189,21 @@ class Runner:
             (plan_id, _now(), self.executor.name, self.budget, total),
         )
         self.project.audit.append(
-            "run_start", f"run {run_id}", {"plan": plan_id, "estimate_usd": round(total, 6),
-                                            "budget_usd": self.budget})  # fmt: skip
-        self.emit(Event("run_start", data={"run": run_id, "nodes": len(self.plan.nodes),
-                                           "estimate_usd": total, "to_run": len(estimates)}))  # fmt: skip
+            "run_start",
+            f"run {run_id}",
+            {"plan": plan_id, "estimate_usd": round(total, 6), "budget_usd": self.budget},
+        )
+        self.emit(
+            Event(
+                "run_start",
+                data={
+                    "run": run_id,
+                    "nodes": len(self.plan.nodes),
+                    "estimate_usd": total,
+                    "to_run": len(estimates),
+                },
+            )
+        )
         state = _RunState(run_id=run_id)
         try:
             self._loop(state)
@@ -205,11 +217,17 @@ class Runner:
             (_now(), status, state.spent, run_id),
         )
         self.project.audit.append(
-            "run_done", f"run {run_id}",
-            {"status": status, "spent_usd": round(state.spent, 6),
-             **{k: sum(1 for o in state.outcomes.values() if o.outcome == k)
-                for k in ("ran", "cached", "failed", "skipped")}},
-        )  # fmt: skip
+            "run_done",
+            f"run {run_id}",
+            {
+                "status": status,
+                "spent_usd": round(state.spent, 6),
+                **{
+                    k: sum(1 for o in state.outcomes.values() if o.outcome == k)
+                    for k in ("ran", "cached", "failed", "skipped")
+                },
+            },
+        )
         self.emit(Event("run_done", data={"run": run_id, "status": status, "spent": state.spent}))
         return RunSummary(run_id, status, state.outcomes, state.spent, total, state.artifacts)
 
@@ -223,8 +241,9 @@ class Runner:
                 "INSERT INTO plans (created_at, digest, plan_json) VALUES (?, ?, ?)",
                 (_now(), digest, dumps(self.plan.to_dict())),
             )
-            self.project.audit.append("plan", f"plan {plan_id}", {"digest": digest,
-                                                                  "nodes": len(self.plan.nodes)})  # fmt: skip
+            self.project.audit.append(
+                "plan", f"plan {plan_id}", {"digest": digest, "nodes": len(self.plan.nodes)}
+            )
         return plan_id
 
     def _refuse(self, estimates: dict[str, float], total: float) -> None:
@@ -262,8 +281,10 @@ class Runner:
             for node_id in list(waiting):
                 node = self.plan.node(node_id)
                 refs = [r for r in node.inputs if not r.startswith(SOURCE_PREFIX)]
-                if any(state.outcomes.get(r) and state.outcomes[r].outcome in ("failed", "skipped")
-                       for r in refs):  # fmt: skip
+                if any(
+                    state.outcomes.get(r) and state.outcomes[r].outcome in ("failed", "skipped")
+                    for r in refs
+                ):
                     self._finish(state, node, "skipped", reason="an input failed or was skipped")
                     waiting.remove(node_id)
                     progressed = True
@@ -311,8 +332,12 @@ class Runner:
         if self.budget is not None and state.spent + state.reserved + estimate > self.budget:
             if variant.index == 0:
                 state.status = "budget_exhausted"
-                self._finish(state, node, "skipped", reason=f"estimate ${estimate:.4f} does not "
-                             "fit the budget left")  # fmt: skip
+                self._finish(
+                    state,
+                    node,
+                    "skipped",
+                    reason=f"estimate ${estimate:.4f} does not fit the budget left",
+                )
             else:
                 variants.pop()
                 self._decide(state, node, f"variant {variant.index} would exceed the budget")
@@ -333,9 +358,18 @@ class Runner:
         state.reserved += estimate
         future = self.executor.submit(task)
         state.in_flight[future] = (node, variant)
-        self.emit(Event("node_start", node.id, {"agent": node.agent, "variant": variant.index,
-                                                "estimate_usd": estimate,
-                                                "frames": task.work.frames}))  # fmt: skip
+        self.emit(
+            Event(
+                "node_start",
+                node.id,
+                {
+                    "agent": node.agent,
+                    "variant": variant.index,
+                    "estimate_usd": estimate,
+                    "frames": task.work.frames,
+                },
+            )
+        )
 
     def _complete(self, state: _RunState, future: Future[NodeResult]) -> None:
         node, variant = state.in_flight.pop(future)
@@ -346,28 +380,60 @@ class Runner:
         cost = self.pricing.measured_usd(agent, result.cpu_s)
         variant.cost = cost
         state.spent += cost
-        work = self._work(node, variant.params, [m for _, _, m in self._inputs(node, state.resolved)[0]])
+        work = self._work(
+            node, variant.params, [m for _, _, m in self._inputs(node, state.resolved)[0]]
+        )
         self.project.store.execute(
             "INSERT INTO ledger (run_id, node_id, key, agent, shot, variant, wall_s, cpu_s,"
             " frames, megapixels, audio_s, device, cost_usd, estimate_usd, outcome, at)"
             " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (state.run_id, node.id, variant.key, node.agent, node.shot, variant.index,
-             result.wall_s, result.cpu_s, work.frames, work.megapixels, work.audio_s,
-             agent.cost.device, cost, variant.estimate, "ran" if result.ok else "failed", _now()),
-        )  # fmt: skip
+            (
+                state.run_id,
+                node.id,
+                variant.key,
+                node.agent,
+                node.shot,
+                variant.index,
+                result.wall_s,
+                result.cpu_s,
+                work.frames,
+                work.megapixels,
+                work.audio_s,
+                agent.cost.device,
+                cost,
+                variant.estimate,
+                "ran" if result.ok else "failed",
+                _now(),
+            ),
+        )
         if not result.ok:
-            self.project.audit.append("node_failed", node.id, {"key": variant.key,
-                                                               "error": result.error})  # fmt: skip
-            self._finish(state, node, "failed", key=variant.key, reason=result.error,
-                         hint=result.hint)  # fmt: skip
+            self.project.audit.append(
+                "node_failed", node.id, {"key": variant.key, "error": result.error}
+            )
+            self._finish(
+                state, node, "failed", key=variant.key, reason=result.error, hint=result.hint
+            )
             return
         artifact = self.store.load(variant.key)
         if artifact is None:
-            self._finish(state, node, "failed", key=variant.key,
-                         reason="the artifact did not verify after writing")  # fmt: skip
+            self._finish(
+                state,
+                node,
+                "failed",
+                key=variant.key,
+                reason="the artifact did not verify after writing",
+            )
             return
-        self.project.audit.append("node_run", node.id, {"key": variant.key, "agent": node.agent,
-                                  "variant": variant.index, "cpu_s": round(result.cpu_s, 3)})  # fmt: skip
+        self.project.audit.append(
+            "node_run",
+            node.id,
+            {
+                "key": variant.key,
+                "agent": node.agent,
+                "variant": variant.index,
+                "cpu_s": round(result.cpu_s, 3),
+            },
+        )
         self._after_variant(state, node, variant, artifact, ran=True)
 
     def _after_variant(
@@ -403,8 +469,10 @@ class Runner:
 
         def score(item: tuple[_Variant, Artifact]) -> tuple[float, int]:
             metrics = item[1].metrics
-            return (sum(o.distance(metrics.get(o.metric, float("inf"))) for o in agent.objectives),
-                    item[0].index)  # fmt: skip
+            return (
+                sum(o.distance(metrics.get(o.metric, float("inf"))) for o in agent.objectives),
+                item[0].index,
+            )
 
         best_variant, best = min(candidates, key=score)
         first_key = candidates[0][0].key
@@ -414,18 +482,28 @@ class Runner:
                 self.project.store.execute(
                     "INSERT INTO decisions (run_id, node_id, variant, key, params_json,"
                     " metrics_json, chosen, why) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                    (state.run_id, node.id, variant.index, variant.key, dumps(variant.params),
-                     dumps(artifact.metrics), int(chosen),
-                     (f"kept variant {variant.index}: {why}" if chosen else "not the best")),
-                )  # fmt: skip
+                    (
+                        state.run_id,
+                        node.id,
+                        variant.index,
+                        variant.key,
+                        dumps(variant.params),
+                        dumps(artifact.metrics),
+                        int(chosen),
+                        (f"kept variant {variant.index}: {why}" if chosen else "not the best"),
+                    ),
+                )
             # Remember which variant the first variant's key resolved to, for later runs.
             self.project.store.execute(
                 "INSERT INTO decisions (run_id, node_id, variant, key, params_json, metrics_json,"
                 " chosen, why) VALUES (?, ?, ?, ?, '{}', '{}', 1, ?)",
                 (state.run_id, f"first:{first_key}", best_variant.index, best_variant.key, why),
             )
-            self.project.audit.append("decision", node.id, {"kept": best_variant.index,
-                                      "variants": len(candidates), "why": why})  # fmt: skip
+            self.project.audit.append(
+                "decision",
+                node.id,
+                {"kept": best_variant.index, "variants": len(candidates), "why": why},
+            )
         self._resolve(state, node, best, "ran" if state.ran.get(node.id) else "cached")
 
     def _resolve(self, state: _RunState, node: Node, artifact: Artifact, outcome: str) -> None:
@@ -442,10 +520,23 @@ class Runner:
                 "INSERT INTO findings (run_id, shot, node_id, key, check_name, severity,"
                 " start_frame, end_frame, start_tc, end_tc, value, limit_value, standard, message)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (state.run_id, node.shot, node.id, artifact.key, f.get("check"), f.get("severity"),
-                 f.get("start_frame"), f.get("end_frame"), f.get("start_tc"), f.get("end_tc"),
-                 f.get("value"), f.get("limit"), f.get("standard"), f.get("message")),
-            )  # fmt: skip
+                (
+                    state.run_id,
+                    node.shot,
+                    node.id,
+                    artifact.key,
+                    f.get("check"),
+                    f.get("severity"),
+                    f.get("start_frame"),
+                    f.get("end_frame"),
+                    f.get("start_tc"),
+                    f.get("end_tc"),
+                    f.get("value"),
+                    f.get("limit"),
+                    f.get("standard"),
+                    f.get("message"),
+                ),
+            )
 
     def _finish(
         self,
@@ -461,15 +552,21 @@ class Runner:
     ) -> None:
         if cost is None:
             cost = sum(v.cost for v in state.variants.get(node.id, []))
-        result = NodeOutcome(node.id, node.agent, node.shot, outcome, key, cost, estimate,
-                             reason, hint)  # fmt: skip
+        result = NodeOutcome(
+            node.id, node.agent, node.shot, outcome, key, cost, estimate, reason, hint
+        )
         state.outcomes[node.id] = result
         self.project.store.execute(
             "INSERT OR REPLACE INTO nodes VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (state.run_id, node.id, node.agent, node.shot, key, outcome, cost, estimate, reason),
         )
-        self.emit(Event("node_done", node.id, {"outcome": outcome, "cost_usd": cost,
-                                               "reason": reason, "spent_usd": state.spent}))  # fmt: skip
+        self.emit(
+            Event(
+                "node_done",
+                node.id,
+                {"outcome": outcome, "cost_usd": cost, "reason": reason, "spent_usd": state.spent},
+            )
+        )
 
     # -- progress and the budget watchdog ----------------------------------------------------
 
@@ -484,8 +581,13 @@ class Runner:
                 state.live[node_id] = (pid, cpu)
             elif event[0] == "progress":
                 _, node_id, done, total = event
-                self.emit(Event("progress", node_id, {"done": done, "total": total,
-                                                      "spent_usd": state.spent}))  # fmt: skip
+                self.emit(
+                    Event(
+                        "progress",
+                        node_id,
+                        {"done": done, "total": total, "spent_usd": state.spent},
+                    )
+                )
 
     def _watchdog(self, state: _RunState) -> None:
         """Stop the run when measured spending (finished + running nodes) reaches the budget."""
@@ -502,8 +604,10 @@ class Runner:
                 self.agents[node.agent], times.user + times.system - cpu_at_start
             )
         # Margin: one poll interval of CPU per running worker, so the kill lands in time.
-        margin = sum(self.pricing.measured_usd(self.agents[n.agent], 0.25)
-                     for n, _ in state.in_flight.values())  # fmt: skip
+        margin = sum(
+            self.pricing.measured_usd(self.agents[n.agent], 0.25)
+            for n, _ in state.in_flight.values()
+        )
         if state.spent + live_cost + margin < self.budget:
             return
         state.status = "budget_exhausted"
@@ -520,8 +624,13 @@ class Runner:
             variant.cost = cost
             state.spent += cost
             state.in_flight.pop(future)
-            self._finish(state, node, "failed", key=variant.key,
-                         reason="stopped: the budget was exhausted while it ran")  # fmt: skip
+            self._finish(
+                state,
+                node,
+                "failed",
+                key=variant.key,
+                reason="stopped: the budget was exhausted while it ran",
+            )
         state.live.clear()
 
 
@@ -551,4 +660,3 @@ def _fanout(sinks: list[EventSink]) -> EventSink:
 
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="milliseconds")
-
