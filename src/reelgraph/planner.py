@@ -1,12 +1,13 @@
 """Plan: turn the brief (and what ingest and analysis found) into a per-shot DAG.
 
-Each shot gets two chains that meet at the master:
+Each shot gets two chains that meet at the master, and checks after it:
 
-    picture: conform → [restoration steps] → grade → master
-    sound:   extract_audio → [loudness steps] ───────┘
+    picture: conform → restoration steps… → grade → master ─→ checks…
+    sound:   extract_audio → loudness steps… ──────────┘
 
-Every node carries a sentence saying why it is there and why its parameters are what
-they are; ``reelgraph plan`` prints them.
+The craft-specific steps come from :mod:`reelgraph.rules`. Every node carries a sentence
+saying why it is there and why its parameters are what they are; ``reelgraph plan``
+prints them.
 """
 
 from __future__ import annotations
@@ -19,11 +20,8 @@ from reelgraph.errors import PlanError
 from reelgraph.orchestrator.graph import SOURCE_PREFIX, Node, Plan
 from reelgraph.orchestrator.registry import DEFAULT, Registry
 from reelgraph.project import Project
-from reelgraph.specs import DeliverySpec, get_spec
-
-
-def _variables(registry: Registry, agent: str, scene_values: dict[str, Any]) -> dict[str, Any]:
-    return {name: scene_values[name] for name in registry.get(agent).reads if name in scene_values}
+from reelgraph.rules import ShotContext, loudness, qc, restore
+from reelgraph.specs import get_spec
 
 
 def build_plan(project: Project, brief: Brief | None = None, registry: Registry = DEFAULT) -> Plan:
@@ -34,92 +32,104 @@ def build_plan(project: Project, brief: Brief | None = None, registry: Registry 
         row["id"]: json.loads(row["probe_json"])
         for row in project.store.query("SELECT id, probe_json FROM sources")
     }
+    analysis: dict[str, dict[str, Any]] = {}
+    for row in project.store.query("SELECT shot, kind, data_json FROM analysis"):
+        analysis.setdefault(row["shot"], {})[row["kind"]] = json.loads(row["data_json"])
     if not shots:
         raise PlanError("no shots ingested", hint="run 'reelgraph ingest' first")
     nodes: list[Node] = []
     for scene in brief.scenes:
         values = project.variables(scene.id)
         for shot in scene.shots:
-            row = shots.get(shot.id)
-            if row is None:
+            if shot.id not in shots:
                 raise PlanError(
                     f"shot {shot.id!r} is in the brief but not ingested",
                     hint="run 'reelgraph ingest' again",
                 )
-            nodes.extend(_shot_nodes(registry, spec, scene.id, values, row, sources[row["source"]]))
+            row = shots[shot.id]
+            ctx = ShotContext(
+                registry=registry,
+                brief=brief,
+                spec=spec,
+                scene=scene.id,
+                variables=values,
+                shot=shot.id,
+                source=row["source"],
+                first=row["start_frame"],
+                last=row["end_frame"],
+                source_meta=sources[row["source"]],
+                analysis=analysis.get(shot.id, {}),
+            )
+            nodes.extend(shot_nodes(ctx))
     return Plan(project=brief.project, delivery=spec.name, nodes=tuple(nodes))
 
 
-def _shot_nodes(
-    registry: Registry,
-    spec: DeliverySpec,
-    scene: str,
-    values: dict[str, Any],
-    shot: Any,
-    source: dict[str, Any],
-) -> list[Node]:
-    sid, first, last = shot["id"], shot["start_frame"], shot["end_frame"]
-    src = f"{SOURCE_PREFIX}{shot['source']}"
-    count = last - first + 1
+def _chain(nodes: list[Node], steps: list[Node], upstream: str) -> str:
+    nodes.extend(steps)
+    return steps[-1].id if steps else upstream
+
+
+def shot_nodes(ctx: ShotContext) -> list[Node]:
+    sid, spec = ctx.shot, ctx.spec
+    src = f"{SOURCE_PREFIX}{ctx.source}"
+    colour = ctx.source_meta.get("colour", {})
+    assumed = colour.get("assumed") or []
     nodes = [
         Node(
             f"{sid}/conform",
             "conform",
-            {"first": first, "last": last},
+            {"first": ctx.first, "last": ctx.last},
             (src,),
-            f"cut frames {first}–{last} ({count} frames) of {shot['source']} into a lossless "
-            "16-bit working copy; colour from the source's "
-            f"{source.get('colour', {}).get('matrix', '?')} matrix"
-            + (
-                " (assumed: " + ", ".join(source["colour"]["assumed"]) + ")"
-                if source.get("colour", {}).get("assumed")
-                else ""
-            ),
+            f"cut frames {ctx.first}–{ctx.last} ({ctx.frames} frames) of {ctx.source} into a "
+            f"lossless 16-bit working copy, converting with the source's "
+            f"{colour.get('matrix', '?')} matrix and {colour.get('range', '?')} range"
+            + (f" (assumed by convention: {', '.join(assumed)})" if assumed else ""),
             sid,
-            scene,
-        ),
+            ctx.scene,
+        )
     ]
-    picture = f"{sid}/conform"
-    look = values.get("time_of_day", "day")
+    picture = _chain(nodes, restore.picture_steps(ctx, f"{sid}/conform"), f"{sid}/conform")
+    look = ctx.variables.get("time_of_day", "day")
     nodes.append(
         Node(
             f"{sid}/grade",
             "grade",
             {},
             (picture,),
-            f"scene {scene} look from time_of_day={look!r} as an ASC CDL",
+            f"scene {ctx.scene}'s look from time_of_day={look!r}, as an ASC CDL",
             sid,
-            scene,
-            _variables(registry, "grade", values),
+            ctx.scene,
+            ctx.reads("grade"),
         )
     )
-    picture = f"{sid}/grade"
-    master_inputs: tuple[str, ...] = (picture,)
-    if spec.audio is not None and source.get("audio_rate"):
+    master_inputs: tuple[str, ...] = (f"{sid}/grade",)
+    sound: str | None = None
+    if spec.audio is not None and ctx.source_meta.get("audio_rate"):
         nodes.append(
             Node(
                 f"{sid}/audio",
                 "extract_audio",
-                {"first": first, "last": last},
+                {"first": ctx.first, "last": ctx.last},
                 (src,),
-                f"cut the sound of frames {first}–{last} to 24-bit WAV",
+                f"cut the sound of frames {ctx.first}–{ctx.last} to 24-bit WAV",
                 sid,
-                scene,
+                ctx.scene,
             )
         )
-        master_inputs += (f"{sid}/audio",)
-    width, height = spec.width, spec.height
-    size = f"{width}×{height}" if width else "the picture's own size"
+        sound = _chain(nodes, loudness.sound_steps(ctx, f"{sid}/audio"), f"{sid}/audio")
+        master_inputs += (sound,)
+    size = f"{spec.width}×{spec.height}" if spec.width else "the picture's own size"
     nodes.append(
         Node(
             f"{sid}/master",
             "master",
-            {"preset": spec.video_preset, "width": width, "height": height, "name": sid},
+            {"preset": spec.video_preset, "width": spec.width, "height": spec.height, "name": sid},
             master_inputs,
-            f"encode to {spec.name}: {spec.description}; fitted to {size}",
+            f"encode to {spec.name} ({spec.description}), fitted to {size}",
             sid,
-            scene,
+            ctx.scene,
             deliverable=sid,
         )
     )
+    nodes.extend(qc.check_steps(ctx, f"{sid}/master", sound))
     return nodes
