@@ -24,8 +24,10 @@ from reelgraph.rules import ShotContext, loudness, qc, restore
 from reelgraph.specs import get_spec
 
 
-def build_plan(project: Project, brief: Brief | None = None, registry: Registry = DEFAULT) -> Plan:
-    brief = brief or project.brief()
+def shot_contexts(
+    project: Project, brief: Brief, registry: Registry = DEFAULT
+) -> list[ShotContext]:
+    """What the rules may read about each shot of the brief, in brief order."""
     spec = get_spec(brief.delivery)
     shots = {row["id"]: row for row in project.store.query("SELECT * FROM shots")}
     sources = {
@@ -37,7 +39,7 @@ def build_plan(project: Project, brief: Brief | None = None, registry: Registry 
         analysis.setdefault(row["shot"], {})[row["kind"]] = json.loads(row["data_json"])
     if not shots:
         raise PlanError("no shots ingested", hint="run 'reelgraph ingest' first")
-    nodes: list[Node] = []
+    contexts = []
     for scene in brief.scenes:
         values = project.variables(scene.id)
         for shot in scene.shots:
@@ -47,21 +49,30 @@ def build_plan(project: Project, brief: Brief | None = None, registry: Registry 
                     hint="run 'reelgraph ingest' again",
                 )
             row = shots[shot.id]
-            ctx = ShotContext(
-                registry=registry,
-                brief=brief,
-                spec=spec,
-                scene=scene.id,
-                variables=values,
-                shot=shot.id,
-                source=row["source"],
-                first=row["start_frame"],
-                last=row["end_frame"],
-                source_meta=sources[row["source"]],
-                analysis=analysis.get(shot.id, {}),
+            contexts.append(
+                ShotContext(
+                    registry=registry,
+                    brief=brief,
+                    spec=spec,
+                    scene=scene.id,
+                    variables=values,
+                    shot=shot.id,
+                    source=row["source"],
+                    first=row["start_frame"],
+                    last=row["end_frame"],
+                    source_meta=sources[row["source"]],
+                    analysis=analysis.get(shot.id, {}),
+                )
             )
-            nodes.extend(shot_nodes(ctx))
-    return Plan(project=brief.project, delivery=spec.name, nodes=tuple(nodes))
+    return contexts
+
+
+def build_plan(project: Project, brief: Brief | None = None, registry: Registry = DEFAULT) -> Plan:
+    brief = brief or project.brief()
+    nodes: list[Node] = []
+    for ctx in shot_contexts(project, brief, registry):
+        nodes.extend(shot_nodes(ctx))
+    return Plan(project=brief.project, delivery=brief.delivery, nodes=tuple(nodes))
 
 
 def _chain(nodes: list[Node], steps: list[Node], upstream: str) -> str:

@@ -19,6 +19,7 @@ COMMANDS = {
     "demo": "demo",
     "probe": "probe",
     "ingest": "ingest",
+    "analyse": "analyse",
     "plan": "plan",
     "run": "run",
     "status": "status",

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 
+from reelgraph.analyse import run_analysis
 from reelgraph.cli.common import ProgressView, console, emit_json, project_from
 from reelgraph.cli.ingest import add_project_option
 from reelgraph.deliver import deliver
@@ -69,11 +70,20 @@ def select_shots(plan: Plan, shots: str | None) -> Plan:
 def execute(project: Project, args: argparse.Namespace) -> int:
     brief = project.brief()
     ingest(project, brief, conform=args.conform)
-    plan = select_shots(build_plan(project, brief), args.shots)
     budget = args.budget if args.budget is not None else brief.budget_usd
     events = EventLog(project.state / "events.jsonl", [])
     with ProgressView(quiet=args.quiet or args.json) as view:
         events.sinks.append(view)
+        analysed, _ = run_analysis(
+            project,
+            brief,
+            make_executor(args.executor, args.workers),
+            budget_usd=budget,
+            sinks=[events],
+        )
+        if analysed is not None and budget is not None:
+            budget = max(0.0, budget - analysed.spent_usd)
+        plan = select_shots(build_plan(project, brief), args.shots)
         runner = Runner(
             project,
             plan,

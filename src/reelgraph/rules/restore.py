@@ -9,3 +9,9 @@ from reelgraph.rules import ShotContext
 def picture_steps(ctx: ShotContext, upstream: str) -> list[Node]:
     """Restoration nodes for this shot (none until the restoration agents exist)."""
     return []
+
+
+def analysis_steps(ctx: ShotContext, picture: str, sound: str | None) -> list[Node]:
+    """Analysis nodes run before planning (``reelgraph analyse``); each writes
+    ``analysis.json`` and its output meta names the ``analysis_kind`` stored for the shot."""
+    return []
