@@ -97,7 +97,8 @@ class Brief(_Strict):
     def model_post_init(self, __context: Any) -> None:
         source_ids = [s.id for s in self.sources]
         shot_ids = [shot.id for scene in self.scenes for shot in scene.shots]
-        for ids, what in ((source_ids, "source"), (shot_ids, "shot")):
+        scene_ids = [scene.id for scene in self.scenes]
+        for ids, what in ((source_ids, "source"), (scene_ids, "scene"), (shot_ids, "shot")):
             duplicates = {i for i in ids if ids.count(i) > 1}
             if duplicates:
                 raise ValueError(f"duplicate {what} id(s): {', '.join(sorted(duplicates))}")

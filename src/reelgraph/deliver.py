@@ -96,6 +96,16 @@ def deliver(project: Project, run_id: int, *, override_rights: bool = False) -> 
         )
         result.delivered.append(shot)
         project.audit.append("deliver", shot, {"key": key, "files": [f["file"] for f in files]})
+    # Keep the entries of shots delivered earlier and not re-delivered now.
+    previous = project.deliverables / "manifest.json"
+    if previous.exists():
+        delivered_now = {item["shot"] for item in manifest["items"]}
+        kept = [
+            i
+            for i in json.loads(previous.read_text()).get("items", [])
+            if i["shot"] not in delivered_now
+        ]
+        manifest["items"] = kept + manifest["items"]
     (project.deliverables / "manifest.json").write_text(json.dumps(manifest, indent=2))
     with (project.deliverables / "SHA256SUMS").open("w") as sums:
         for item in manifest["items"]:

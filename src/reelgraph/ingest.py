@@ -115,6 +115,11 @@ def ingest(
     with project.store.transaction() as db:
         for s in found:
             stat = s.path.stat()
+            rights_json = dumps(s.rights) if s.rights else None
+            known = db.execute(
+                "SELECT fingerprint, rights_json FROM sources WHERE id = ?", (s.id,)
+            ).fetchone()
+            changed = known is None or tuple(known) != (s.fingerprint, rights_json)
             probe_data = {
                 **source_meta(s.info),
                 "probe": s.info.to_dict(),
@@ -128,10 +133,12 @@ def ingest(
                     str(s.path),
                     s.fingerprint,
                     dumps(probe_data),
-                    dumps(s.rights) if s.rights else None,
+                    rights_json,
                     now,
                 ),
             )
+            if not changed:
+                continue  # same file and rights as at the last ingest: nothing to record
             project.audit.append(
                 "ingest",
                 s.id,

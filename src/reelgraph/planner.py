@@ -49,6 +49,12 @@ def shot_contexts(
                     hint="run 'reelgraph ingest' again",
                 )
             row = shots[shot.id]
+            if sources[row["source"]].get("kind") != "video":
+                raise PlanError(
+                    f"shot {shot.id!r}: source {row['source']!r} has no picture",
+                    hint="shots are cut from video sources; to level or measure sound on its "
+                    "own use 'reelgraph loudness' / 'reelgraph level'",
+                )
             contexts.append(
                 ShotContext(
                     registry=registry,

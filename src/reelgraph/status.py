@@ -18,13 +18,20 @@ SCHEMA = "reelgraph.Status.1"
 
 def run_status(project: Project, run_id: int | None = None) -> dict[str, Any]:
     store = project.store
-    run = (
-        store.one("SELECT * FROM runs WHERE id = ?", (run_id,))
-        if run_id
-        else store.one("SELECT * FROM runs ORDER BY id DESC LIMIT 1")
-    )
-    if run is None:
-        raise ProjectError("no run yet", hint="start one with 'reelgraph run'")
+    if run_id is None:
+        run = store.one("SELECT * FROM runs ORDER BY id DESC LIMIT 1")
+        if run is None:
+            raise ProjectError("no run yet", hint="start one with 'reelgraph run'")
+    else:
+        run = store.one("SELECT * FROM runs WHERE id = ?", (run_id,))
+        if run is None:
+            last = store.one("SELECT MAX(id) AS id FROM runs")
+            raise ProjectError(
+                f"no run {run_id}",
+                hint=f"runs are numbered 1 to {last['id']}"
+                if last and last["id"]
+                else "start one with 'reelgraph run'",
+            )
     rid = run["id"]
     ledger = {
         r["node_id"]: r

@@ -7,6 +7,7 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
+from reelgraph.media.colour import BT709, ColourTag
 from reelgraph.media.video import PRESETS, DecodedFrame, VideoReader, VideoWriter
 from reelgraph.orchestrator.agent import Input
 
@@ -33,6 +34,7 @@ def video_meta(
     height: int,
     frame_rate: str,
     preset: str = INTERMEDIATE,
+    content: ColourTag | None = None,
     **extra: Any,
 ) -> dict[str, Any]:
     return {
@@ -43,9 +45,25 @@ def video_meta(
         "height": height,
         "frame_rate": frame_rate,
         "preset": preset,
-        "colour": PRESETS[preset].tag.to_dict(),
+        "colour": writer_tag(preset, content).to_dict(),
         **extra,
     }
+
+
+def content_tag(meta: Mapping[str, Any]) -> ColourTag | None:
+    """Primaries and transfer of a picture, from an input's description."""
+    colour = meta.get("colour")
+    if not colour:
+        return None
+    return BT709.with_(primaries=colour["primaries"], transfer=colour["transfer"])
+
+
+def writer_tag(preset: str, content: ColourTag | None) -> ColourTag:
+    """The tag a writer with this preset and content puts on its stream."""
+    base = PRESETS[preset].tag
+    if content is None:
+        return base
+    return base.with_(primaries=content.primaries, transfer=content.transfer, assumed=())
 
 
 def open_writer(
@@ -58,6 +76,8 @@ def open_writer(
     **kwargs: Any,
 ) -> tuple[VideoWriter, str]:
     file = f"{name}{PRESETS[preset].extension}"
+    if preset == INTERMEDIATE and "content" not in kwargs:
+        kwargs["content"] = content_tag(meta)
     writer = VideoWriter(
         out_dir / file,
         width=width,

@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from reelgraph.agents._io import frames, open_writer, video_meta
+from reelgraph.agents._io import content_tag, frames, open_writer, video_meta
 from reelgraph.errors import MediaError
 from reelgraph.media.audio import read_audio, write_audio
 from reelgraph.orchestrator.agent import Agent, Cost, NodeContext, Output, Work
@@ -45,6 +45,7 @@ class Conform(Agent):
             source["width"],
             source["height"],
             source["frame_rate"],
+            content=content_tag(source),
         )
 
     def work(self, inputs: Sequence[Mapping[str, Any]], params: Any) -> Work:

@@ -17,6 +17,7 @@ import numpy as np
 import numpy.typing as npt
 
 from reelgraph.agents._io import frames, open_writer, video_meta
+from reelgraph.errors import AgentError
 from reelgraph.media.audio import read_audio
 from reelgraph.media.exr import write_exr
 from reelgraph.media.video import PRESETS
@@ -38,6 +39,12 @@ class MasterParams:
     height: int = 0
     name: str = "master"
 
+    def __post_init__(self) -> None:
+        if self.preset != "exr" and self.preset not in PRESETS:
+            raise ValueError(f"unknown preset {self.preset!r}; valid: exr, {', '.join(PRESETS)}")
+        if self.width < 0 or self.height < 0 or (self.width == 0) != (self.height == 0):
+            raise ValueError("width and height must both be positive, or both 0 (keep)")
+
 
 def fit(rgb: npt.NDArray[np.float32], width: int, height: int) -> npt.NDArray[np.float32]:
     """Scale to fit inside width×height keeping the aspect ratio; pad the rest with black."""
@@ -58,6 +65,16 @@ def bt709_to_linear(rgb: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
     import colour
 
     return np.asarray(colour.models.oetf_inverse_BT709(rgb), np.float32)
+
+
+# Transfers and primaries that encode the same kind of picture (SDR gamma, Rec.709-like
+# gamut); a master may carry any of a family, but never turns one family into another.
+_TRANSFER_FAMILY = {"smpte2084": "pq", "arib-std-b67": "hlg", "linear": "linear"}
+_WIDE_GAMUT = {"bt2020", "smpte432"}
+
+
+def _family(transfer: str, primaries: str) -> tuple[str, str]:
+    return (_TRANSFER_FAMILY.get(transfer, "sdr"), "wide" if primaries in _WIDE_GAMUT else "709")
 
 
 class Master(Agent):
@@ -112,6 +129,17 @@ class Master(Agent):
                 files.append(name)
                 ctx.progress(frame.index + 1, total)
             return Output({**meta, "files": files})
+        want = PRESETS[p.preset].tag
+        have = video.meta.get("colour", {})
+        if _family(have.get("transfer", "bt709"), have.get("primaries", "bt709")) != _family(
+            want.transfer, want.primaries
+        ):
+            raise AgentError(
+                f"picture is {have.get('primaries')}/{have.get('transfer')} but {p.preset} "
+                f"masters are {want.primaries}/{want.transfer}",
+                hint="plan a conversion step first (SDR→HDR for HDR deliveries); reelgraph "
+                "does not re-tag pictures without converting them",
+            )
         audio = ctx.inputs[1] if len(ctx.inputs) > 1 else None
         track = read_audio(audio.file()) if audio else None
         writer, file = open_writer(

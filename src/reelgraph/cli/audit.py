@@ -23,7 +23,15 @@ def run(args: argparse.Namespace) -> int:
     if args.action == "log":
         rows = [dict(r) for r in project.store.query("SELECT * FROM audit ORDER BY seq")]
         if args.json:
-            emit_json([{**r, "data": json.loads(r.pop("data_json"))} for r in rows])
+            emit_json(
+                [
+                    {
+                        **{k: v for k, v in r.items() if k != "data_json"},
+                        "data": json.loads(r["data_json"]),
+                    }
+                    for r in rows
+                ]
+            )
         else:
             for r in rows:
                 console.print(f"{r['seq']:>5} {r['at']} {r['actor']} {r['action']} {r['subject']}")

@@ -51,7 +51,6 @@ def run(args: argparse.Namespace) -> int:
             project.audit.append(
                 "review", shot, {"decision": args.decision, "key": masters[shot], "note": args.note}
             )
-    console.print(
-        f"{args.decision}d: {', '.join(shots)}; 'reelgraph deliver' copies approved masters"
-    )
+    done = {"approve": "approved", "reject": "rejected"}[args.decision]
+    console.print(f"{done}: {', '.join(shots)}; 'reelgraph deliver' copies approved masters")
     return 0

@@ -293,12 +293,22 @@ class VideoWriter:
         preset: str = "ffv1-rgb16",
         extra_options: dict[str, str] | None = None,
         audio: tuple[int, str] | None = None,
+        content: ColourTag | None = None,
     ) -> None:
+        """``content`` names the primaries and transfer of the frames written when they
+        differ from the preset's (a lossless intermediate of a BT.2020 source, say); the
+        matrix and range always come from the preset."""
         if preset not in PRESETS:
             raise MediaError(
                 f"unknown video preset {preset!r}", hint=f"valid presets: {', '.join(PRESETS)}"
             )
         self.preset = PRESETS[preset]
+        base = self.preset.tag
+        self._tag = (
+            base.with_(primaries=content.primaries, transfer=content.transfer, assumed=())
+            if content is not None
+            else base
+        )
         fmt = av.VideoFormat(self.preset.pix_fmt)
         subsampled = (fmt.chroma_width(width), fmt.chroma_height(height)) != (width, height)
         if subsampled and (width % 2 or height % 2):
@@ -330,7 +340,7 @@ class VideoWriter:
         self.stream.width, self.stream.height = width, height
         self.stream.pix_fmt = self.preset.pix_fmt
         cc = self.stream.codec_context
-        tag = self.preset.tag
+        tag = self._tag
         cc.color_primaries, cc.color_trc = tag.primaries_code, tag.transfer_code
         cc.colorspace, cc.color_range = tag.matrix_code, tag.range_code
         cc.flags |= av.codec.context.Flags.bitexact
@@ -343,7 +353,7 @@ class VideoWriter:
 
     @property
     def tag(self) -> ColourTag:
-        return self.preset.tag
+        return self._tag
 
     def _frame(self, rgb: Frame) -> av.VideoFrame:
         fmt = av.VideoFormat(self.preset.pix_fmt)
@@ -368,7 +378,7 @@ class VideoWriter:
             padded = np.zeros((plane.height, plane.line_size // item), dtype)
             padded[:, : values.shape[1]] = values
             plane.update(padded.tobytes())
-        tag = self.preset.tag
+        tag = self._tag
         frame.color_primaries, frame.color_trc = tag.primaries_code, tag.transfer_code
         frame.colorspace, frame.color_range = tag.matrix_code, tag.range_code
         return frame

@@ -158,7 +158,16 @@ class ArtifactStore:
             shutil.rmtree(trash, ignore_errors=True)
 
     def sweep_tmp(self) -> None:
-        """Remove leftovers of killed runs (never renamed into place, so never used)."""
-        if self.tmp.exists():
-            for item in self.tmp.iterdir():
+        """Remove leftovers of killed processes (never renamed into place, so never used).
+
+        Work folders are named ``<key>.<pid>.<random>``; those of live processes (another
+        run of the same project) are left alone."""
+        import psutil
+
+        if not self.tmp.exists():
+            return
+        for item in self.tmp.iterdir():
+            parts = item.name.split(".")
+            pid = int(parts[1]) if len(parts) == 3 and parts[1].isdigit() else None
+            if pid is None or not psutil.pid_exists(pid):
                 shutil.rmtree(item, ignore_errors=True)

@@ -12,7 +12,9 @@ and the decision recorded.
 from __future__ import annotations
 
 import json
+import os
 import queue
+import time
 from collections.abc import Mapping
 from concurrent.futures import FIRST_COMPLETED, Future, wait
 from dataclasses import dataclass, field
@@ -183,10 +185,12 @@ class Runner:
         total = sum(estimates.values())
         if self.budget is not None and total > self.budget + 1e-12:
             self._refuse(estimates, total)
+        self._close_interrupted_runs()
+        self.store.sweep_tmp()
         run_id = self.project.store.execute(
-            "INSERT INTO runs (plan_id, started_at, status, executor, budget_usd, estimate_usd)"
-            " VALUES (?, ?, 'running', ?, ?, ?)",
-            (plan_id, _now(), self.executor.name, self.budget, total),
+            "INSERT INTO runs (plan_id, started_at, status, executor, budget_usd, estimate_usd,"
+            " pid) VALUES (?, ?, 'running', ?, ?, ?, ?)",
+            (plan_id, _now(), self.executor.name, self.budget, total, os.getpid()),
         )
         self.project.audit.append(
             "run_start",
@@ -228,8 +232,19 @@ class Runner:
                 },
             },
         )
-        self.emit(Event("run_done", data={"run": run_id, "status": status, "spent": state.spent}))
+        self.emit(
+            Event("run_done", data={"run": run_id, "status": status, "spent_usd": state.spent})
+        )
         return RunSummary(run_id, status, state.outcomes, state.spent, total, state.artifacts)
+
+    def _close_interrupted_runs(self) -> None:
+        """Runs still marked running whose process is gone were killed: say so."""
+        for row in self.project.store.query("SELECT id, pid FROM runs WHERE status = 'running'"):
+            if row["pid"] is None or not psutil.pid_exists(row["pid"]):
+                self.project.store.execute(
+                    "UPDATE runs SET status = 'interrupted', message = ? WHERE id = ?",
+                    ("the process ended before the run finished (killed or crashed)", row["id"]),
+                )
 
     def _save_plan(self) -> int:
         digest = self.plan.digest()
@@ -371,18 +386,22 @@ class Runner:
             )
         )
 
-    def _complete(self, state: _RunState, future: Future[NodeResult]) -> None:
-        node, variant = state.in_flight.pop(future)
-        state.live.pop(node.id, None)
-        state.reserved -= variant.estimate
-        result = future.result()
+    def _record(
+        self,
+        state: _RunState,
+        node: Node,
+        variant: _Variant,
+        wall_s: float,
+        cpu_s: float,
+        outcome: str,
+    ) -> None:
+        """Charge a node execution to the run and write its ledger row."""
         agent = self.agents[node.agent]
-        cost = self.pricing.measured_usd(agent, result.cpu_s)
-        variant.cost = cost
-        state.spent += cost
-        work = self._work(
-            node, variant.params, [m for _, _, m in self._inputs(node, state.resolved)[0]]
-        )
+        variant.cost = self.pricing.measured_usd(agent, cpu_s)
+        state.spent += variant.cost
+        state.reserved -= variant.estimate
+        inputs = self._inputs(node, state.resolved)[0]
+        work = self._work(node, variant.params, [m for _, _, m in inputs])
         self.project.store.execute(
             "INSERT INTO ledger (run_id, node_id, key, agent, shot, variant, wall_s, cpu_s,"
             " frames, megapixels, audio_s, device, cost_usd, estimate_usd, outcome, at)"
@@ -394,17 +413,25 @@ class Runner:
                 node.agent,
                 node.shot,
                 variant.index,
-                result.wall_s,
-                result.cpu_s,
+                wall_s,
+                cpu_s,
                 work.frames,
                 work.megapixels,
                 work.audio_s,
                 agent.cost.device,
-                cost,
+                variant.cost,
                 variant.estimate,
-                "ran" if result.ok else "failed",
+                outcome,
                 _now(),
             ),
+        )
+
+    def _complete(self, state: _RunState, future: Future[NodeResult]) -> None:
+        node, variant = state.in_flight.pop(future)
+        state.live.pop(node.id, None)
+        result = future.result()
+        self._record(
+            state, node, variant, result.wall_s, result.cpu_s, "ran" if result.ok else "failed"
         )
         if not result.ok:
             self.project.audit.append(
@@ -510,7 +537,7 @@ class Runner:
         state.resolved[node.id] = (artifact.key, artifact.path, artifact.meta)
         state.artifacts[node.id] = artifact
         cost = sum(v.cost for v in state.variants.get(node.id, []))
-        estimate = sum(v.estimate for v in state.variants.get(node.id, []) if v.cost)
+        estimate = sum(v.estimate for v in state.variants.get(node.id, []) if outcome == "ran")
         self._store_findings(state, node, artifact)
         self._finish(state, node, outcome, key=artifact.key, cost=cost, estimate=estimate)
 
@@ -578,7 +605,7 @@ class Runner:
                 return
             if event[0] == "start":
                 _, node_id, pid, cpu = event
-                state.live[node_id] = (pid, cpu)
+                state.live[node_id] = (pid, cpu, time.time())
             elif event[0] == "progress":
                 _, node_id, done, total = event
                 self.emit(
@@ -594,7 +621,7 @@ class Runner:
         if self.budget is None or not state.live:
             return
         live_cost = 0.0
-        for node_id, (pid, cpu_at_start) in list(state.live.items()):
+        for node_id, (pid, cpu_at_start, _) in list(state.live.items()):
             try:
                 times = psutil.Process(pid).cpu_times()
             except psutil.Error:
@@ -611,19 +638,20 @@ class Runner:
         if state.spent + live_cost + margin < self.budget:
             return
         state.status = "budget_exhausted"
-        self.executor.shutdown(kill=True)
-        for future, (node, variant) in list(state.in_flight.items()):
-            pid, cpu_at_start = state.live.get(node.id, (0, 0.0))
-            cpu = 0.0
+        # Read what each running node has used, then stop them all at once.
+        used: dict[str, tuple[float, float]] = {}
+        for node, _ in state.in_flight.values():
+            pid, cpu_at_start, started = state.live.get(node.id, (0, 0.0, time.time()))
             try:
                 times = psutil.Process(pid).cpu_times()
-                cpu = times.user + times.system - cpu_at_start
+                used[node.id] = (time.time() - started, times.user + times.system - cpu_at_start)
             except psutil.Error:
-                cpu = 0.0
-            cost = self.pricing.measured_usd(self.agents[node.agent], cpu)
-            variant.cost = cost
-            state.spent += cost
+                used[node.id] = (0.0, 0.0)
+        self.executor.shutdown(kill=True)
+        for future, (node, variant) in list(state.in_flight.items()):
             state.in_flight.pop(future)
+            wall_s, cpu_s = used.get(node.id, (0.0, 0.0))
+            self._record(state, node, variant, wall_s, cpu_s, "failed")
             self._finish(
                 state,
                 node,
@@ -644,7 +672,7 @@ class _RunState:
     artifacts: dict[str, Artifact] = field(default_factory=dict)
     outcomes: dict[str, NodeOutcome] = field(default_factory=dict)
     in_flight: dict[Future[NodeResult], tuple[Node, _Variant]] = field(default_factory=dict)
-    live: dict[str, tuple[int, float]] = field(default_factory=dict)
+    live: dict[str, tuple[int, float, float]] = field(default_factory=dict)  # pid, CPU, wall
     variants: dict[str, list[_Variant]] = field(default_factory=dict)
     candidates: dict[str, list[tuple[_Variant, Artifact]]] = field(default_factory=dict)
     ran: dict[str, bool] = field(default_factory=dict)
