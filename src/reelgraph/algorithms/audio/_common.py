@@ -22,7 +22,7 @@ MIN_RATE_HZ: Final = 8000.0
 
 #: Number of samples processed at once by the streaming meters: bounds the size of the
 #: float64 temporaries to a few MiB per channel whatever the programme length.
-CHUNK_SAMPLES: Final = 1 << 17
+CHUNK_SAMPLES: Final = 1 << 15
 
 
 def check_rate(rate: float) -> float:
@@ -41,11 +41,12 @@ def check_rate(rate: float) -> float:
     return value
 
 
-def as_audio(samples: ArrayLike, *, name: str = "samples") -> NDArray[np.floating]:
+def as_audio(samples: ArrayLike, *, name: str = "samples", offset: int = 0) -> NDArray[np.floating]:
     """Return ``samples`` as a 2-D floating array ``(samples, channels)`` without copying.
 
     A 1-D array is taken as mono. Integer, boolean and complex arrays are refused (their full
-    scale is ambiguous), as are arrays with no channel, and NaN or infinite samples.
+    scale is ambiguous), as are arrays with no channel, and NaN or infinite samples (whose
+    position is reported counting from ``offset``, for streamed chunks).
     """
     array = np.asarray(samples)
     if array.ndim == 1:
@@ -65,7 +66,7 @@ def as_audio(samples: ArrayLike, *, name: str = "samples") -> NDArray[np.floatin
             f"{name} has no channel (shape {array.shape})",
             hint="pass at least one channel: shape (samples, channels)",
         )
-    check_finite(array, name=name)
+    check_finite(array, name=name, offset=offset)
     return array
 
 

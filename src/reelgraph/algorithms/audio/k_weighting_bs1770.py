@@ -25,7 +25,10 @@ RLB (high-pass)       f0                       38.13547087602444 Hz
                       Q                        0.5003270373238773
 ====================  =======================  =================================
 
-At 48 kHz the derived coefficients reproduce Tables 1 and 2 to better than 1e-8.
+At 48 kHz the derived coefficients reproduce Tables 1 and 2 to better than 1e-8. Table 2's
+RLB numerator (1, −2, 1) is not normalised by the bilinear a0, which gives the standard's
+curve a +0.043 dB passband gain at 48 kHz; at other rates the numerator is scaled to keep
+exactly that gain, so the response (not just the pole positions) is the same at every rate.
 
 Domain and range
 ----------------
@@ -93,7 +96,8 @@ class KWeightingCoefficients:
     shelf_a: tuple[float, float, float]
     """Pre-filter denominator 1, a1, a2 (BS.1770-5 Table 1 at 48 kHz)."""
     highpass_b: tuple[float, float, float]
-    """RLB numerator b0, b1, b2 = 1, -2, 1 (BS.1770-5 Table 2)."""
+    """RLB numerator b0, b1, b2 (1, -2, 1 at 48 kHz as in BS.1770-5 Table 2; scaled at other
+    rates to keep the 48 kHz passband gain)."""
     highpass_a: tuple[float, float, float]
     """RLB denominator 1, a1, a2 (BS.1770-5 Table 2 at 48 kHz)."""
 
@@ -127,16 +131,21 @@ def k_weighting_coefficients(rate: float) -> KWeightingCoefficients:
     )
     shelf_a = (1.0, 2.0 * (k * k - 1.0) / a0, (1.0 - k / SHELF_Q + k * k) / a0)
 
-    # RLB high-pass. BS.1770 Table 2 keeps the un-normalised numerator 1, -2, 1 (its gain at
-    # Nyquist is +0.04 dB, part of the standard's response), so only the poles are derived.
+    # RLB high-pass. Table 2 prints the numerator 1, -2, 1 without the bilinear 1/a0
+    # normalisation, so the standard's curve carries a passband gain of a0(48 kHz) =
+    # +0.043 dB. Keeping that exact gain at every rate (b = a0(48k)/a0(fs)·[1, -2, 1]) gives
+    # "the same frequency response" BS.1770 asks for; a bare 1, -2, 1 at every rate (as
+    # libebur128 and FFmpeg do) reads 0.02 LU lower at 96 kHz than at 48 kHz.
     k = math.tan(math.pi * HIGHPASS_F0_HZ / fs)
     a0 = 1.0 + k / HIGHPASS_Q + k * k
     highpass_a = (1.0, 2.0 * (k * k - 1.0) / a0, (1.0 - k / HIGHPASS_Q + k * k) / a0)
+    k48 = math.tan(math.pi * HIGHPASS_F0_HZ / 48000.0)
+    gain = (1.0 + k48 / HIGHPASS_Q + k48 * k48) / a0
     return KWeightingCoefficients(
         rate=fs,
         shelf_b=shelf_b,
         shelf_a=shelf_a,
-        highpass_b=(1.0, -2.0, 1.0),
+        highpass_b=(gain, -2.0 * gain, gain),
         highpass_a=highpass_a,
     )
 
@@ -149,6 +158,8 @@ def k_weighting_filter(samples: ArrayLike, rate: float) -> NDArray[np.float64]:
     array = np.asarray(samples)
     audio = as_audio(array)
     sos = k_weighting_coefficients(rate).sos
+    if audio.shape[0] == 0:
+        return np.zeros(array.shape, dtype=np.float64)
     # sosfilt is several times faster along a contiguous last axis than along axis 0.
     filtered = signal.sosfilt(sos, np.ascontiguousarray(audio.T, dtype=np.float64), axis=1)
     out = np.ascontiguousarray(filtered.T)
