@@ -8,7 +8,7 @@ linear-light ``RGB`` give relative luminance ``Y`` (BT.709 / IEC 61966-2-1 for s
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal, cast
 
 import cv2
 import numpy as np
@@ -39,11 +39,14 @@ def luma_weights(matrix: str) -> tuple[float, float, float]:
         ) from None
 
 
-def validate_rgb(frame: object, name: str = "frame") -> NDArray[np.float32] | NDArray[np.uint8]:
+def validate_rgb(
+    frame: object, name: str = "frame", *, check_values: bool = True
+) -> NDArray[np.float32] | NDArray[np.uint8]:
     """Check an ``(H, W, 3)`` ``R′G′B′`` frame: float32 in [0, 1] or uint8 codes.
 
     Float frames must be finite; NaN or inf raises :class:`AlgorithmError` (a decoder never
     produces them, so they mean an upstream bug that a QC report must not hide).
+    ``check_values=False`` skips that scan for callers that check a derived plane instead.
     """
     if not isinstance(frame, np.ndarray):
         raise AlgorithmError(f"{name} must be a numpy array, got {type(frame).__name__}")
@@ -61,7 +64,8 @@ def validate_rgb(frame: object, name: str = "frame") -> NDArray[np.float32] | ND
             f"{name} must be float32 (or uint8 codes), got {frame.dtype}",
             hint="convert with frame.astype(np.float32) and scale to [0, 1]",
         )
-    check_finite(frame, name)
+    if check_values:
+        check_finite(frame, name)
     return frame
 
 
@@ -79,10 +83,10 @@ def validate_plane(plane: object, name: str = "plane") -> NDArray[np.float32]:
     return plane
 
 
-def check_finite(array: NDArray[np.float32], name: str) -> None:
-    """Raise if a float array holds NaN or inf (one cheap summing pass, no temporary)."""
+def check_finite(array: NDArray[Any], name: str) -> None:
+    """Raise if a float array holds NaN or inf (one summing pass; NaN and inf propagate)."""
     channels = array.shape[2] if array.ndim == 3 else 1
-    if channels <= 4 and array.flags.c_contiguous:
+    if channels <= 4:
         total = float(sum(cv2.sumElems(array)))
     else:
         total = float(np.sum(array, dtype=np.float64))
@@ -94,19 +98,33 @@ def check_finite(array: NDArray[np.float32], name: str) -> None:
 
 
 def to_codes8(frame: NDArray[np.float32] | NDArray[np.uint8]) -> NDArray[np.uint8]:
-    """8-bit codes of an ``R′G′B′`` frame: ``round(255·x)`` clipped to [0, 255]."""
+    """8-bit codes of a (finite) ``R′G′B′`` frame: ``round(255·x)`` clipped to [0, 255]."""
     if frame.dtype == np.uint8:
+        return cast("NDArray[np.uint8]", frame)
+    # convertScaleAbs rounds and saturates but takes absolute values, so negative inputs
+    # (rare: decoders clip) are clipped to 0 first.
+    flat = frame.reshape(frame.shape[0], -1)
+    lowest = cv2.minMaxLoc(flat)[0] if flat.flags.c_contiguous else float(frame.min())
+    source = frame if lowest >= 0.0 else np.maximum(frame, np.float32(0.0))
+    return np.asarray(cv2.convertScaleAbs(source, alpha=255.0))
+
+
+def working_frame(
+    frame: NDArray[np.float32] | NDArray[np.uint8], max_width: int | None
+) -> NDArray[np.float32] | NDArray[np.uint8]:
+    """The frame area-averaged to at most ``max_width`` pixels wide (``None``: unchanged)."""
+    height, width = frame.shape[:2]
+    if max_width is None or width <= max_width:
         return frame
-    # convertScaleAbs rounds half away from zero and saturates; negative inputs are clipped
-    # first because it would otherwise take their absolute value.
-    positive = frame if float(frame.min()) >= 0.0 else np.maximum(frame, 0.0)
-    return np.asarray(cv2.convertScaleAbs(positive, alpha=255.0))
+    size = (max_width, max(1, round(height * max_width / width)))
+    resized = np.asarray(cv2.resize(frame, size, interpolation=cv2.INTER_AREA), dtype=frame.dtype)
+    return cast("NDArray[np.float32] | NDArray[np.uint8]", resized)
 
 
 def to_float(frame: NDArray[np.float32] | NDArray[np.uint8]) -> NDArray[np.float32]:
     """Float32 ``R′G′B′`` in [0, 1] from float32 or 8-bit codes."""
     if frame.dtype == np.float32:
-        return frame
+        return cast("NDArray[np.float32]", frame)
     return np.asarray(frame, dtype=np.float32) * np.float32(1.0 / 255.0)
 
 
@@ -117,6 +135,12 @@ def luma(frame: NDArray[np.float32] | NDArray[np.uint8], matrix: str = "bt709") 
     weights = np.array([[k_r * scale, k_g * scale, k_b * scale]], dtype=np.float32)
     source = frame if frame.dtype == np.float32 else frame.astype(np.float32)
     return np.asarray(cv2.transform(source, weights), dtype=np.float32).reshape(frame.shape[:2])
+
+
+def compare_scalar(source: NDArray[Any], value: float, operation: int) -> NDArray[np.uint8]:
+    """``cv2.compare`` of an array with a scalar: 255 where true, else 0 (uint8)."""
+    # OpenCV accepts a Python scalar as the second operand; its stubs list arrays only.
+    return np.asarray(cv2.compare(source, value, operation))  # type: ignore[call-overload]
 
 
 def round_fps(fps: float) -> int:

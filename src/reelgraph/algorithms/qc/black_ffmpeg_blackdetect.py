@@ -41,7 +41,7 @@ import cv2
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from reelgraph.algorithms.qc._frames import validate_plane
+from reelgraph.algorithms.qc._frames import compare_scalar, validate_plane
 from reelgraph.algorithms.qc.findings import Finding, Severity, mask_to_segments
 from reelgraph.errors import AlgorithmError
 
@@ -83,7 +83,7 @@ def black_ratio_from_luma(luma: NDArray[np.float32], pixel_threshold: float = 0.
 
 
 def _black_ratio(plane: NDArray[np.float32], pixel_threshold: float) -> float:
-    black = cv2.countNonZero(cv2.compare(plane, float(pixel_threshold), cv2.CMP_LE))
+    black = cv2.countNonZero(compare_scalar(plane, float(pixel_threshold), cv2.CMP_LE))
     return black / plane.size
 
 
@@ -110,7 +110,7 @@ def black_ratio_from_codes(
     if y_codes.dtype not in (np.uint8, np.uint16):
         raise AlgorithmError(f"y_codes must be uint8 or uint16, got {y_codes.dtype}")
     threshold = black_threshold_code(pixel_threshold, bit_depth, full_range)
-    black = cv2.countNonZero(cv2.compare(y_codes, threshold, cv2.CMP_LE))
+    black = cv2.countNonZero(compare_scalar(y_codes, threshold, cv2.CMP_LE))
     return black / y_codes.size
 
 

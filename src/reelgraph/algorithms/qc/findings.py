@@ -42,6 +42,7 @@ __all__ = [
     "Finding",
     "Severity",
     "mask_to_segments",
+    "worst_severity",
 ]
 
 Severity = Literal["fail", "warning", "info"]

@@ -59,7 +59,7 @@ result                 int8 ``(n,)``               0 pass, 1 warning, 2 extended
 ...     analyser.push(frame)
 >>> series = analyser.series()
 >>> int(series.luminance_transitions.max()), int(series.luminance_result.max())
-(12, 3)
+(13, 3)
 >>> [(f.check, f.severity, f.start_frame) for f in analyser.findings()]
 [('flash', 'fail', 2)]
 """
@@ -75,7 +75,7 @@ import cv2
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from reelgraph.algorithms.qc._frames import round_fps, to_codes8, validate_rgb
+from reelgraph.algorithms.qc._frames import compare_scalar, round_fps, to_codes8, validate_rgb
 from reelgraph.algorithms.qc.findings import Finding, mask_to_segments
 from reelgraph.errors import AlgorithmError
 
@@ -136,12 +136,15 @@ class FlashParameters:
     """EOTF used to linearise ``R′G′B′``: sRGB piecewise (IRIS) or BT.1886 γ = 2.4."""
     primaries: Literal["bt709", "bt2020"] = "bt709"
     """Primaries, for the luminance weights."""
+    analysis_width: int | None = 480
+    """Wider frames are area-averaged on their 8-bit codes to this width first (as IRIS's
+    ``FrameResizeEnabled``, whose usual proportion 0.2 gives 384 px at 1080p); a flash
+    must cover 25 % of the screen, so 480 px is ample.
+    ``None`` analyses every pixel."""
 
     def __post_init__(self) -> None:
         if self.area_method not in ("delta", "iris"):
-            raise AlgorithmError(
-                f"unknown area_method {self.area_method!r}; valid: delta, iris"
-            )
+            raise AlgorithmError(f"unknown area_method {self.area_method!r}; valid: delta, iris")
         if self.transfer not in ("srgb", "bt1886"):
             raise AlgorithmError(
                 f"unsupported transfer {self.transfer!r}; valid: srgb, bt1886",
@@ -153,16 +156,20 @@ class FlashParameters:
             )
         if not 0.0 < self.area_proportion <= 1.0:
             raise AlgorithmError("area_proportion must lie in (0, 1]")
-        if not (0 < self.warning_transitions and 0 < self.min_transitions <= self.max_transitions):
+        if not (self.warning_transitions > 0 and 0 < self.min_transitions <= self.max_transitions):
             raise AlgorithmError("transition counts must be positive, min <= max")
         if not 0 < self.extended_fail_seconds <= self.extended_fail_window:
             raise AlgorithmError("need 0 < extended_fail_seconds <= extended_fail_window")
+        if self.analysis_width is not None and self.analysis_width < 16:
+            raise AlgorithmError("analysis_width must be >= 16 pixels or None")
 
     @classmethod
     def from_iris_settings(cls, settings: Mapping[str, Any], **overrides: Any) -> FlashParameters:
         """Parameters from an IRIS ``appsettings.json`` mapping (comments already removed).
 
-        ``area_method`` defaults to ``"iris"`` here, since the settings come from IRIS.
+        ``area_method`` defaults to ``"iris"`` here, since the settings come from IRIS, and
+        frames are analysed at full resolution unless ``VideoAnalyser.FrameResizeEnabled``
+        (then at ``ResizeFrameProportion`` of the width given as ``analysis_width``).
         """
         luminance = settings["Luminance"]
         red = settings["RedSaturation"]
@@ -179,6 +186,7 @@ class FlashParameters:
             "extended_fail_seconds": int(tracker["ExtendedFailSeconds"]),
             "extended_fail_window": int(tracker["ExtendedFailWindow"]),
             "area_method": "iris",
+            "analysis_width": None,
         }
         known = {field.name for field in fields(cls)}
         unknown = set(overrides) - known
@@ -247,9 +255,21 @@ def flash_frame_values(
     frame: NDArray[np.float32] | NDArray[np.uint8],
     params: FlashParameters | None = None,
 ) -> FlashFrame:
-    """Relative-luminance and red-saturation maps of one ``R′G′B′`` frame, with means."""
+    """Relative-luminance and red-saturation maps of one ``R′G′B′`` frame, with means.
+
+    The maps are at ``params.analysis_width`` when the frame is wider.
+    """
     params = params or FlashParameters()
-    return _frame_values(to_codes8(validate_rgb(frame)), _Tables(params))
+    codes = _working_codes(to_codes8(validate_rgb(frame)), params.analysis_width)
+    return _frame_values(codes, _Tables(params))
+
+
+def _working_codes(codes: NDArray[np.uint8], analysis_width: int | None) -> NDArray[np.uint8]:
+    height, width = codes.shape[:2]
+    if analysis_width is None or width <= analysis_width:
+        return codes
+    size = (analysis_width, max(1, round(height * analysis_width / width)))
+    return np.asarray(cv2.resize(codes, size, interpolation=cv2.INTER_AREA), dtype=np.uint8)
 
 
 def _frame_values(codes: NDArray[np.uint8], tables: _Tables) -> FlashFrame:
@@ -273,16 +293,19 @@ def _red_saturation(
     )
     if cv2.countNonZero(candidates) == 0:
         return None
-    index = np.flatnonzero(np.asarray(candidates).reshape(-1))
-    rgb = linear.reshape(-1, 3)[index]
-    r, g, b = rgb[:, 0], rgb[:, 1], rgb[:, 2]
-    with np.errstate(invalid="ignore", divide="ignore"):
-        saturated = (r / (r + g + b)) >= tables.ratio  # IRIS: R / (R + G + B) >= 0.8f
-    value = ((r - g) - b) * np.float32(320.0)
-    value = np.where(saturated & (value > 0), value, np.float32(0.0)).astype(np.float32)
-    red = np.zeros(codes.shape[0] * codes.shape[1], dtype=np.float32)
-    red[index] = value
-    return red.reshape(codes.shape[:2])
+    # Exact IRIS arithmetic in float32 on the rows that hold candidates: R / ((R + G) + B)
+    # compared with 0.8f, value ((R − G) − B)·320 where positive.
+    rows = np.flatnonzero(np.asarray(candidates).any(axis=1))
+    first, last = int(rows[0]), int(rows[-1]) + 1
+    r, g, b = cv2.split(np.ascontiguousarray(linear[first:last]))
+    total = cv2.add(cv2.add(r, g), b)
+    saturated = compare_scalar(cv2.divide(r, total), float(tables.ratio), cv2.CMP_GE)
+    value = cv2.subtract(cv2.subtract(r, g), b)
+    np.multiply(value, np.float32(320.0), out=value)
+    keep = cv2.bitwise_and(saturated, compare_scalar(value, 0.0, cv2.CMP_GT))
+    red = np.zeros(codes.shape[:2], dtype=np.float32)
+    red[first:last] = cv2.bitwise_and(value, value, mask=keep)
+    return red
 
 
 def _area_delta(params: FlashParameters, fps: float) -> tuple[float, float]:
@@ -316,9 +339,7 @@ def flash_pair_values(
         if luminance_changed >= safe_pixels
         else 0.0
     )
-    red_diff = (
-        _f32_diff(current.red_mean, previous.red_mean) if red_changed >= safe_pixels else 0.0
-    )
+    red_diff = _f32_diff(current.red_mean, previous.red_mean) if red_changed >= safe_pixels else 0.0
     return FlashPair(luminance_changed / pixels, red_changed / pixels, luminance_diff, red_diff)
 
 
@@ -330,7 +351,7 @@ def _changed(previous: NDArray[np.float32], current: NDArray[np.float32], delta:
     difference = cv2.absdiff(current, previous)
     if delta <= 0.0:
         return int(cv2.countNonZero(difference))
-    return int(cv2.countNonZero(cv2.compare(difference, float(delta), cv2.CMP_GE)))
+    return int(cv2.countNonZero(compare_scalar(difference, float(delta), cv2.CMP_GE)))
 
 
 def _changed_optional(
@@ -343,7 +364,7 @@ def _changed_optional(
         assert present is not None
         if delta <= 0.0:
             return int(cv2.countNonZero(present))
-        return int(cv2.countNonZero(cv2.compare(present, float(delta), cv2.CMP_GE)))
+        return int(cv2.countNonZero(compare_scalar(present, float(delta), cv2.CMP_GE)))
     return _changed(previous, current, delta)
 
 
@@ -510,14 +531,44 @@ def evaluate_flash_series(
     )
 
 
-def flash_findings(series: FlashSeries, fps: float, params: FlashParameters | None = None) -> list[Finding]:
+def _violation_span(
+    result: NDArray[np.int8], start: int, end: int, window: int, transitions: NDArray[np.intp]
+) -> tuple[int, int]:
+    """First and last transition of the windows that give a run its worst result.
+
+    Flash failures (3) span the one-second windows of the failing frames; extended
+    failures (2) the sustained sequence from the run's first warning; warnings (1) the whole
+    run. Unrelated later transitions (e.g. a cut while the window still warns) stay out.
+    """
+    run = result[start : end + 1]
+    low, high = start - window + 1, end
+    flash_fail = np.flatnonzero(run == 3)
+    extended = np.flatnonzero(run == 2)
+    if flash_fail.size or extended.size:
+        lows, highs = [], []
+        if flash_fail.size:
+            lows.append(start + int(flash_fail[0]) - window + 1)
+            highs.append(start + int(flash_fail[-1]))
+        if extended.size:
+            lows.append(start - window + 1)
+            highs.append(start + int(extended[-1]))
+        low, high = min(lows), max(highs)
+    inside = transitions[(transitions >= low) & (transitions <= high)]
+    if inside.size == 0:
+        return start, end
+    return int(inside[0]), int(inside[-1])
+
+
+def flash_findings(
+    series: FlashSeries, fps: float, params: FlashParameters | None = None
+) -> list[Finding]:
     """One finding per run of non-pass frames, for luminance (``flash``) and ``red_flash``.
 
-    A run spans from the first transition of the one-second window that first warned to
-    the last transition before the run ends — i.e. the flashing frames themselves. Its
-    severity is ``fail`` when any frame in it is a flash or extended failure, else
-    ``warning``; ``value`` is the highest flash frequency (flashes per second) in the run
-    and ``limit`` the largest allowed (``max_transitions / 2``).
+    The finding spans the transitions of the windows that give the run its worst result
+    (see :func:`_violation_span`) — the flashing frames themselves. Its severity is
+    ``fail`` when any frame in the run is a flash or extended failure, else ``warning``;
+    ``value`` is the highest flash frequency (flashes per second) in the run and ``limit``
+    the largest allowed (``max_transitions / 2``).
     """
     params = params or FlashParameters()
     window = round_fps(fps)
@@ -532,17 +583,11 @@ def flash_findings(series: FlashSeries, fps: float, params: FlashParameters | No
     for check, label, result, counts, is_transition in kinds:
         transition_frames = np.flatnonzero(is_transition)
         for start, end in mask_to_segments(result > 0):
-            in_window = transition_frames[
-                (transition_frames >= start - window + 1) & (transition_frames <= end)
-            ]
-            first = int(in_window[0]) if in_window.size else int(start)
-            last = int(in_window[-1]) if in_window.size else int(end)
+            first, last = _violation_span(result, int(start), int(end), window, transition_frames)
             run = result[start : end + 1]
             worst = int(run.max())
             peak = int(counts[start : end + 1].max())
-            parts = [
-                f"up to {peak} {label} transitions ({peak / 2:g} flashes) within 1 s"
-            ]
+            parts = [f"up to {peak} {label} transitions ({peak / 2:g} flashes) within 1 s"]
             for code, text in ((3, "flash failure"), (2, "extended failure")):
                 hits = np.flatnonzero(run == code)
                 if hits.size:
@@ -594,7 +639,7 @@ class FlashAnalyser:
 
     def push_codes(self, codes: NDArray[np.uint8]) -> None:
         """Analyse the next frame given as validated 8-bit ``R′G′B′`` codes."""
-        current = _frame_values(codes, self._tables)
+        current = _frame_values(_working_codes(codes, self.params.analysis_width), self._tables)
         if self._previous is None:
             pair = FlashPair(0.0, 0.0, 0.0, 0.0)
         else:

@@ -27,7 +27,9 @@ Per frame pair (:func:`flicker_pair`), on luma ``Y′`` downscaled to at most ``
 4. A hard cut is declared when fewer than ``min_valid_fraction`` of pixels are valid or the
    correlation of the current frame with the warped previous one is below
    ``cut_correlation`` (gain and offset, i.e. flicker itself, do not lower a correlation).
-   Cut frames get NaN changes and never count as flicker.
+   Cut frames get NaN changes and never count as flicker; so do pairs where either
+   picture is flat (``Y′`` standard deviation under 0.01: black, a white flash frame), whose
+   brightness steps the black and flash checks own.
 
 Over the series (:func:`detect_flicker`): a frame flickers when its change reaches the
 threshold and a change of the opposite sign reaching the threshold occurs within
@@ -58,7 +60,7 @@ valid fraction, correlation  float ``(n,)``          [0, 1], [−1, 1]
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal, NamedTuple
+from typing import Any, Literal, NamedTuple
 
 import cv2
 import numpy as np
@@ -89,6 +91,8 @@ _PRESETS = {
 
 #: Smallest working size (pixels per side) on which the flow is meaningful.
 MIN_SIZE = 32
+#: Standard deviation of ``Y′`` below which a picture is flat and not measured.
+_FLAT_STD = 0.01
 
 
 @dataclass(frozen=True)
@@ -188,7 +192,7 @@ def flicker_pair(
     if previous.shape != current.shape:
         raise AlgorithmError(f"frame size changed from {previous.shape} to {current.shape}")
     if flow is None:
-        flow = cv2.DISOpticalFlow_create(_PRESETS[params.flow_preset])
+        flow = cv2.DISOpticalFlow.create(_PRESETS[params.flow_preset])
     return _pair(previous, current, params, flow)
 
 
@@ -197,62 +201,89 @@ def _pair(
     current: NDArray[np.float32],
     params: FlickerParameters,
     flow: cv2.DISOpticalFlow,
+    grid: tuple[NDArray[np.float32], NDArray[np.float32]] | None = None,
 ) -> FlickerPair:
     height, width = current.shape
     if height < MIN_SIZE or width < MIN_SIZE:
         return _nan_pair()
+    # A flat picture (black, a white flash frame) has no structure to compensate motion
+    # with: its brightness steps belong to the black and flash checks.
+    if min(float(cv2.meanStdDev(previous)[1][0, 0]), float(cv2.meanStdDev(current)[1][0, 0])) < (
+        _FLAT_STD
+    ):
+        return _nan_pair()
     previous8 = cv2.convertScaleAbs(previous, alpha=255.0)
     current8 = cv2.convertScaleAbs(current, alpha=255.0)
-    backward = flow.calc(current8, previous8, None)  # current(x) ≈ previous(x + backward)
-    forward = flow.calc(previous8, current8, None)
-    grid_x, grid_y = np.meshgrid(
-        np.arange(width, dtype=np.float32), np.arange(height, dtype=np.float32)
-    )
-    map_x = grid_x + backward[..., 0]
-    map_y = grid_y + backward[..., 1]
+    # current(x) ≈ previous(x + backward(x)); forward is the reverse flow for the check.
+    backward = _calc_flow(flow, current8, previous8)
+    forward = _calc_flow(flow, previous8, current8)
+    grid_x, grid_y = grid if grid is not None else _grid(height, width)
+    back_x, back_y = cv2.split(backward)
+    map_x = grid_x + back_x
+    map_y = grid_y + back_y
     warped = np.asarray(
         cv2.remap(previous, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE),
         dtype=np.float32,
     )
-    forward_at = np.asarray(
-        cv2.remap(forward, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE),
-        dtype=np.float32,
-    )
-    inside = (map_x >= 0) & (map_x <= width - 1) & (map_y >= 0) & (map_y <= height - 1)
-    round_trip = backward + forward_at
-    magnitude = np.einsum("ijk,ijk->ij", backward, backward) + np.einsum(
-        "ijk,ijk->ij", forward_at, forward_at
-    )
-    error = np.einsum("ijk,ijk->ij", round_trip, round_trip)
-    valid = inside & (error <= params.consistency_alpha * magnitude + params.consistency_beta)
-    valid_fraction = float(np.count_nonzero(valid)) / valid.size
+    forward_at = cv2.remap(forward, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+    fwd_x, fwd_y = cv2.split(forward_at)
+    # Sundaram et al. (2010) eq. (5): |w_b + w_f(x + w_b)|² <= α(|w_b|² + |w_f|²) + β.
+    error = (back_x + fwd_x) ** 2 + (back_y + fwd_y) ** 2
+    magnitude = back_x * back_x + back_y * back_y + fwd_x * fwd_x + fwd_y * fwd_y
+    valid = error <= params.consistency_alpha * magnitude + params.consistency_beta
+    valid &= (map_x >= 0) & (map_x <= width - 1) & (map_y >= 0) & (map_y <= height - 1)
+    valid_count = int(np.count_nonzero(valid))
+    valid_fraction = valid_count / valid.size
     if valid_fraction < params.min_valid_fraction:
         return FlickerPair(float("nan"), float("nan"), valid_fraction, float("nan"), True)
 
-    cur = current[valid].astype(np.float64)
-    prev = warped[valid].astype(np.float64)
-    prev_centered = prev - prev.mean()
-    cur_std = cur.std()
-    prev_std = prev.std()
+    cur = current[valid]
+    prev = warped[valid]
+    cur_mean = float(cur.mean(dtype=np.float64))
+    prev_mean = float(prev.mean(dtype=np.float64))
+    prev_centered = prev - np.float32(prev_mean)
+    cur_centered = cur - np.float32(cur_mean)
+    prev_var = float(np.dot(prev_centered, prev_centered)) / valid_count
+    cur_var = float(np.dot(cur_centered, cur_centered)) / valid_count
     correlation = float("nan")
-    if cur_std > 1e-4 and prev_std > 1e-4:
-        correlation = float(np.mean((cur - cur.mean()) * prev_centered) / (cur_std * prev_std))
+    if cur_var > 1e-8 and prev_var > 1e-8:
+        covariance = float(np.dot(cur_centered, prev_centered)) / valid_count
+        correlation = covariance / float(np.sqrt(cur_var * prev_var))
         if correlation < params.cut_correlation:
             return FlickerPair(float("nan"), float("nan"), valid_fraction, correlation, True)
 
     difference = cur - prev
-    variance = float(np.mean(prev_centered * prev_centered))
-    gain = float(np.mean(difference * prev_centered) / variance) if variance > 1e-8 else 0.0
-    gain_removed = difference - gain * prev_centered
-    global_change = float(np.median(gain_removed))
-    residual = np.zeros((height, width), dtype=np.float64)
-    residual[valid] = gain_removed - global_change
+    gain = 0.0
+    if prev_var > 1e-8:
+        gain = float(np.dot(difference - np.float32(cur_mean - prev_mean), prev_centered))
+        gain /= valid_count * prev_var
+    gain_removed = difference - np.float32(gain) * prev_centered
+    # The median of a regular subsample (~8k values): the same robust estimate, cheaper.
+    global_change = float(np.median(gain_removed[:: max(1, valid_count // 8192)]))
+    residual = np.zeros((height, width), dtype=np.float32)
+    residual[valid] = gain_removed - np.float32(global_change)
     local_change = _local_statistic(residual, valid, params)
     return FlickerPair(global_change, local_change, valid_fraction, correlation, False)
 
 
+def _calc_flow(
+    flow: cv2.DISOpticalFlow, first: NDArray[Any], second: NDArray[Any]
+) -> NDArray[np.float32]:
+    """Dense flow with ``first(x) ≈ second(x + flow(x))``, ``(H, W, 2)`` float32."""
+    # No output buffer: DIS may read one as its initial flow (an uninitialised buffer
+    # crashes it), and OpenCV's stubs do not list ``None`` although it is the documented way.
+    return np.asarray(flow.calc(first, second, None), dtype=np.float32)  # type: ignore[call-overload]
+
+
+def _grid(height: int, width: int) -> tuple[NDArray[np.float32], NDArray[np.float32]]:
+    grid_x, grid_y = np.meshgrid(
+        np.arange(width, dtype=np.float32), np.arange(height, dtype=np.float32)
+    )
+    return grid_x, grid_y
+
+
 def _local_statistic(
-    residual: NDArray[np.float64], valid: NDArray[np.bool_], params: FlickerParameters
+    residual: NDArray[np.floating], valid: NDArray[np.bool_], params: FlickerParameters
 ) -> float:
     block = params.block_size
     rows, cols = residual.shape[0] // block, residual.shape[1] // block
@@ -264,7 +295,7 @@ def _local_statistic(
     usable = counts >= params.min_block_valid * block * block
     if np.count_nonzero(usable) < 4:
         return float("nan")
-    means = sums[usable] / counts[usable]
+    means = sums[usable].astype(np.float64) / counts[usable]
     cutoff = np.percentile(np.abs(means), params.local_percentile)
     top = means[np.abs(means) >= cutoff]
     return float(np.mean(top))
@@ -275,8 +306,9 @@ class FlickerTracker:
 
     def __init__(self, params: FlickerParameters | None = None) -> None:
         self.params = params or FlickerParameters()
-        self._flow = cv2.DISOpticalFlow_create(_PRESETS[self.params.flow_preset])
+        self._flow = cv2.DISOpticalFlow.create(_PRESETS[self.params.flow_preset])
         self._previous: NDArray[np.float32] | None = None
+        self._grid: tuple[NDArray[np.float32], NDArray[np.float32]] | None = None
 
     def push(self, luma: NDArray[np.float32]) -> FlickerPair:
         """Measure the next frame's full-resolution ``Y′`` against the previous one."""
@@ -287,7 +319,9 @@ class FlickerTracker:
         previous, self._previous = self._previous, small
         if previous is None or previous.shape != small.shape:
             return _nan_pair()
-        return _pair(previous, small, self.params, self._flow)
+        if self._grid is None or self._grid[0].shape != small.shape:
+            self._grid = _grid(*small.shape)
+        return _pair(previous, small, self.params, self._flow, self._grid)
 
 
 def reversal_mask(changes: ArrayLike, threshold: float, window: int) -> NDArray[np.bool_]:

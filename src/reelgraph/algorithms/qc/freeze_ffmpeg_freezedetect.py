@@ -12,18 +12,20 @@ reference, so slow drift is caught. A freeze is reported when the picture stays 
 reference for at least ``d`` seconds: a run of ``N`` frozen frames after reference frame
 ``r`` covers frames ``r … r+N`` and is reported when ``(N + 1) / fps ≥ d``.
 
-:class:`FreezeTracker` keeps the reference (one frame) and yields the MAFD series;
-:func:`detect_freeze` turns the per-frame "frozen" flags into findings. :func:`mafd` on
-``R′G′B′`` 8-bit codes equals FFmpeg's value for ``rgb24`` input; FFmpeg on ``yuv420p``
-input weighs Y′, Cb and Cr samples instead, which differs in value but not in what is
-frozen (an exact repeat is 0 either way).
+:class:`FreezeTracker` keeps the reference (one frame or plane) and yields the MAFD
+series; :func:`detect_freeze` turns the per-frame "frozen" flags into findings. On 8-bit
+codes MAFD is normalised by 2^8 as FFmpeg does (:func:`mafd` of ``R′G′B′`` codes equals its
+value for ``rgb24`` input); on float planes in [0, 1] it is the plain mean, 256/255 of the
+8-bit value. :class:`~reelgraph.algorithms.qc.VideoQC` measures it on luma ``Y′``, as
+FFmpeg's ``yuv420p`` measure is dominated by its Y′ samples (2/3 of them); chroma-only
+changes of a held picture are therefore not seen.
 
 =============  =========================  =============================================
 input          dtype, shape               domain
 =============  =========================  =============================================
-``frame``      uint8 ``(H, W, 3)`` codes  or float32 in [0, 1] (compared at 8 bits)
+``frame``      uint8 codes or float32     any shape (``(H, W, 3)`` or a plane), [0, 1]
 ``frozen``     bool ``(n,)``              per-frame flag; frame 0 is never frozen
-returns        float / Finding list       MAFD in [0, 255/256]; inclusive segments
+returns        float / Finding list       MAFD in [0, 1]; inclusive segments
 =============  =========================  =============================================
 
 Noise can be given in dB: ``noise = 10 ** (dB / 20)``, so −60 dB is 0.001.
@@ -45,7 +47,7 @@ import cv2
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from reelgraph.algorithms.qc._frames import to_codes8, validate_rgb
+from reelgraph.algorithms.qc._frames import check_finite
 from reelgraph.algorithms.qc.findings import Finding, Severity, mask_to_segments
 from reelgraph.errors import AlgorithmError
 
@@ -87,19 +89,33 @@ def mafd(
     frame: NDArray[np.uint8] | NDArray[np.float32],
     reference: NDArray[np.uint8] | NDArray[np.float32],
 ) -> float:
-    """Mean absolute frame difference of two ``R′G′B′`` frames, normalised by 2^8."""
-    current = to_codes8(validate_rgb(frame))
-    previous = to_codes8(validate_rgb(reference, "reference"))
-    if current.shape != previous.shape:
+    """Mean absolute frame difference: codes normalised by 2^8, float planes as they are."""
+    for name, array in (("frame", frame), ("reference", reference)):
+        if not isinstance(array, np.ndarray) or array.size == 0:
+            raise AlgorithmError(f"{name} must be a non-empty array")
+        if array.dtype not in (np.uint8, np.float32):
+            raise AlgorithmError(f"{name} must be uint8 codes or float32, got {array.dtype}")
+        if array.dtype == np.float32:
+            check_finite(array, name)
+    if frame.shape != reference.shape or frame.dtype != reference.dtype:
         raise AlgorithmError(
-            f"frame and reference differ in shape: {current.shape} vs {previous.shape}"
+            f"frame and reference differ: {frame.shape} {frame.dtype} vs "
+            f"{reference.shape} {reference.dtype}"
         )
-    return _mafd_codes(current, previous)
+    return _mafd(frame, reference)
 
 
-def _mafd_codes(current: NDArray[np.uint8], previous: NDArray[np.uint8]) -> float:
+def _mafd(
+    current: NDArray[np.uint8] | NDArray[np.float32],
+    previous: NDArray[np.uint8] | NDArray[np.float32],
+) -> float:
     difference = cv2.absdiff(current, previous)
-    return float(np.mean(cv2.mean(difference)[:3])) / 256.0
+    channels = difference.shape[2] if difference.ndim == 3 else 1
+    if channels <= 4:
+        mean = float(np.mean(cv2.mean(difference)[:channels]))
+    else:
+        mean = float(np.mean(difference, dtype=np.float64))
+    return mean / 256.0 if current.dtype == np.uint8 else mean
 
 
 class FreezeTracker:
@@ -107,23 +123,22 @@ class FreezeTracker:
 
     def __init__(self, noise: float = 0.001) -> None:
         self.noise = float(noise)
-        self._reference: NDArray[np.uint8] | None = None
+        self._reference: NDArray[np.uint8] | NDArray[np.float32] | None = None
 
-    def push(self, codes: NDArray[np.uint8]) -> tuple[float, bool]:
-        """MAFD of this frame against the reference and whether it is frozen.
+    def push(self, frame: NDArray[np.uint8] | NDArray[np.float32]) -> tuple[float, bool]:
+        """MAFD of this frame (codes or float plane) against the reference; frozen or not.
 
-        ``codes`` are 8-bit ``R′G′B′`` codes (see :func:`reelgraph.algorithms.qc._frames
-        .to_codes8`); the first frame, and any frame whose size differs from the
-        reference, gives ``(nan, False)`` and becomes the reference.
+        The first frame, and any frame whose shape or type differs from the reference,
+        gives ``(nan, False)`` and becomes the reference.
         """
         reference = self._reference
-        if reference is None or reference.shape != codes.shape:
-            self._reference = codes.copy()
+        if reference is None or reference.shape != frame.shape or reference.dtype != frame.dtype:
+            self._reference = frame.copy()
             return float("nan"), False
-        value = _mafd_codes(codes, reference)
+        value = _mafd(frame, reference)
         frozen = value <= self.noise
         if not frozen:
-            self._reference = codes.copy()
+            self._reference = frame.copy()
         return value, frozen
 
 
