@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import cv2
 import numpy as np
 
 from reelgraph.errors import AlgorithmError
@@ -104,8 +105,8 @@ def check_non_negative(value: float, name: str) -> float:
 
 def luma_bt709(frame: np.ndarray) -> np.ndarray:
     """Y' = 0.2126 R' + 0.7152 G' + 0.0722 B' (ITU-R BT.709-6 item 3.2), float32 (H, W)."""
-    weights = np.array([0.2126, 0.7152, 0.0722], dtype=np.float32)
-    return np.ascontiguousarray(frame @ weights, dtype=np.float32)
+    weights = np.array([[0.2126, 0.7152, 0.0722]], dtype=np.float32)
+    return cv2.transform(np.ascontiguousarray(frame, dtype=np.float32), weights)
 
 
 def to_u8(frame: np.ndarray) -> np.ndarray:

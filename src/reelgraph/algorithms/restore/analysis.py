@@ -3,16 +3,16 @@
 :func:`analyse_frames` runs the family's published estimators on a sample of frames and
 aggregates them (median over frames) into a :class:`PlateAnalysis`:
 
-=========================  ===============================================  ==========================
-field                      method                                           module
-=========================  ===============================================  ==========================
-``noise_sigma``            Immerkær 1996 with Tai-Yang edge exclusion       ``noise_immerkaer1996``
-``blockiness``             GBIM boundary/interior ratio, Wu & Yuen 1997      ``blockiness_wu1997``
-``banding``                single-scale CAMBI, Tandon et al. 2021           ``banding_cambi2021``
-``effective_resolution``   power-spectrum fall-off, van der Schaaf 1996     ``resolution_spectrum_...``
-``lattice_8bit``           8-bit code-value lattice occupancy (heuristic)   this module
-``looks_generated_8bit``   rule over the above (heuristic)                  this module
-=========================  ===============================================  ==========================
+========================  ==========================================  ===========================
+field                     method                                      module
+========================  ==========================================  ===========================
+``noise_sigma``           Immerkær 1996, Tai-Yang edge exclusion      ``noise_immerkaer1996``
+``blockiness``            GBIM boundary/interior ratio, Wu 1997       ``blockiness_wu1997``
+``banding``               single-scale CAMBI, Tandon et al. 2021      ``banding_cambi2021``
+``effective_resolution``  spectral fall-off, van der Schaaf 1996      ``resolution_spectrum_...``
+``lattice_8bit``          8-bit code-value lattice (heuristic)        this module
+``looks_generated_8bit``  rule over the above (heuristic)             this module
+========================  ==========================================  ===========================
 
 The two heuristics are reelgraph's own and are documented as such: they are not a
 published classifier and only flag material for a human or the planner to look at.

@@ -17,8 +17,9 @@ Simplifications (why this is written here rather than called): libvmaf is not a 
 dependency. This version evaluates one scale (the frame decimated to at most
 ``max_width`` columns), omits the 3x3 mode filter, takes luma as full-range 10-bit with a
 BT.1886 (gamma 2.4, zero black) display for the visibility (TVI) gating, and loops over
-grey levels with OpenCV box filters instead of libvmaf's sliding histograms. Scores are comparable between frames measured with the same settings, not
-with libvmaf's CAMBI numbers.
+grey levels with OpenCV box filters instead of libvmaf's sliding histograms. Scores are
+comparable between frames measured with the same settings, not with libvmaf's CAMBI
+numbers.
 """
 
 from __future__ import annotations
@@ -58,9 +59,9 @@ def banding_cambi2021(
     ===========  ==========================================================
     input        ``frame``: float32 ``(H, W, 3)``, R'G'B' in [0, 1] (BT.709/
                  BT.1886-like encoding; luma is quantised to 10 bits)
-    output       float >= 0: 0 for no banding; an 8-bit staircase gradient
-                 in the mid-tones scores about 1; texture, noise and smooth
-                 10-bit or float gradients score < 0.05
+    output       float >= 0: 0 for no banding; 8-bit staircase gradients in
+                 the mid-tones score 0.3-1 (more for wider bands); texture,
+                 noise and smooth 10-bit or float gradients score < 0.05
     max_width    the frame is decimated (nearest sample, as CAMBI) to at
                  most this many columns before measuring
     window       side of the square counting window in pixels of the
@@ -89,7 +90,7 @@ def banding_cambi2021(
     if height < _MASK_SIZE or width < _MASK_SIZE:
         return 0.0
     if window is None:
-        window = max(15, int(round(65 * width / 3840)) | 1)
+        window = max(15, round(65 * width / 3840) | 1)
     if window < 3 or window % 2 == 0:
         raise AlgorithmError(f"window must be odd and >= 3, got {window!r}")
 

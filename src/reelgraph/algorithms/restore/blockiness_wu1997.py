@@ -30,7 +30,7 @@ class BlockinessMeasure:
 
     score: float
     """Mean absolute luma step across block boundaries divided by the mean step inside
-    blocks; 1.0 means no grid, JPEG at quality 10 reads about 2-4."""
+    blocks; 1.0 means no grid, JPEG at quality 10 reads about 2.3-3.2."""
     block_size: int
     """Grid period in pixels that gave the score (8 or 16)."""
     offset_x: int

@@ -16,8 +16,8 @@ alone, a coding step in a smooth area is smoothed. Where the step is also smalle
 rewrites three samples per side; otherwise the normal filter moves ``p0``/``q0`` (and
 ``p1``/``q1`` on flat sides) by a delta clipped to ``tC``.
 
-As a post-filter on R'G'B' float frames (no quantiser is known): thresholds are on the
-8-bit scale (frame x 255), ``qp`` picks them from the tables (stronger for higher QP),
+As a post-filter on R'G'B' float frames (no quantiser is known): thresholds are the
+tables' 8-bit values divided by 255, ``qp`` picks them from the tables (stronger for higher QP),
 decisions are taken on BT.709 luma and applied to the three channels alike (no hue
 shift), and arithmetic is exact float rather than the standard's integer rounding.
 Why by hand: no Python library ships a deblocking post-filter.
@@ -34,8 +34,9 @@ __all__ = ["deblock_avc2003", "qp_from_blockiness"]
 
 # H.264 Table 8-16: alpha'(indexA) and beta'(indexB) for index 16..51 (0 below 16).
 _ALPHA = np.zeros(52)
-_ALPHA[16:] = [4, 4, 5, 6, 7, 8, 9, 10, 12, 13, 15, 17, 20, 22, 25, 28, 32, 36, 40, 45,
-               50, 56, 63, 71, 80, 90, 101, 113, 127, 144, 162, 182, 203, 226, 255, 255]  # fmt: skip
+_ALPHA[16:] = [4, 4, 5, 6, 7, 8, 9, 10, 12, 13, 15, 17, 20, 22, 25, 28, 32, 36,
+               40, 45, 50, 56, 63, 71, 80, 90, 101, 113, 127, 144, 162, 182, 203, 226,
+               255, 255]  # fmt: skip
 _BETA = np.zeros(52)
 _BETA[16:] = [2, 2, 2, 3, 3, 3, 3, 4, 4, 4, 6, 6, 7, 7, 8, 8, 9, 9, 10, 10,
               11, 11, 12, 12, 13, 13, 14, 14, 15, 15, 16, 16, 17, 17, 18, 18]  # fmt: skip
@@ -62,62 +63,68 @@ def qp_from_blockiness(score: float) -> int:
     return int(np.clip(round(26.0 + 14.0 * (score - 1.0)), 0, 48))
 
 
-def _filter_edges(samples: np.ndarray, alpha: float, beta: float, tc0: float) -> np.ndarray:
-    """Filter boundary neighbourhoods ``samples[..., 8, 3]`` = p3 p2 p1 p0 | q0 q1 q2 q3.
+def _filter_edges(views: list[np.ndarray], alpha: float, beta: float, tc0: float) -> None:
+    """Filter one family of block edges in place.
 
-    Values are on the 8-bit scale. Returns the filtered samples (same shape).
+    ``views`` are eight (H, K, 3) strided views p3 p2 p1 p0 | q0 q1 q2 q3 of the image:
+    sample ``i`` of every edge of the family at once. Thresholds are in frame units (the
+    standard's 8-bit values / 255), so pixels that are not filtered keep their exact value.
     """
-    p3, p2, p1, p0, q0, q1, q2, q3 = (samples[..., i, :] for i in range(8))
-    y = samples @ _LUMA  # (..., 8) decision luma
-    yp2, yp1, yp0, yq0, yq1, yq2 = (y[..., i] for i in (1, 2, 3, 4, 5, 6))
+    p3, p2, p1, p0, q0, q1, q2, q3 = (v.copy() for v in views)
+    yp2, yp1, yp0, yq0, yq1, yq2 = (v @ _LUMA for v in (p2, p1, p0, q0, q1, q2))
     step = np.abs(yp0 - yq0)
     # Eq. (1)-(3): filter only small steps in locally smooth signal.
     active = (step < alpha) & (np.abs(yp1 - yp0) < beta) & (np.abs(yq1 - yq0) < beta)
+    if not active.any():
+        return
     flat_p = np.abs(yp2 - yp0) < beta
     flat_q = np.abs(yq2 - yq0) < beta
-    strong = active & (step < alpha / 4.0 + 2.0)
+    strong = active & (step < alpha / 4.0 + 2.0 / 255.0)
+    normal = (active & ~strong)[..., None]
 
-    out = samples.copy()
-    # Strong filter (bS = 4), per side where that side is flat.
+    # Normal filter (bS < 4): clipped delta, tC = tC0 + ap + aq.
+    tc = (tc0 + (flat_p.astype(np.float32) + flat_q) / 255.0)[..., None].astype(np.float32)
+    delta = np.clip(((q0 - p0) * 4.0 + (p1 - q1)) / 8.0, -tc, tc)
+    new_p0 = np.where(normal, p0 + delta, p0)
+    new_q0 = np.where(normal, q0 - delta, q0)
+    dp1 = np.clip((p2 + (p0 + q0) / 2.0 - 2.0 * p1) / 2.0, -tc0, tc0)
+    dq1 = np.clip((q2 + (p0 + q0) / 2.0 - 2.0 * q1) / 2.0, -tc0, tc0)
+    new_p1 = np.where(normal & flat_p[..., None], p1 + dp1, p1)
+    new_q1 = np.where(normal & flat_q[..., None], q1 + dq1, q1)
+    new_p2, new_q2 = p2, q2
+
+    # Strong filter (bS = 4): three samples on a flat side, only p0/q0 on a busy side.
     sp = (strong & flat_p)[..., None]
     sq = (strong & flat_q)[..., None]
-    out[..., 3, :] = np.where(sp, (p2 + 2 * p1 + 2 * p0 + 2 * q0 + q1) / 8.0, p0)
-    out[..., 2, :] = np.where(sp, (p2 + p1 + p0 + q0) / 4.0, p1)
-    out[..., 1, :] = np.where(sp, (2 * p3 + 3 * p2 + p1 + p0 + q0) / 8.0, p2)
-    out[..., 4, :] = np.where(sq, (p1 + 2 * p0 + 2 * q0 + 2 * q1 + q2) / 8.0, q0)
-    out[..., 5, :] = np.where(sq, (p0 + q0 + q1 + q2) / 4.0, q1)
-    out[..., 6, :] = np.where(sq, (2 * q3 + 3 * q2 + q1 + q0 + p0) / 8.0, q2)
-    # Strong filter's fallback on a non-flat side: the 3-tap p0' = (2 p1 + p0 + q1) / 4.
     wp = (strong & ~flat_p)[..., None]
     wq = (strong & ~flat_q)[..., None]
-    out[..., 3, :] = np.where(wp, (2 * p1 + p0 + q1) / 4.0, out[..., 3, :])
-    out[..., 4, :] = np.where(wq, (2 * q1 + q0 + p1) / 4.0, out[..., 4, :])
-
-    # Normal filter (bS < 4) elsewhere: clipped delta, tC = tC0 + ap + aq.
-    normal = active & ~strong
-    tc = (tc0 + flat_p + flat_q)[..., None]
-    delta = np.clip(((q0 - p0) * 4.0 + (p1 - q1)) / 8.0, -tc, tc)
-    n = normal[..., None]
-    out[..., 3, :] = np.where(n, p0 + delta, out[..., 3, :])
-    out[..., 4, :] = np.where(n, q0 - delta, out[..., 4, :])
-    tc1 = tc0
-    dp1 = np.clip((p2 + (p0 + q0) / 2.0 - 2.0 * p1) / 2.0, -tc1, tc1)
-    dq1 = np.clip((q2 + (p0 + q0) / 2.0 - 2.0 * q1) / 2.0, -tc1, tc1)
-    out[..., 2, :] = np.where((normal & flat_p)[..., None], p1 + dp1, out[..., 2, :])
-    out[..., 5, :] = np.where((normal & flat_q)[..., None], q1 + dq1, out[..., 5, :])
-    return out
+    if strong.any():
+        new_p0 = np.where(sp, (p2 + 2 * p1 + 2 * p0 + 2 * q0 + q1) / 8.0, new_p0)
+        new_p0 = np.where(wp, (2 * p1 + p0 + q1) / 4.0, new_p0)
+        new_p1 = np.where(sp, (p2 + p1 + p0 + q0) / 4.0, new_p1)
+        new_p2 = np.where(sp, (2 * p3 + 3 * p2 + p1 + p0 + q0) / 8.0, p2)
+        new_q0 = np.where(sq, (p1 + 2 * p0 + 2 * q0 + 2 * q1 + q2) / 8.0, new_q0)
+        new_q0 = np.where(wq, (2 * q1 + q0 + p1) / 4.0, new_q0)
+        new_q1 = np.where(sq, (p0 + q0 + q1 + q2) / 4.0, new_q1)
+        new_q2 = np.where(sq, (2 * q3 + 3 * q2 + q1 + q0 + p0) / 8.0, q2)
+    for view, value in zip(
+        views[1:7], (new_p2, new_p1, new_p0, new_q0, new_q1, new_q2), strict=True
+    ):
+        view[...] = value
 
 
 def _deblock_columns(image: np.ndarray, period: int, offset: int, qp: int) -> None:
-    """Filter the vertical block edges of ``image`` (8-bit scale) in place."""
+    """Filter the vertical block edges of ``image`` (may be a view) in place."""
     width = image.shape[1]
-    edges = np.arange(offset if offset >= 4 else offset + period, width - 3, period)
-    edges = edges[edges >= 4]
-    if edges.size == 0:
+    first = offset if offset >= 4 else offset + period
+    count = len(range(first, width - 3, period))
+    if count == 0:
         return
-    columns = edges[:, None] + np.arange(-4, 4)[None, :]  # (K, 8)
-    samples = image[:, columns, :]  # (H, K, 8, 3)
-    image[:, columns, :] = _filter_edges(samples, _ALPHA[qp], _BETA[qp], _TC0_BS2[qp])
+    # Sample j of every edge: the columns first + j, first + j + period, ... (views).
+    views = [
+        image[:, first + j : first + j + period * (count - 1) + 1 : period] for j in range(-4, 4)
+    ]
+    _filter_edges(views, _ALPHA[qp] / 255.0, _BETA[qp] / 255.0, _TC0_BS2[qp] / 255.0)
 
 
 def deblock_avc2003(
@@ -159,11 +166,9 @@ def deblock_avc2003(
         )
     period = int(block_size)
     off_x, off_y = (int(v) % period for v in offset)
-    image = as_frame(frame) * np.float32(255.0)
+    image = as_frame(frame).copy()
     # Vertical edges (filtering across columns), then horizontal edges on the result,
     # as the standard orders them.
     _deblock_columns(image, period, off_x, int(qp))
-    transposed = np.ascontiguousarray(image.transpose(1, 0, 2))
-    _deblock_columns(transposed, period, off_y, int(qp))
-    image = transposed.transpose(1, 0, 2)
-    return np.ascontiguousarray(image, dtype=np.float32) * np.float32(1.0 / 255.0)
+    _deblock_columns(image.transpose(1, 0, 2), period, off_y, int(qp))  # rows, in place
+    return image

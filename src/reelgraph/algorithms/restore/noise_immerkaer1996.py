@@ -50,8 +50,8 @@ def noise_sigma_immerkaer1996(frame: np.ndarray, *, edge_fraction: float = 0.1) 
     >>> rng = np.random.default_rng(0)
     >>> flat = np.full((128, 128, 3), 0.5, np.float32)
     >>> noisy = flat + rng.normal(0, 0.02, flat.shape).astype(np.float32)
-    >>> np.round(noise_sigma_immerkaer1996(noisy, edge_fraction=0.0), 3)
-    array([0.02, 0.02, 0.02])
+    >>> np.round(noise_sigma_immerkaer1996(noisy, edge_fraction=0.0), 3).tolist()
+    [0.02, 0.02, 0.02]
     """
     if not 0.0 <= edge_fraction <= 0.9:
         raise AlgorithmError(f"edge_fraction must be in [0, 0.9], got {edge_fraction!r}")

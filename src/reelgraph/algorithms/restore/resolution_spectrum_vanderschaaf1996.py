@@ -41,8 +41,8 @@ class SpectrumMeasure:
     effective_resolution: float
     """Highest radial frequency, reached from DC without a gap, where the power is
     within ``drop_db`` of the 1/f^alpha model and above the noise floor, divided by
-    Nyquist (0.5 cycles/pixel); 1.0 = full nominal resolution, about 0.55 = looks
-    upscaled x2, about 0.45 = x3."""
+    Nyquist (0.5 cycles/pixel); 1.0 = full nominal resolution; Lanczos x2 upscales of
+    photographs read 0.47-0.63, bicubic x3 upscales 0.25-0.41."""
     spectral_slope: float
     """alpha of a ``1/f**alpha`` fit of the power spectrum between 0.02 and 0.2
     cycles/pixel; ~2 for sharp natural images, larger when soft."""

@@ -1,0 +1,273 @@
+"""Run a studio-supplied ONNX super-resolution model, tiled with feathered overlap.
+
+Reference
+    ONNX Runtime (https://onnxruntime.ai) executes the model; tiling with overlapping,
+    feather-blended tiles is the standard way to run convolutional super-resolution on
+    frames larger than memory allows (e.g. Wang et al., "Real-ESRGAN", ICCVW 2021,
+    inference with ``--tile``/``tile_pad``). Within a tile, outputs near a tile edge see
+    zero padding instead of image, so the blend gives them no weight: the outer quarter
+    of the overlap is discarded and the middle half is cross-faded linearly. With an
+    overlap larger than twice the model's receptive-field radius the tiled result
+    equals the untiled one to float precision.
+
+Model contract (checked when loaded, with a hint when not met): one input and one
+output, both 4-D float NCHW with 3 channels, RGB, values in [0, ``value_scale``]; the
+output is an integer multiple (1-8) of the input in height and width (found by running
+a small probe tile). Dynamic spatial sizes are used at ``tile`` pixels; a model with a
+fixed input size forces that tile size.
+
+Loading reads the model file (``str``/path) or takes its bytes; agents that keep the
+algorithm layer free of I/O read the bytes themselves and pass them in. The execution
+provider is explicit: ``device="cuda"`` fails with a hint when CUDA is not available
+rather than silently running on the CPU.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from reelgraph.algorithms.restore._checks import as_frame
+from reelgraph.errors import AlgorithmError
+
+__all__ = ["OnnxUpscaler", "load_onnx_upscaler", "upscale_onnx"]
+
+_PROVIDERS = {"cpu": "CPUExecutionProvider", "cuda": "CUDAExecutionProvider"}
+_FLOAT_TYPES = {"tensor(float)": np.float32, "tensor(float16)": np.float16}
+_PROBE = 32
+
+
+@dataclass(frozen=True)
+class OnnxUpscaler:
+    """A loaded and validated ONNX upscaling model (create with :func:`load_onnx_upscaler`)."""
+
+    session: Any
+    """The ``onnxruntime.InferenceSession``."""
+    input_name: str
+    """Name of the model's image input."""
+    output_name: str
+    """Name of the model's image output."""
+    scale: int
+    """Integer upscaling factor of the model."""
+    fixed_size: tuple[int, int] | None
+    """(height, width) when the model only accepts one input size, else None."""
+    dtype: Any
+    """numpy dtype of the input tensor (float32 or float16)."""
+    provider: str
+    """Execution provider used (recorded by the agent)."""
+    value_scale: float
+    """Input values are multiplied by this, outputs divided (255 for 0-255 models)."""
+
+
+def _static(dim: Any) -> int | None:
+    return dim if isinstance(dim, int) and dim > 0 else None
+
+
+def load_onnx_upscaler(
+    model: str | os.PathLike[str] | bytes,
+    *,
+    device: str = "cpu",
+    value_scale: float = 1.0,
+    threads: int = 0,
+) -> OnnxUpscaler:
+    """Load an ONNX upscaler, check its contract and measure its scale factor.
+
+    ===============  ===================================================
+    ``model``        path of a ``.onnx`` file, or its bytes
+    ``device``       ``"cpu"`` or ``"cuda"`` (explicit; no fallback)
+    ``value_scale``  the model's input/output range (1.0 or 255.0)
+    ``threads``      intra-op threads for the CPU provider, 0 = runtime's
+    output           :class:`OnnxUpscaler`
+    ===============  ===================================================
+
+    Raises :class:`AlgorithmError` (with a hint) for a missing file, bytes that are not
+    an ONNX model, a model that does not take/produce 3-channel NCHW float images, a
+    non-integer scale, or an unavailable device.
+    """
+    import onnxruntime as ort  # heavy; imported only when a model is used
+
+    if device not in _PROVIDERS:
+        raise AlgorithmError(
+            f"unknown device {device!r}", hint=f"use one of: {', '.join(sorted(_PROVIDERS))}"
+        )
+    provider = _PROVIDERS[device]
+    if provider not in ort.get_available_providers():
+        raise AlgorithmError(
+            f"onnxruntime has no {provider} on this machine",
+            hint="install onnxruntime-gpu with a matching CUDA, or run with device='cpu'",
+        )
+    if not np.isfinite(value_scale) or value_scale <= 0:
+        raise AlgorithmError(f"value_scale must be > 0, got {value_scale!r}")
+    source: str | bytes
+    if isinstance(model, bytes):
+        source = model
+    else:
+        path = Path(model)
+        if not path.is_file():
+            raise AlgorithmError(
+                f"ONNX model not found: {path}",
+                hint="check the model path in brief.yaml (relative to the project folder)",
+                path=path,
+            )
+        source = str(path)
+    options = ort.SessionOptions()
+    options.log_severity_level = 3
+    if threads:
+        options.intra_op_num_threads = int(threads)
+    try:
+        session = ort.InferenceSession(source, sess_options=options, providers=[provider])
+    except Exception as exc:  # onnxruntime raises several private exception types
+        raise AlgorithmError(
+            f"not a loadable ONNX model: {exc}".splitlines()[0],
+            hint="export the model again (torch.onnx.export, opset >= 13) and check it "
+            "with onnx.checker.check_model",
+        ) from exc
+
+    inputs, outputs = session.get_inputs(), session.get_outputs()
+    if len(inputs) != 1 or len(outputs) < 1:
+        raise AlgorithmError(
+            f"the model has {len(inputs)} inputs and {len(outputs)} outputs; "
+            "an upscaler takes one image and returns one",
+            hint="export a single-input, single-output graph",
+        )
+    image_in, image_out = inputs[0], outputs[0]
+    for role, arg in (("input", image_in), ("output", image_out)):
+        shape = list(arg.shape)
+        if len(shape) != 4 or (_static(shape[1]) not in (None, 3)):
+            raise AlgorithmError(
+                f"model {role} {arg.name!r} has shape {shape}; expected NCHW with 3 channels",
+                hint="export the model for RGB images in N, C=3, H, W layout",
+            )
+        if arg.type not in _FLOAT_TYPES:
+            raise AlgorithmError(
+                f"model {role} {arg.name!r} is {arg.type}; expected a float tensor",
+                hint="export the model with float32 (or float16) input and output",
+            )
+    in_shape = list(image_in.shape)
+    fixed_h, fixed_w = _static(in_shape[2]), _static(in_shape[3])
+    fixed = (fixed_h, fixed_w) if fixed_h and fixed_w else None
+    probe_h, probe_w = fixed or (_PROBE, _PROBE)
+    dtype = _FLOAT_TYPES[image_in.type]
+    probe = np.zeros((1, 3, probe_h, probe_w), dtype=dtype)
+    try:
+        result = session.run([image_out.name], {image_in.name: probe})[0]
+    except Exception as exc:
+        raise AlgorithmError(
+            f"the model failed on a {probe_h}x{probe_w} probe: {exc}".splitlines()[0],
+            hint="the model must accept 3-channel NCHW float images of any size",
+        ) from exc
+    out_h, out_w = result.shape[2], result.shape[3]
+    scale = out_h // probe_h
+    if (
+        result.ndim != 4
+        or result.shape[1] != 3
+        or scale < 1
+        or scale > 8
+        or out_h != scale * probe_h
+        or out_w != scale * probe_w
+    ):
+        raise AlgorithmError(
+            f"model output {result.shape} for input {probe.shape} is not an integer "
+            "1-8x upscale of a 3-channel image",
+            hint="reelgraph runs image-to-image models with an integer scale factor",
+        )
+    return OnnxUpscaler(
+        session=session,
+        input_name=image_in.name,
+        output_name=image_out.name,
+        scale=int(scale),
+        fixed_size=fixed,
+        dtype=dtype,
+        provider=provider,
+        value_scale=float(value_scale),
+    )
+
+
+def _tile_starts(length: int, tile: int, overlap: int) -> list[int]:
+    if length <= tile:
+        return [0]
+    stride = tile - overlap
+    starts = list(range(0, length - tile, stride))
+    starts.append(length - tile)
+    return starts
+
+
+def _feather(length: int, margin: int, ramp: int, ramp_start: bool, ramp_end: bool) -> np.ndarray:
+    """1-D blend weights: 0 over ``margin``, linear over ``ramp``, 1 inside."""
+    x = np.arange(length, dtype=np.float32)
+    weight = np.ones(length, dtype=np.float32)
+    if ramp_start:
+        weight = np.minimum(weight, np.clip((x - margin + 0.5) / ramp, 0.0, 1.0))
+    if ramp_end:
+        weight = np.minimum(weight, np.clip((length - x - margin - 0.5) / ramp, 0.0, 1.0))
+    return weight
+
+
+def upscale_onnx(
+    frame: np.ndarray,
+    model: OnnxUpscaler,
+    *,
+    tile: int = 256,
+    overlap: int = 32,
+) -> np.ndarray:
+    """Upscale a frame with a loaded ONNX model, tile by tile with feathered overlap.
+
+    ===========  ======================================================
+    input        ``frame``: float32 ``(H, W, 3)``, R'G'B' in [0, 1]
+    ``model``    from :func:`load_onnx_upscaler`
+    ``tile``     input tile side in pixels (ignored for fixed-size models)
+    ``overlap``  input pixels shared by neighbouring tiles; set it above
+                 twice the model's receptive-field radius
+    output       float32 ``(s H, s W, 3)`` with s = ``model.scale``; values
+                 as the model produces them (not clipped)
+    ===========  ======================================================
+
+    Frames smaller than a tile are padded by edge replication and cropped back.
+    """
+    rgb = as_frame(frame)
+    if not isinstance(model, OnnxUpscaler):
+        raise AlgorithmError(
+            "model must be an OnnxUpscaler", hint="load it with load_onnx_upscaler(path)"
+        )
+    tile_h, tile_w = model.fixed_size or (int(tile), int(tile))
+    if min(tile_h, tile_w) < 8:
+        raise AlgorithmError(f"tile must be >= 8 pixels, got {tile!r}")
+    if not 0 <= overlap < min(tile_h, tile_w) // 2:
+        raise AlgorithmError(
+            f"overlap must be in [0, tile/2), got {overlap!r}", hint="e.g. tile=256, overlap=32"
+        )
+    height, width = rgb.shape[:2]
+    pad_h, pad_w = max(0, tile_h - height), max(0, tile_w - width)
+    if pad_h or pad_w:
+        rgb = np.pad(rgb, ((0, pad_h), (0, pad_w), (0, 0)), mode="edge")
+    full_h, full_w = rgb.shape[:2]
+    s = model.scale
+    chw = np.ascontiguousarray(rgb.transpose(2, 0, 1)) * np.float32(model.value_scale)
+    out = np.zeros((3, full_h * s, full_w * s), dtype=np.float32)
+    weights = np.zeros((full_h * s, full_w * s), dtype=np.float32)
+    margin, ramp = (overlap * s) // 4, max(1, overlap * s - 2 * ((overlap * s) // 4))
+    ys, xs = _tile_starts(full_h, tile_h, overlap), _tile_starts(full_w, tile_w, overlap)
+    for y0 in ys:
+        wy = _feather(tile_h * s, margin, ramp, y0 > 0, y0 + tile_h < full_h)
+        for x0 in xs:
+            wx = _feather(tile_w * s, margin, ramp, x0 > 0, x0 + tile_w < full_w)
+            patch = chw[None, :, y0 : y0 + tile_h, x0 : x0 + tile_w].astype(model.dtype)
+            result = model.session.run([model.output_name], {model.input_name: patch})[0]
+            if result.shape != (1, 3, tile_h * s, tile_w * s):
+                raise AlgorithmError(
+                    f"model returned {result.shape} for tile {patch.shape}",
+                    hint="the model's scale must not depend on the input size",
+                )
+            weight = wy[:, None] * wx[None, :]
+            ys_out = slice(y0 * s, (y0 + tile_h) * s)
+            xs_out = slice(x0 * s, (x0 + tile_w) * s)
+            out[:, ys_out, xs_out] += result[0].astype(np.float32) * weight
+            weights[ys_out, xs_out] += weight
+    out /= np.maximum(weights, 1e-12)
+    out *= np.float32(1.0 / model.value_scale)
+    image = out.transpose(1, 2, 0)[: height * s, : width * s]
+    return np.ascontiguousarray(image, dtype=np.float32)
