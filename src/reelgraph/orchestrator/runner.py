@@ -146,11 +146,11 @@ class Runner:
         return agent().work(metas, agent.make_params(params))
 
     def _resolution(self, first_key: str) -> str | None:
+        """The variant an earlier run kept for the node whose first variant has this key."""
         row = self.project.store.one(
-            "SELECT key FROM decisions WHERE chosen = 1 AND node_id = ? ORDER BY id DESC LIMIT 1",
-            (f"first:{first_key}",),
+            "SELECT chosen_key FROM resolutions WHERE first_key = ?", (first_key,)
         )
-        return row["key"] if row else None
+        return row["chosen_key"] if row else None
 
     def estimate(self) -> tuple[dict[str, float], dict[str, str]]:
         """Estimated cost of every node that is not already cached, and every node's key
@@ -522,9 +522,8 @@ class Runner:
                 )
             # Remember which variant the first variant's key resolved to, for later runs.
             self.project.store.execute(
-                "INSERT INTO decisions (run_id, node_id, variant, key, params_json, metrics_json,"
-                " chosen, why) VALUES (?, ?, ?, ?, '{}', '{}', 1, ?)",
-                (state.run_id, f"first:{first_key}", best_variant.index, best_variant.key, why),
+                "INSERT OR REPLACE INTO resolutions VALUES (?, ?, ?)",
+                (first_key, best_variant.key, state.run_id),
             )
             self.project.audit.append(
                 "decision",
