@@ -101,7 +101,9 @@ class Store:
             self.db.execute("PRAGMA journal_mode=WAL")
             self.db.execute("PRAGMA synchronous=NORMAL")
             self.db.execute("PRAGMA foreign_keys=ON")
-            if create:
+            # The schema is created idempotently on every open, so a store made by an
+            # earlier version gains the tables added since.
+            if create or self._missing_tables():
                 with self.transaction():
                     for statement in DDL.split(";"):
                         if statement.strip():
@@ -117,6 +119,15 @@ class Store:
                 hint="restore .reelgraph/ from a backup, or re-create the project with "
                 "'reelgraph init' and re-ingest",
             ) from exc
+
+    def _missing_tables(self) -> bool:
+        wanted = {
+            line.split()[5]
+            for line in DDL.splitlines()
+            if line.startswith("CREATE TABLE IF NOT EXISTS")
+        }
+        have = {r[0] for r in self.db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+        return bool(wanted - have)
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
