@@ -14,22 +14,57 @@ from reelgraph.errors import BriefError
 
 @dataclass(frozen=True)
 class AudioTarget:
-    """Loudness target of a delivery.
+    """Loudness target of a delivery: a name in the loudness delivery targets table
+    (:data:`reelgraph.algorithms.audio.delivery_targets.DELIVERY_TARGETS`), which holds the
+    numbers; these properties read them from there.
 
     Attributes:
-        integrated: target loudness in LUFS (LKFS).
-        tolerance: allowed deviation in LU (±).
-        true_peak_max: highest allowed true peak in dBTP.
-        dialogue_gated: measure over speech only (streaming specs) rather than programme.
-        standard: the document the numbers come from.
+        loudness_preset: the delivery target's name (``ebu-r128``, ``atsc-a85``,
+            ``streaming``, ``web``).
     """
 
-    integrated: float
-    tolerance: float
-    true_peak_max: float
-    dialogue_gated: bool
-    standard: str
     loudness_preset: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "loudness_preset": self.loudness_preset,
+            "integrated": self.integrated,
+            "tolerance": self.tolerance,
+            "true_peak_max": self.true_peak_max,
+            "dialogue_gated": self.dialogue_gated,
+            "standard": self.standard,
+        }
+
+    @property
+    def _target(self) -> Any:
+        from reelgraph.algorithms.audio.delivery_targets import lookup
+
+        return lookup(self.loudness_preset)
+
+    @property
+    def integrated(self) -> float:
+        """Target loudness in LUFS (LKFS)."""
+        return float(self._target.integrated_lufs)
+
+    @property
+    def tolerance(self) -> float:
+        """Allowed deviation in LU (±)."""
+        return float(self._target.tolerance_lu)
+
+    @property
+    def true_peak_max(self) -> float:
+        """Highest allowed true peak in dBTP."""
+        return float(self._target.true_peak_max_dbtp)
+
+    @property
+    def dialogue_gated(self) -> bool:
+        """Measured over speech only (streaming specs) rather than the programme."""
+        return bool(self._target.gating == "dialogue")
+
+    @property
+    def standard(self) -> str:
+        """The document the numbers come from."""
+        return str(self._target.reference.number)
 
 
 @dataclass(frozen=True)
@@ -62,7 +97,10 @@ class DeliverySpec:
     frame_rate: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        data = asdict(self)
+        if self.audio is not None:
+            data["audio"] = self.audio.to_dict()
+        return data
 
 
 SPECS: dict[str, DeliverySpec] = {
@@ -77,7 +115,7 @@ SPECS: dict[str, DeliverySpec] = {
             8,
             "bt709",
             "bt709",
-            AudioTarget(-14.0, 1.0, -1.0, False, "streaming platform practice (AES TD1008)", "web"),
+            AudioTarget("web"),
             "web-sdr",
         ),
         DeliverySpec(
@@ -89,7 +127,7 @@ SPECS: dict[str, DeliverySpec] = {
             10,
             "bt709",
             "bt709",
-            AudioTarget(-23.0, 0.5, -1.0, False, "EBU R 128 (2020)", "ebu-r128"),
+            AudioTarget("ebu-r128"),
             "broadcast-ebu",
         ),
         DeliverySpec(
@@ -101,7 +139,7 @@ SPECS: dict[str, DeliverySpec] = {
             10,
             "bt709",
             "bt709",
-            AudioTarget(-24.0, 2.0, -2.0, False, "ATSC A/85:2013", "atsc-a85"),
+            AudioTarget("atsc-a85"),
             "broadcast-atsc",
         ),
         DeliverySpec(
@@ -113,7 +151,7 @@ SPECS: dict[str, DeliverySpec] = {
             10,
             "smpte2084",
             "bt2020",
-            AudioTarget(-27.0, 2.0, -2.0, True, "streaming dialogue-gated practice", "streaming"),
+            AudioTarget("streaming"),
             "streaming-hdr",
         ),
         DeliverySpec(
