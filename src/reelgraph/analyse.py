@@ -56,8 +56,15 @@ def run_analysis(
     results: dict[str, dict[str, Any]] = {}
     if not plan.nodes:
         return None, results
-    summary = Runner(project, plan, executor, registry=registry, budget_usd=budget_usd,
-                     sinks=sinks).run()  # fmt: skip
+    summary = Runner(
+        project,
+        plan,
+        executor,
+        registry=registry,
+        budget_usd=budget_usd,
+        sinks=sinks,
+        kind="analysis",
+    ).run()
     with project.store.transaction() as db:
         for node in plan.nodes:
             artifact = summary.artifacts.get(node.id)

@@ -1,8 +1,9 @@
 """Deliver: copy approved, cleared masters to ``deliverables/`` with a manifest and checksums.
 
 A shot is delivered only when its sources' rights are cleared (or the override is given,
-which is audited) and, when the brief asks for approval, a person approved that exact
-master (its artifact key).
+which is audited), its QC in the run has no ``fail`` finding (or a person approved that
+exact master despite it), and, when the brief asks for approval, a person approved that
+exact master (its artifact key).
 """
 
 from __future__ import annotations
@@ -35,6 +36,32 @@ def _rights_problem(rights: dict[str, Any] | None) -> str | None:
     return None
 
 
+def _qc_problem(project: Project, run_id: int, shot: str) -> str | None:
+    """Why the shot's QC in this run does not allow delivery, or None: a QC node that did
+    not finish, or findings of severity ``fail``."""
+    nodes = project.store.query(
+        "SELECT node_id, outcome, reason FROM nodes WHERE run_id = ? AND shot = ? AND agent = 'qc'",
+        (run_id, shot),
+    )
+    for node in nodes:
+        if node["outcome"] not in ("ran", "cached"):
+            return f"its QC did not complete ({node['reason'] or node['outcome']})"
+    fails = [
+        row
+        for node in nodes
+        for row in project.store.query(
+            "SELECT check_name, start_tc, end_tc FROM findings WHERE run_id = ? AND node_id = ?"
+            " AND severity = 'fail' ORDER BY id",
+            (run_id, node["node_id"]),
+        )
+    ]
+    if not fails:
+        return None
+    listed = ", ".join(f"{f['check_name']} {f['start_tc']}–{f['end_tc']}" for f in fails[:3])
+    more = f" and {len(fails) - 3} more" if len(fails) > 3 else ""
+    return f"QC failed: {listed}{more}"
+
+
 def deliver(project: Project, run_id: int, *, override_rights: bool = False) -> DeliveryResult:
     brief = project.brief()
     result = DeliveryResult(folder=project.deliverables)
@@ -63,16 +90,25 @@ def deliver(project: Project, run_id: int, *, override_rights: bool = False) -> 
         if problem and not override_rights:
             result.held[shot] = problem + " (deliver with --override-rights to force; audited)"
             continue
-        if brief.review.require_approval:
-            review = project.store.one(
-                "SELECT decision FROM reviews WHERE shot = ? AND key = ? ORDER BY id DESC LIMIT 1",
-                (shot, key),
+        review = project.store.one(
+            "SELECT decision FROM reviews WHERE shot = ? AND key = ? ORDER BY id DESC LIMIT 1",
+            (shot, key),
+        )
+        approved = review is not None and review["decision"] == "approve"
+        qc_problem = _qc_problem(project, run_id, shot)
+        if qc_problem and not approved:
+            result.held[shot] = (
+                f"{qc_problem} — see 'reelgraph status'; deliver it anyway with "
+                f"'reelgraph review approve {shot}'"
+                if review is None
+                else f"{qc_problem}; review: {review['decision']}"
             )
-            if review is None or review["decision"] != "approve":
-                result.held[shot] = (
-                    "waiting for approval" if review is None else f"review: {review['decision']}"
-                )
-                continue
+            continue
+        if brief.review.require_approval and not approved:
+            result.held[shot] = (
+                "waiting for approval" if review is None else f"review: {review['decision']}"
+            )
+            continue
         if problem:
             project.audit.append("rights_override", shot, {"source": source, "problem": problem})
         artifact_dir = project.artifacts / key[:2] / key

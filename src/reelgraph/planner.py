@@ -2,8 +2,8 @@
 
 Each shot gets two chains that meet at the master, and checks after it:
 
-    picture: conform → restoration steps… → grade → master ─→ checks…
-    sound:   extract_audio → loudness steps… ──────────┘
+    picture: conform → restoration steps… → grade → [SDR→HDR] → master ─→ checks…
+    sound:   extract_audio → loudness steps… ──────────────────────┘
 
 The craft-specific steps come from :mod:`reelgraph.rules`. Every node carries a sentence
 saying why it is there and why its parameters are what they are; ``reelgraph plan``
@@ -119,7 +119,8 @@ def shot_nodes(ctx: ShotContext) -> list[Node]:
             ctx.reads("grade"),
         )
     )
-    master_inputs: tuple[str, ...] = (f"{sid}/grade",)
+    finished = _chain(nodes, restore.display_steps(ctx, f"{sid}/grade"), f"{sid}/grade")
+    master_inputs: tuple[str, ...] = (finished,)
     sound: str | None = None
     if spec.audio is not None and ctx.source_meta.get("audio_rate"):
         nodes.append(

@@ -72,6 +72,10 @@ class HtmlReport:
             f"<figcaption>{html.escape(caption)}</figcaption></figure>"
         )
 
+    def raw(self, fragment: str) -> None:
+        """Append an HTML fragment as is (the caller escapes what it interpolates)."""
+        self.parts.append(fragment)
+
     def link(self, relative: str, text: str) -> None:
         self.parts.append(f'<p><a href="{html.escape(relative)}">{html.escape(text)}</a></p>')
 

@@ -16,10 +16,13 @@ from reelgraph.project import Project
 SCHEMA = "reelgraph.Status.1"
 
 
+LATEST_RENDER = "SELECT * FROM runs WHERE kind = 'render' ORDER BY id DESC LIMIT 1"
+
+
 def run_status(project: Project, run_id: int | None = None) -> dict[str, Any]:
     store = project.store
     if run_id is None:
-        run = store.one("SELECT * FROM runs ORDER BY id DESC LIMIT 1")
+        run = store.one("SELECT * FROM runs WHERE kind = 'render' ORDER BY id DESC LIMIT 1")
         if run is None:
             raise ProjectError("no run yet", hint="start one with 'reelgraph run'")
     else:

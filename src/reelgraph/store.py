@@ -41,6 +41,7 @@ CREATE TABLE IF NOT EXISTS plans (
 CREATE TABLE IF NOT EXISTS runs (
     id INTEGER PRIMARY KEY, plan_id INTEGER NOT NULL, started_at TEXT NOT NULL,
     finished_at TEXT, status TEXT NOT NULL, executor TEXT NOT NULL, pid INTEGER,
+    kind TEXT NOT NULL DEFAULT 'render',
     budget_usd REAL, estimate_usd REAL NOT NULL DEFAULT 0, spent_usd REAL NOT NULL DEFAULT 0,
     message TEXT);
 CREATE TABLE IF NOT EXISTS nodes (

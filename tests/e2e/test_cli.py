@@ -144,7 +144,7 @@ def ledger_nodes(root: Path, run_id: int) -> set[str]:
 def test_sigkill_mid_run_resumes_without_recomputing(tmp_path: Path) -> None:
     reference = tmp_path / "reference"
     reelgraph("init", str(reference), check=True)
-    make_project(reference, clips=3, frames=36, size=(480, 270))
+    make_project(reference, clips=3, frames=12, size=(256, 144))
     killed = tmp_path / "killed"
     shutil.copytree(reference, killed)
     reelgraph("run", "-p", str(reference), "-q", "--workers", "1", check=True)

@@ -6,9 +6,13 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from conftest import reelgraph
+from reelgraph.algorithms.audio import lookup, measure
+from reelgraph.demo import SHOTS
+from reelgraph.media.audio import read_audio
 from reelgraph.media.probe import probe
 
 
@@ -34,6 +38,57 @@ def test_demo_delivers_web_masters_with_checksums(demo: Path) -> None:
     assert {"conform", "grade", "master"} <= agents
 
 
+def test_demo_masters_meet_the_web_loudness_target(demo: Path) -> None:
+    """The shots' dialogue is recorded at −34, −18, −28 and −15 dBFS; every delivered master,
+    measured with the meter (AAC decode included), is within web's −14 LUFS ±1 LU and at or
+    under −1 dBTP."""
+    target = lookup("web")
+    masters = sorted((demo / "deliverables").glob("*.mp4"))
+    assert len(masters) == 4
+    for master in masters:
+        track = read_audio(master)
+        check = measure(track.samples, track.rate).check(target)
+        assert check.passed, (master.name, check)
+    manifest = json.loads((demo / "deliverables" / "manifest.json").read_text())
+    for item in manifest["items"]:
+        assert "loudness_level" in {step["agent"] for step in item["recipe"]}
+    analysis = json.loads(reelgraph("analyse", "-p", str(demo), "--json", check=True).stdout)
+    assert set(analysis["shots"]) == {s.id for s in SHOTS}
+    quietest = analysis["shots"]["sh010"]["loudness"]
+    assert quietest["integrated_lufs"] < -28.0 and quietest["compliant"] is False
+
+
+def test_demo_masters_are_restored(demo: Path) -> None:
+    """Every shot is restored before its grade, planned from its plate analysis with the
+    figures in the explanation, and every denoised master is cleaner than its footage."""
+    import cv2
+
+    from reelgraph.agents.restore import luma_noise
+    from reelgraph.media.video import VideoReader
+
+    plan = json.loads(reelgraph("plan", "-p", str(demo), "--json", check=True).stdout)
+    restores = {n["shot"]: n for n in plan["nodes"] if n["agent"] == "restore"}
+    assert set(restores) == {s.id for s in SHOTS}
+    for node in restores.values():
+        assert node["cached"] and node["params"]["upscale"] == 2
+        assert "upscale ×2: source 640×360, web-sdr 1920×1080 (×3.00)" in node["explanation"]
+        grade = next(n for n in plan["nodes"] if n["id"] == f"{node['shot']}/grade")
+        assert grade["inputs"] == [node["id"]]
+    # sh030 was encoded clean but blocky and banded; the others keep the encoder's noise.
+    assert "deblock: blockiness" in restores["sh030"]["explanation"]
+    assert "deband: banding" in restores["sh030"]["explanation"]
+    denoised = [s for s in SHOTS if "denoise_sigma" in restores[s.id]["params"]]
+    assert [s.id for s in denoised] == ["sh010", "sh020", "sh040"]
+    for shot in denoised:
+        assert "denoise: σ≈" in restores[shot.id]["explanation"]
+        source = list(VideoReader(demo / "footage" / f"{shot.id}.mp4", stop=12))[::4]
+        master = list(VideoReader(demo / "deliverables" / f"{shot.id}.mp4", stop=12))[::4]
+        noise_in = np.median([luma_noise(f.rgb) for f in source])
+        small = [cv2.resize(f.rgb, (640, 360), interpolation=cv2.INTER_AREA) for f in master]
+        noise_out = np.median([luma_noise(np.clip(f, 0, 1)) for f in small])
+        assert noise_out < noise_in, (shot.id, noise_in * 255, noise_out * 255)
+
+
 def test_demo_audit_log_verifies(demo: Path) -> None:
     assert reelgraph("audit", "verify", "-p", str(demo)).returncode == 0
 
@@ -47,3 +102,18 @@ def test_scene_variable_rerenders_only_that_scene(demo: Path) -> None:
     assert {"sh030/grade", "sh040/grade", "sh030/master", "sh040/master"} <= ran
     assert all(node.split("/")[0] in launch for node in ran)
     assert not any(n.endswith("/conform") for n in ran)
+
+
+def test_demo_masters_pass_qc(demo: Path) -> None:
+    # The latest render run (`plan` and `analyse` record analysis-only runs too).
+    status = json.loads(reelgraph("status", "-p", str(demo), "--json", check=True).stdout)
+    run = status["run"]["id"]
+    while run > 1 and not any(n["agent"] == "master" for n in status["nodes"]):
+        run -= 1
+        found = reelgraph("status", "-p", str(demo), "--run", str(run), "--json", check=True)
+        status = json.loads(found.stdout)
+    qc = {n["id"]: n["outcome"] for n in status["nodes"] if n["agent"] == "qc"}
+    assert sorted(qc) == ["sh010/qc", "sh020/qc", "sh030/qc", "sh040/qc"]
+    assert set(qc.values()) <= {"ran", "cached"}
+    fails = [f for f in status["findings"] if f["node"] in qc and f["severity"] == "fail"]
+    assert fails == [], fails  # a failing master would be held, not delivered

@@ -1,7 +1,8 @@
 """The JSON schemas documented in docs/cli.md match what the commands print.
 
 Scripts rely on ``reelgraph probe --json`` (``reelgraph.Probe.1``), ``reelgraph plan
---json`` (``reelgraph.Plan.1``) and ``reelgraph status --json`` (``reelgraph.Status.1``).
+--json`` (``reelgraph.Plan.1``), ``reelgraph status --json`` (``reelgraph.Status.1``) and
+``reelgraph loudness --json`` (``reelgraph.Loudness.1``).
 Each schema is documented as key tables, each table preceded by a marker line
 ``<!-- schema: reelgraph.X.1 -->``; the first column is the key's path, the second its
 JSON type. This test runs the three commands on a tiny project (stub agents for the run,
@@ -247,7 +248,47 @@ def test_status_json_matches_docs(tmp_path: Path, capsys: pytest.CaptureFixture[
     assert_matches("reelgraph.Status.1", data)
 
 
+def test_loudness_json_matches_docs(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], rng: np.random.Generator
+) -> None:
+    from audio_synth import speech_like
+
+    from reelgraph.media.audio import write_audio
+
+    voice, _ = speech_like(rng, 4.0, level_dbfs=-30.0)
+    path = tmp_path / "dialogue.wav"
+    write_audio(path, np.stack([voice, voice], axis=1).astype(np.float32), 48000)
+    capsys.readouterr()
+    assert main(["loudness", str(path), "--spec", "web", "--json"]) == 1  # not compliant
+    data = json.loads(capsys.readouterr().out)
+    assert data["target"] is not None and data["short_term"]["lufs"]
+    assert_matches("reelgraph.Loudness.1", data)
+
+
+def test_qc_json_matches_docs(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    rate, frames = 48000, 24
+    t = np.arange(rate) / rate
+    tone = (0.1 * np.sin(2 * np.pi * 440 * t)).astype(np.float32)[:, None].repeat(2, 1)
+    path = tmp_path / "master.mp4"
+    with VideoWriter(path, width=64, height=48, frame_rate=Fraction(24), preset="h264",
+                     audio=(rate, "stereo")) as writer:  # fmt: skip
+        for k in range(frames):
+            writer.write(np.full((48, 64, 3), 0.2 + 0.02 * (k % 2), np.float32))
+        writer.write_audio(tone, rate)
+    capsys.readouterr()
+    assert main(["qc", str(path), "--json"]) == 1  # 64×48 is not web-sdr's 1080p
+    data = json.loads(capsys.readouterr().out)
+    assert data["findings"] and data["audio"]["integrated_lufs"] is not None
+    assert_matches("reelgraph.QC.1", data)
+
+
 def test_documented_tables_are_found() -> None:
     """A renamed marker must not make the comparison vacuous."""
-    for schema in ("reelgraph.Probe.1", "reelgraph.Plan.1", "reelgraph.Status.1"):
+    for schema in (
+        "reelgraph.Probe.1",
+        "reelgraph.Plan.1",
+        "reelgraph.Status.1",
+        "reelgraph.Loudness.1",
+        "reelgraph.QC.1",
+    ):
         assert len(documented(schema)) > 5

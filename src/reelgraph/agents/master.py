@@ -2,8 +2,12 @@
 
 For video presets the frames are fitted to the spec's size (Lanczos, aspect kept, padded
 with black when the aspect differs) and encoded with the preset's fixed settings; sound is
-muxed in. For ``exr`` (vfx-plates) every frame becomes a scene-linear half-float OpenEXR file
-(BT.709 OETF inverted, chromaticities in the header).
+muxed in. For ``exr`` (vfx-plates) every frame becomes a linear-light half- or full-float
+OpenEXR file (chromaticities in the header): SDR pictures by inverting the BT.709 OETF
+(scene-linear, 1.0 = white), PQ/HLG pictures by their EOTF divided by the HDR reference
+white (display-linear, 1.0 = 203 cd/m² diffuse white, highlights above 1.0 kept). HEVC HDR10
+masters carry SMPTE ST 2086 mastering-display and CTA-861.3 MaxCLL/MaxFALL metadata when the
+picture's description has them (``sdr_to_hdr`` measures them).
 """
 
 from __future__ import annotations
@@ -16,11 +20,12 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
-from reelgraph.agents._io import frames, open_writer, video_meta
+from reelgraph.agents._io import INTERMEDIATE, content_tag, frames, open_writer, video_meta
+from reelgraph.algorithms.restore.transfer_bt2100 import colour_module, hlg_eotf, pq_eotf_16bit
 from reelgraph.errors import AgentError
 from reelgraph.media.audio import read_audio
 from reelgraph.media.exr import write_exr
-from reelgraph.media.video import PRESETS
+from reelgraph.media.video import PRESETS, hdr10_params
 from reelgraph.orchestrator.agent import Agent, Cost, NodeContext, Output
 
 
@@ -32,18 +37,22 @@ class MasterParams:
     width: master width in pixels (0 keeps the picture's width).
     height: master height in pixels (0 keeps the picture's height).
     name: file name (without extension) of the deliverable.
+    exr_pixel_type: ``half`` or ``float`` samples for ``exr`` plates.
     """
 
     preset: str = "h264"
     width: int = 0
     height: int = 0
     name: str = "master"
+    exr_pixel_type: str = "half"
 
     def __post_init__(self) -> None:
         if self.preset != "exr" and self.preset not in PRESETS:
             raise ValueError(f"unknown preset {self.preset!r}; valid: exr, {', '.join(PRESETS)}")
         if self.width < 0 or self.height < 0 or (self.width == 0) != (self.height == 0):
             raise ValueError("width and height must both be positive, or both 0 (keep)")
+        if self.exr_pixel_type not in ("half", "float"):
+            raise ValueError(f"exr_pixel_type {self.exr_pixel_type!r}; valid: half, float")
 
 
 def fit(rgb: npt.NDArray[np.float32], width: int, height: int) -> npt.NDArray[np.float32]:
@@ -62,9 +71,26 @@ def fit(rgb: npt.NDArray[np.float32], width: int, height: int) -> npt.NDArray[np
 
 def bt709_to_linear(rgb: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
     """Inverse of the BT.709 OETF (ITU-R BT.709-6 item 1.2) to scene-linear light."""
-    import colour
-
+    colour = colour_module()  # not ``import colour``: that changes numpy's print options
     return np.asarray(colour.models.oetf_inverse_BT709(rgb), np.float32)
+
+
+#: Display light (cd/m²) that becomes 1.0 in EXR plates made from HDR pictures: the HDR
+#: reference (diffuse) white of Report ITU-R BT.2408, where SDR white lands.
+HDR_REFERENCE_WHITE = 203.0
+
+
+def linear_light(
+    rgb: npt.NDArray[np.float32], transfer: str, nominal_peak: float = 1000.0
+) -> npt.NDArray[np.float32]:
+    """Linear light for EXR plates, 1.0 = diffuse white: BT.709 OETF inverted for SDR;
+    PQ / HLG EOTF (cd/m²) divided by :data:`HDR_REFERENCE_WHITE` for HDR pictures."""
+    if transfer == "smpte2084":
+        return (pq_eotf_16bit(rgb) / np.float32(HDR_REFERENCE_WHITE)).astype(np.float32)
+    if transfer == "arib-std-b67":
+        light = hlg_eotf(np.clip(rgb, 0.0, 1.0), nominal_peak=nominal_peak)
+        return (np.asarray(light, np.float32) / np.float32(HDR_REFERENCE_WHITE)).astype(np.float32)
+    return bt709_to_linear(rgb)
 
 
 # Transfers and primaries that encode the same kind of picture (SDR gamma, Rec.709-like
@@ -79,7 +105,7 @@ def _family(transfer: str, primaries: str) -> tuple[str, str]:
 
 class Master(Agent):
     name = "master"
-    version = "1"
+    version = "2"
     description = "encode picture and sound to the delivery spec's master format"
     Params = MasterParams
     cost = Cost("megapixel_frame", 0.08)
@@ -106,6 +132,7 @@ class Master(Agent):
             height,
             video["frame_rate"],
             preset=params.preset,
+            content=content_tag(video) if params.preset == INTERMEDIATE else None,
         )
 
     def work(self, inputs: Sequence[Mapping[str, Any]], params: Any) -> Any:
@@ -121,19 +148,28 @@ class Master(Agent):
         width, height = self._size(video.meta, p)
         total = int(video.meta["frames"])
         meta = self.describe_output([video.meta], p)
+        have = video.meta.get("colour", {})
         if p.preset == "exr":
+            transfer = str(have.get("transfer", "bt709"))
+            primaries = str(have.get("primaries", "bt709"))
+            peak = float(video.meta.get("peak_luminance", 1000.0))
             files = []
             for frame in frames(video):
                 name = f"{p.name}.{frame.index:04d}.exr"
-                write_exr(ctx.out_dir / name, bt709_to_linear(fit(frame.rgb, width, height)))
+                linear = linear_light(fit(frame.rgb, width, height), transfer, peak)
+                write_exr(
+                    ctx.out_dir / name, linear, pixel_type=p.exr_pixel_type, primaries=primaries
+                )
                 files.append(name)
                 ctx.progress(frame.index + 1, total)
-            return Output({**meta, "files": files})
+            return Output(
+                {**meta, "files": files, "primaries": primaries, "pixel_type": p.exr_pixel_type}
+            )
         want = PRESETS[p.preset].tag
-        have = video.meta.get("colour", {})
-        if _family(have.get("transfer", "bt709"), have.get("primaries", "bt709")) != _family(
-            want.transfer, want.primaries
-        ):
+        # The lossless intermediate carries the picture's own primaries and transfer.
+        if p.preset != INTERMEDIATE and _family(
+            have.get("transfer", "bt709"), have.get("primaries", "bt709")
+        ) != _family(want.transfer, want.primaries):
             raise AgentError(
                 f"picture is {have.get('primaries')}/{have.get('transfer')} but {p.preset} "
                 f"masters are {want.primaries}/{want.transfer}",
@@ -142,6 +178,13 @@ class Master(Agent):
             )
         audio = ctx.inputs[1] if len(ctx.inputs) > 1 else None
         track = read_audio(audio.file()) if audio else None
+        extra: dict[str, Any] = {}
+        hdr10: dict[str, Any] | None = None
+        if p.preset == "hevc-hdr10" and "max_cll" in video.meta:
+            max_cll, max_fall = int(video.meta["max_cll"]), int(video.meta["max_fall"])
+            peak = float(video.meta.get("peak_luminance", 1000.0))
+            hdr10 = {"max_cll": max_cll, "max_fall": max_fall, "peak_luminance": peak}
+            extra["extra_options"] = {"x265-params": hdr10_params(max_cll, max_fall, peak)}
         writer, file = open_writer(
             ctx.out_dir,
             p.name,
@@ -150,6 +193,7 @@ class Master(Agent):
             height,
             preset=p.preset,
             audio=(track.rate, track.layout) if track else None,
+            **extra,
         )
         with writer:
             for frame in frames(video):
@@ -157,4 +201,4 @@ class Master(Agent):
                 ctx.progress(frame.index + 1, total)
             if track is not None:
                 writer.write_audio(track.samples, track.rate)
-        return Output({**meta, "file": file, "has_audio": track is not None})
+        return Output({**meta, "file": file, "has_audio": track is not None, "hdr10": hdr10})

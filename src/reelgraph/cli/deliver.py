@@ -9,6 +9,7 @@ from reelgraph.cli.common import console, project_from
 from reelgraph.cli.ingest import add_project_option
 from reelgraph.deliver import deliver
 from reelgraph.errors import ProjectError
+from reelgraph.status import LATEST_RENDER
 
 HELP = "copy approved masters to deliverables/ with manifest and checksums"
 
@@ -24,7 +25,7 @@ def register(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     project = project_from(args)
-    row = project.store.one("SELECT id FROM runs ORDER BY id DESC LIMIT 1")
+    row = project.store.one(LATEST_RENDER)
     if row is None:
         raise ProjectError("nothing to deliver yet", hint="run 'reelgraph run' first")
     result = deliver(project, row["id"], override_rights=args.override_rights)

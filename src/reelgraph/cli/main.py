@@ -23,11 +23,15 @@ COMMANDS = {
     "plan": "plan",
     "run": "run",
     "status": "status",
+    "qc": "qc",
     "set": "set_variable",
     "review": "review",
     "deliver": "deliver",
     "calibrate": "calibrate",
     "audit": "audit",
+    "loudness": "loudness",
+    "level": "level",
+    "restore": "restore",
 }
 
 EXIT_ERROR = 2

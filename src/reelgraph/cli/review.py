@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from reelgraph.cli.common import console, project_from
 from reelgraph.cli.ingest import add_project_option
 from reelgraph.errors import ProjectError
+from reelgraph.status import LATEST_RENDER
 
 HELP = "approve or reject a shot's latest master"
 
@@ -23,7 +24,7 @@ def register(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     project = project_from(args)
-    run_row = project.store.one("SELECT id FROM runs ORDER BY id DESC LIMIT 1")
+    run_row = project.store.one(LATEST_RENDER)
     if run_row is None:
         raise ProjectError("nothing to review yet", hint="run 'reelgraph run' first")
     masters = {

@@ -70,6 +70,7 @@ def select_shots(plan: Plan, shots: str | None) -> Plan:
 def execute(project: Project, args: argparse.Namespace) -> int:
     brief = project.brief()
     ingest(project, brief, conform=args.conform)
+    select_shots(build_plan(project, brief), args.shots)  # refuse unknown shots before any work
     budget = args.budget if args.budget is not None else brief.budget_usd
     events = EventLog(project.state / "events.jsonl", [])
     with ProgressView(quiet=args.quiet or args.json) as view:

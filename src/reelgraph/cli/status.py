@@ -42,6 +42,8 @@ def run(args: argparse.Namespace) -> int:
     for f in status["findings"]:
         console.print(
             f"  [{'red' if f['severity'] == 'fail' else 'yellow'}]{f['severity']}[/] "
-            f"{f['shot']} {f['check']} {f['start_tc']}–{f['end_tc']}: {f['message']}"
+            f"{f['shot']} {f['check']}"
+            + (f" {f['start_tc']}–{f['end_tc']}" if f["start_tc"] else "")
+            + f": {f['message']}"
         )
     return 0

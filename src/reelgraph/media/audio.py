@@ -7,6 +7,7 @@ Channel order is FFmpeg's for the layout (5.1: FL FR FC LFE BL BR).
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -94,6 +95,15 @@ def encode_into(
     block: int = 4096,
 ) -> None:
     """Encode float32 (n, channels) samples into an open output container's stream."""
+    for packet in encode_packets(stream, samples, rate, block):
+        container.mux(packet)
+
+
+def encode_packets(
+    stream: av.audio.stream.AudioStream, samples: Samples, rate: int, block: int = 4096
+) -> Iterator[av.Packet]:
+    """Encode float32 (n, channels) samples for ``stream``, yielding packets in order (for
+    callers that interleave them with other streams' packets)."""
     if samples.ndim != 2:
         raise MediaError("audio samples must be shaped (samples, channels)")
     layout = stream.codec_context.layout.name
@@ -109,13 +119,10 @@ def encode_into(
         frame.pts = pts
         pts += chunk.shape[0]
         for out in resampler.resample(frame):
-            for packet in stream.encode(out):
-                container.mux(packet)
+            yield from stream.encode(out)
     for out in resampler.resample(None):
-        for packet in stream.encode(out):
-            container.mux(packet)
-    for packet in stream.encode(None):
-        container.mux(packet)
+        yield from stream.encode(out)
+    yield from stream.encode(None)
 
 
 CODECS = {".wav": "pcm_s24le", ".flac": "flac", ".bwf": "pcm_s24le"}

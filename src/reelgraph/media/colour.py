@@ -17,6 +17,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, replace
 from typing import Any
 
+import cv2
 import numpy as np
 import numpy.typing as npt
 
@@ -172,16 +173,13 @@ def ycbcr_to_rgb(
     """
     offset, y_scale, c_scale = _range_scale(tag.range, bits)
     centre = float(2 ** (bits - 1))
-    yf = (y.astype(np.float32) - offset) / y_scale
-    cbf = (cb.astype(np.float32) - centre) / c_scale
-    crf = (cr.astype(np.float32) - centre) / c_scale
-    inverse = np.linalg.inv(_matrix(tag.matrix)).astype(np.float32)
-    # R'G'B' = M⁻¹ · [Y', C'b, C'r]; written per channel to avoid a (H, W, 3) temporary.
-    rgb = np.empty((*y.shape, 3), np.float32)
-    for channel in range(3):
-        a, b, c = inverse[channel]
-        rgb[..., channel] = a * yf + b * cbf + c * crf
-    return rgb
+    # R'G'B' = M⁻¹ · diag(1/scale) · ([Y', C'b, C'r] − shift): one affine map per pixel,
+    # applied by OpenCV's vectorised transform (float64 coefficients).
+    inverse = np.linalg.inv(_matrix(tag.matrix)) / np.array([y_scale, c_scale, c_scale])
+    shift = np.array([offset, centre, centre])
+    affine = np.concatenate([inverse, -(inverse @ shift)[:, None]], axis=1)
+    codes = cv2.merge([np.ascontiguousarray(p) for p in (y, cb, cr)]).astype(np.float32)
+    return np.asarray(cv2.transform(codes, affine), dtype=np.float32)
 
 
 def rgb_to_ycbcr(

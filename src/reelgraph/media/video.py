@@ -33,8 +33,9 @@ Frame = npt.NDArray[np.float32]
 class DecodedFrame:
     """One frame: its index in the clip, R'G'B' float32 (H, W, 3) and its colour tag.
 
-    ``ycbcr`` holds the native integer planes (full resolution) when the source is
-    Y'CbCr, for checks that must see code values (legal range)."""
+    ``ycbcr`` holds the decoded integer planes as coded — chroma at its own (subsampled)
+    size — when the source is Y'CbCr and the reader keeps them, for checks that must see
+    code values (legal range)."""
 
     index: int
     rgb: Frame
@@ -130,13 +131,17 @@ class VideoReader:
         chroma_h = frame.format.chroma_height(height)
         cb = _plane(frame, 1, dtype, chroma_w, chroma_h)
         cr = _plane(frame, 2, dtype, chroma_w, chroma_h)
+        planes = (
+            (y.astype(np.uint16), cb.astype(np.uint16), cr.astype(np.uint16))
+            if self.keep_ycbcr
+            else None
+        )
         if (chroma_w, chroma_h) != (width, height):
             # Bilinear chroma upsampling; cv2 keeps the integer dtype, so no float pass.
             cb = cv2.resize(cb, (width, height), interpolation=cv2.INTER_LINEAR)
             cr = cv2.resize(cr, (width, height), interpolation=cv2.INTER_LINEAR)
         rgb = ycbcr_to_rgb(y, cb, cr, bits, self.tag)
-        planes = (y.astype(np.uint16), cb.astype(np.uint16), cr.astype(np.uint16))
-        return DecodedFrame(index, rgb, self.tag, bits, planes if self.keep_ycbcr else None)
+        return DecodedFrame(index, rgb, self.tag, bits, planes)
 
     def _decoded(self) -> Iterator[tuple[int, av.VideoFrame]]:
         """(index on the constant-rate grid, frame) pairs in presentation order."""

@@ -17,6 +17,13 @@ BUILTIN: dict[str, str] = {
     "extract_audio": "reelgraph.agents.conform:ExtractAudio",
     "grade": "reelgraph.agents.grade:Grade",
     "master": "reelgraph.agents.master:Master",
+    "qc": "reelgraph.agents.qc:QC",
+    "loudness_measure": "reelgraph.agents.loudness:LoudnessMeasure",
+    "dialogue_clean": "reelgraph.agents.loudness:DialogueClean",
+    "loudness_level": "reelgraph.agents.loudness:LoudnessLevel",
+    "analyse_plate": "reelgraph.agents.restore:AnalysePlate",
+    "restore": "reelgraph.agents.restore:Restore",
+    "sdr_to_hdr": "reelgraph.agents.restore:SdrToHdr",
 }
 
 ENTRY_POINT_GROUP = "reelgraph.agents"

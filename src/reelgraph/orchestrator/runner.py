@@ -31,7 +31,7 @@ from reelgraph.orchestrator.cache import Artifact, ArtifactStore, cache_key
 from reelgraph.orchestrator.events import Event, EventSink
 from reelgraph.orchestrator.executor import Executor, NodeResult, NodeTask
 from reelgraph.orchestrator.graph import SOURCE_PREFIX, Node, Plan
-from reelgraph.orchestrator.registry import BUILTIN, DEFAULT, Registry
+from reelgraph.orchestrator.registry import DEFAULT, Registry
 from reelgraph.project import Project
 from reelgraph.store import dumps
 
@@ -100,11 +100,15 @@ class Runner:
         max_variants: int = 3,
         sinks: list[EventSink] | None = None,
         sources: Mapping[str, SourceRef] | None = None,
+        kind: str = "render",
     ) -> None:
+        """``kind`` is ``render`` for the work whose masters are reviewed and delivered, or
+        ``analysis`` for the measuring pass before planning (status and review skip it)."""
         self.project = project
         self.plan = plan
         self.executor = executor
         self.registry = registry
+        self.kind = kind
         self.budget = budget_usd
         self.max_variants = max_variants
         self.emit = _fanout(sinks or [])
@@ -116,8 +120,9 @@ class Runner:
     # -- keys and descriptions -------------------------------------------------------------
 
     def _agent_ref(self, name: str) -> str:
+        # The class the registry resolved (an ``extra`` agent may replace a built-in name).
         cls = self.agents[name]
-        return BUILTIN.get(name) or f"{cls.__module__}:{cls.__qualname__}"
+        return f"{cls.__module__}:{cls.__qualname__}"
 
     def _inputs(
         self, node: Node, resolved: Mapping[str, tuple[str, Path | None, dict[str, Any]]]
@@ -189,8 +194,8 @@ class Runner:
         self.store.sweep_tmp()
         run_id = self.project.store.execute(
             "INSERT INTO runs (plan_id, started_at, status, executor, budget_usd, estimate_usd,"
-            " pid) VALUES (?, ?, 'running', ?, ?, ?, ?)",
-            (plan_id, _now(), self.executor.name, self.budget, total, os.getpid()),
+            " pid, kind) VALUES (?, ?, 'running', ?, ?, ?, ?, ?)",
+            (plan_id, _now(), self.executor.name, self.budget, total, os.getpid(), self.kind),
         )
         self.project.audit.append(
             "run_start",

@@ -2,8 +2,8 @@
 
 The planner (:mod:`reelgraph.planner`) builds each shot as
 
-    picture: conform → picture_steps… → grade → master
-    sound:   extract_audio → sound_steps… ──────────┘
+    picture: conform → picture_steps… → grade → display_steps… → master
+    sound:   extract_audio → sound_steps… ─────────────────────────┘
     checks:  check_steps(master, sound)
 
 and asks each craft's rule module for its steps. A rule returns nodes chained from the

@@ -15,6 +15,7 @@ are the entry points agents and the CLI build on:
 ``level``                      speech-aware leveler toward a target loudness
 ``limit_true_peak``            look-ahead true-peak limiter
 ``normalise``                  gain to a delivery target, limiting only when needed
+``correct_loudness``           noise reduction → leveler → normalise, measured before/after
 ``lookup``                     delivery targets (``DELIVERY_TARGETS``)
 =============================  ====================================================
 """
@@ -32,6 +33,11 @@ from reelgraph.algorithms.audio.loudness_bs1770 import (
     LoudnessResult,
     integrated_loudness,
     loudness_bs1770,
+)
+from reelgraph.algorithms.audio.loudness_correction_r128 import (
+    LoudnessCorrection,
+    correct_loudness,
+    measure_with_speech,
 )
 from reelgraph.algorithms.audio.loudness_normalisation_r128 import (
     NormalisationResult,
@@ -74,6 +80,7 @@ __all__ = [
     "LevelerParameters",
     "LevelerResult",
     "LimiterResult",
+    "LoudnessCorrection",
     "LoudnessMeasurement",
     "LoudnessMeter",
     "LoudnessRangeResult",
@@ -87,6 +94,7 @@ __all__ = [
     "TruePeakResult",
     "TruePeakSeries",
     "VadParameters",
+    "correct_loudness",
     "detect_speech",
     "dialogue_loudness",
     "estimate_noise_profile",
@@ -97,6 +105,7 @@ __all__ = [
     "loudness_bs1770",
     "loudness_range",
     "measure",
+    "measure_with_speech",
     "normalise",
     "reduce_noise",
     "true_peak",

@@ -24,6 +24,7 @@ the chunks reproduce a whole run exactly.
 
 from __future__ import annotations
 
+import time
 from collections import deque
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
@@ -49,6 +50,7 @@ from reelgraph.algorithms.restore.flow_dis_kroeger2016 import (
 from reelgraph.algorithms.restore.mctf_buades2016 import MCTF_DEFAULT_RADIUS
 from reelgraph.algorithms.restore.upscale import DEFAULT_UPSCALE_METHOD, UPSCALE_METHODS, upscale
 from reelgraph.algorithms.restore.upscale_dcci_zhou2012 import upscale_dcci_zhou2012
+from reelgraph.algorithms.restore.upscale_onnx import OnnxUpscaler, upscale_onnx
 from reelgraph.errors import AlgorithmError
 
 __all__ = ["RestoreParams", "restore_stream"]
@@ -73,7 +75,10 @@ class RestoreParams:
     upscale_factor: int = 1
     """1 (none), 2 or 4."""
     upscale_method: str = DEFAULT_UPSCALE_METHOD
-    """``"dcci"`` (with back-projection) or ``"lanczos"``."""
+    """``"dcci"`` (with back-projection), ``"lanczos"``, or ``"onnx"`` (``model``)."""
+    model: OnnxUpscaler | None = None
+    """The loaded ONNX upscaler when ``upscale_method`` is ``"onnx"``; its scale must
+    equal ``upscale_factor``."""
     back_projection: int = 3
     """Back-projection iterations after DCCI; multi-frame over the temporal window when
     ``radius`` > 0 (super-resolution), single-frame otherwise; 0 = DCCI alone."""
@@ -123,11 +128,24 @@ def _validate(params: RestoreParams) -> RestoreParams:
         )
     if params.upscale_factor not in (1, 2, 4):
         raise AlgorithmError(f"upscale_factor must be 1, 2 or 4, got {params.upscale_factor!r}")
-    if params.upscale_method not in UPSCALE_METHODS or params.upscale_method == "onnx":
+    if params.upscale_method not in UPSCALE_METHODS:
         raise AlgorithmError(
             f"upscale method {params.upscale_method!r} is not available in the chain",
-            hint="use 'dcci' or 'lanczos'; run ONNX models with upscale_onnx",
+            hint=f"use one of: {', '.join(sorted(UPSCALE_METHODS))}",
         )
+    if params.upscale_method == "onnx" and params.upscale_factor > 1:
+        if params.model is None:
+            raise AlgorithmError(
+                "upscale method 'onnx' needs a model",
+                hint="load it with load_onnx_upscaler(path) and pass it as model=",
+            )
+        if params.model.scale != params.upscale_factor:
+            raise AlgorithmError(
+                f"the ONNX model upscales x{params.model.scale}, "
+                f"upscale_factor is {params.upscale_factor}",
+                hint=f"set upscale_factor={params.model.scale}, or use a x"
+                f"{params.upscale_factor} model",
+            )
     if params.flow_preset not in FLOW_PRESETS:
         raise AlgorithmError(f"unknown flow preset {params.flow_preset!r}")
     if params.radius < 0:
@@ -144,6 +162,7 @@ def restore_stream(
     first_index: int = 0,
     context_before: int = 0,
     context_after: int = 0,
+    timings: dict[str, float] | None = None,
 ) -> Iterator[np.ndarray]:
     """Restore a stream of frames with the default chain, in order, window by window.
 
@@ -154,6 +173,9 @@ def restore_stream(
                         seeding), context frames included
     ``context_before``  leading frames read only as temporal context
     ``context_after``   trailing frames read only as context
+    ``timings``         optional dict; wall seconds per step are added to
+                        it (``deblock``, ``flow``, ``denoise``, ``upscale``,
+                        ``deband``, ``grain``)
     output              iterator of restored frames (float32, upscaled
                         by ``params.upscale_factor``), one per emitted frame
     ==================  =================================================
@@ -169,6 +191,7 @@ def restore_stream(
     radius = params.radius
     lookahead = max(radius, context_after)
     flow_cache = FlowCache(params.flow_preset)
+    clock = _StepClock(timings)
     buffer: deque[np.ndarray] = deque()
     buffer_start = 0  # stream position of buffer[0]
     emitted = 0  # stream position of the next frame to restore
@@ -184,44 +207,56 @@ def restore_stream(
         multiframe = params.upscale_factor > 1 and params.upscale_method == "dcci"
         if len(window) > 1 and (params.sigma > 0 or multiframe):
             by_position = {buffer_start + lo + k: frame for k, frame in enumerate(window)}
-            flows = flow_cache.window(by_position, position, both_directions=multiframe)
+            with clock("flow"):
+                flows = flow_cache.window(by_position, position, both_directions=multiframe)
         if params.sigma > 0:
             options = {"flows": flows} if params.denoise_method == "mctf" else None
-            out = denoise(
-                window,
-                sigma=params.sigma,
-                method=params.denoise_method,
-                centre=centre,
-                options=options,
-            )
-        if multiframe:
-            # Luma-only DCCI: video chroma is subsampled, bicubic chroma measured the same.
-            out = upscale_dcci_zhou2012(out, factor=params.upscale_factor, luma_only=True)
-            if params.back_projection > 0:
-                out = back_project_multiframe_irani1991(
-                    out, window, centre, iterations=params.back_projection, flows=flows
+            with clock("denoise"):
+                out = denoise(
+                    window,
+                    sigma=params.sigma,
+                    method=params.denoise_method,
+                    centre=centre,
+                    options=options,
                 )
-        elif params.upscale_factor > 1:
-            out = upscale(out, factor=params.upscale_factor, method=params.upscale_method)
+        with clock("upscale"):
+            if multiframe:
+                # Luma-only DCCI: video chroma is subsampled, bicubic chroma measured the same.
+                out = upscale_dcci_zhou2012(out, factor=params.upscale_factor, luma_only=True)
+                if params.back_projection > 0:
+                    out = back_project_multiframe_irani1991(
+                        out, window, centre, iterations=params.back_projection, flows=flows
+                    )
+            elif params.upscale_factor > 1 and params.upscale_method == "onnx":
+                assert params.model is not None  # checked by _validate
+                out = upscale_onnx(out, params.model)
+            elif params.upscale_factor > 1:
+                out = upscale(out, factor=params.upscale_factor, method=params.upscale_method)
         if params.deband:
-            out = deband_f3kdb(out, radius=params.deband_radius, seed=params.grain_seed)
+            with clock("deband"):
+                out = deband_f3kdb(out, radius=params.deband_radius, seed=params.grain_seed)
         if params.grain is not None:
-            out = apply_film_grain_av1(
-                out,
-                params.grain,
-                frame_index=first_index + position,
-                seed=params.grain_seed,
-                scale=float(params.upscale_factor),
-            )
+            with clock("grain"):
+                out = apply_film_grain_av1(
+                    out,
+                    params.grain,
+                    frame_index=first_index + position,
+                    seed=params.grain_seed,
+                    scale=float(params.upscale_factor),
+                )
         return out
 
     count = 0
     for position, frame in enumerate(frames):
         rgb = as_frame(frame, f"frame {first_index + position}")
         if params.deblock_qp > 0:
-            rgb = deblock_avc2003(
-                rgb, qp=params.deblock_qp, block_size=params.block_size, offset=params.block_offset
-            )
+            with clock("deblock"):
+                rgb = deblock_avc2003(
+                    rgb,
+                    qp=params.deblock_qp,
+                    block_size=params.block_size,
+                    offset=params.block_offset,
+                )
         buffer.append(rgb)
         count = position + 1
         # Restore every frame whose window is complete and that cannot be trailing
@@ -242,3 +277,24 @@ def restore_stream(
         while buffer_start < emitted - radius:
             buffer.popleft()
             buffer_start += 1
+
+
+class _StepClock:
+    """Adds the wall time of ``with clock(step):`` blocks to a dict (no-op without one)."""
+
+    def __init__(self, timings: dict[str, float] | None) -> None:
+        self.timings = timings
+        self.step = ""
+        self.started = 0.0
+
+    def __call__(self, step: str) -> _StepClock:
+        self.step = step
+        return self
+
+    def __enter__(self) -> None:
+        self.started = time.perf_counter()
+
+    def __exit__(self, *exc: object) -> None:
+        if self.timings is not None:
+            elapsed = time.perf_counter() - self.started
+            self.timings[self.step] = self.timings.get(self.step, 0.0) + elapsed

@@ -21,6 +21,7 @@ call on 2 cores. A 1-D lookup table would be faster where that matters.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from typing import Any
 
@@ -35,6 +36,7 @@ __all__ = [
     "hlg_inverse_oetf",
     "hlg_oetf",
     "pq_eotf",
+    "pq_eotf_16bit",
     "pq_inverse_eotf",
 ]
 
@@ -86,6 +88,29 @@ def pq_eotf(signal: Any, *, peak: float = 10000.0) -> np.ndarray:
     203.0
     """
     return _call("eotf_ST2084", signal, L_p=peak)
+
+
+@functools.cache
+def _pq_eotf_table() -> np.ndarray:
+    codes = np.arange(65536, dtype=np.float64) / 65535.0
+    table = pq_eotf(codes)
+    table.setflags(write=False)
+    return table
+
+
+def pq_eotf_16bit(signal: Any) -> np.ndarray:
+    """PQ EOTF through a table of the 65536 16-bit code values (cd/m², float32).
+
+    The signal is rounded to 16 bits first — exact for frames read from 16-bit
+    intermediates, and within one 16-bit step otherwise (< 0.03 % of the luminance
+    above 1 cd/m²) — and costs a table look-up instead of colour's float64 evaluation.
+
+    >>> round(float(pq_eotf_16bit(np.float32(0.5806888810416109))), 1)
+    203.0
+    """
+    values = np.asarray(signal, dtype=np.float32)
+    codes = np.rint(np.clip(values, 0.0, 1.0) * np.float32(65535.0)).astype(np.uint16)
+    return _pq_eotf_table()[codes]
 
 
 def hlg_inverse_eotf(

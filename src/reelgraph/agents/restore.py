@@ -1,0 +1,617 @@
+"""Plate restoration agents: measure a plate, restore it, map it to HDR.
+
+Thin adapters over :mod:`reelgraph.algorithms.restore` (docs/agents/restoration.md):
+
+* ``analyse_plate`` (analysis) — noise per channel, blockiness, banding, effective
+  resolution, bit depth and transfer, and the looks-generated flag, measured on frames
+  sampled over the shot; writes ``analysis.json`` (``reelgraph.PlateAnalysis.1``);
+* ``restore`` — the default chain (deblock → motion-compensated denoise → ×2/×4
+  super-resolution → deband → grain), streamed through a 5-frame window; measures the
+  residual noise and the flicker of static regions before and after, and asks for a
+  stronger temporal variant when restoration added flicker;
+* ``sdr_to_hdr`` — inverse tone mapping to BT.2100 PQ or HLG (BT.2408 by default), tagged
+  BT.2020, with MaxCLL/MaxFALL measured for the HDR10 metadata.
+
+Memory is bounded by the temporal window (plus the few sampled frames), never by the
+length of the shot.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import time
+import zlib
+from collections import deque
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+import cv2
+import numpy as np
+
+from reelgraph.agents._io import content_tag, frames, open_writer, video_meta
+from reelgraph.algorithms.qc.banding_cambi_tandon2021 import cambi
+from reelgraph.algorithms.restore._checks import luma_bt709
+from reelgraph.algorithms.restore.analysis import PlateAnalysis, analyse_frames
+from reelgraph.algorithms.restore.chain import RestoreParams, restore_stream
+from reelgraph.algorithms.restore.content_light_cta861 import (
+    ContentLightMeter,
+    max_component_nits,
+)
+from reelgraph.algorithms.restore.deblock_avc2003 import deblock_avc2003
+from reelgraph.algorithms.restore.denoise import DENOISE_TEMPORAL_RADIUS, denoise, window_bounds
+from reelgraph.algorithms.restore.film_grain_av1 import (
+    FilmGrainModel,
+    apply_film_grain_av1,
+    estimate_film_grain_av1,
+)
+from reelgraph.algorithms.restore.flicker_static_regions import StaticFlickerMeter
+from reelgraph.algorithms.restore.itm import ITM_METHODS, inverse_tone_map
+from reelgraph.algorithms.restore.noise_immerkaer1996 import noise_sigma_immerkaer1996
+from reelgraph.algorithms.restore.upscale_onnx import OnnxUpscaler, load_onnx_upscaler
+from reelgraph.errors import AgentError, AlgorithmError
+from reelgraph.media.colour import BT2020_HLG, BT2020_PQ, ColourTag
+from reelgraph.orchestrator.agent import Agent, Cost, Input, NodeContext, Objective, Output, Work
+from reelgraph.restoration import (
+    GRAIN_MODES,
+    GRAIN_STRENGTH,
+    UPSCALERS,
+    Target,
+    codes,
+    decide_restore,
+)
+
+#: Frames sampled over a shot for the analysis (and the noise metrics of ``restore``).
+SAMPLE_FRAMES = 8
+PLATE_SCHEMA = "reelgraph.PlateAnalysis.1"
+_CHAIN = RestoreParams()
+_LUMA = np.array([0.2126, 0.7152, 0.0722])
+#: Largest temporal radius the iteration loop may ask for (7-frame window).
+MAX_RADIUS = 3
+#: Static-region change of the source below which the flicker ratio's denominator is
+#: floored (a clip that does not change at all cannot be made "twice as stable").
+_FLICKER_FLOOR = 0.05 / 255.0
+
+
+def sample_positions(total: int, count: int = SAMPLE_FRAMES) -> list[int]:
+    """Up to ``count`` frame positions spread evenly over ``total`` frames."""
+    if total <= 0:
+        return []
+    return sorted({round(float(v)) for v in np.linspace(0, total - 1, min(count, total))})
+
+
+def sample_frames(item: Input, count: int = SAMPLE_FRAMES) -> list[np.ndarray]:
+    """The sampled frames of a video input (read in one pass, only those kept)."""
+    total = int(item.meta.get("frames", 0))
+    wanted = set(sample_positions(total, count))
+    kept = []
+    for frame in frames(item, stop=max(wanted) + 1 if wanted else None):
+        if frame.index in wanted:
+            kept.append(frame.rgb)
+    if not kept:
+        raise AgentError("the picture has no frames to analyse", hint="check the shot's frames")
+    return kept
+
+
+def luma_noise(frame: np.ndarray) -> float:
+    """Immerkær noise sigma of BT.709 luma, frame units (as the plate analysis reports)."""
+    sigma = noise_sigma_immerkaer1996(frame, edge_fraction=0.3)
+    return float(np.sqrt(np.sum(_LUMA * np.asarray(sigma, np.float64) ** 2)))
+
+
+def measure_plate(
+    sampled: Sequence[np.ndarray], *, bit_depth: int, colour: Mapping[str, Any] | None
+) -> dict[str, Any]:
+    """``analysis.json`` of ``analyse_plate`` (``reelgraph.PlateAnalysis.1``) for sampled
+    frames: the plate analysis, the QC family's banding score, the source's bit depth and
+    colour, and a one-line summary for people."""
+    analysis = analyse_frames(sampled)
+    banding_qc = float(np.median([cambi(luma_bt709(frame)) for frame in sampled]))
+    return plate_document(analysis, bit_depth=bit_depth, colour=colour, banding_cambi=banding_qc)
+
+
+def plate_document(
+    analysis: PlateAnalysis,
+    *,
+    bit_depth: int,
+    colour: Mapping[str, Any] | None,
+    banding_cambi: float = 0.0,
+) -> dict[str, Any]:
+    """The document of :func:`measure_plate` from its parts."""
+    data = analysis.to_dict()
+    data.pop("schema")
+    colour = dict(colour or {})
+    eight_bit = analysis.lattice_8bit >= 0.6
+    effective_bits = 8 if eight_bit else int(bit_depth)
+    r, g, b = (v * 255 for v in analysis.noise_sigma)
+    generated = "yes" if analysis.looks_generated_8bit else "no"
+    summary = (
+        f"noise σ {codes(analysis.noise_sigma_luma)} luma (R {r:.2f} G {g:.2f} B {b:.2f}); "
+        f"blockiness {analysis.blockiness:.2f} ({analysis.block_size} px grid); "
+        f"banding {analysis.banding:.3f} (QC scale {banding_cambi:.1f}); effective resolution "
+        f"{analysis.effective_resolution:.2f}; {bit_depth}-bit source"
+        + (" with 8-bit values" if eight_bit and bit_depth > 8 else "")
+        + f", {colour.get('primaries', '?')}/{colour.get('transfer', '?')}; "
+        f"looks generated: {generated}"
+    )
+    return {
+        "schema": PLATE_SCHEMA,
+        **data,
+        "noise_sigma_255": [round(v * 255, 4) for v in analysis.noise_sigma],
+        "noise_sigma_luma_255": round(analysis.noise_sigma_luma * 255, 4),
+        "banding_cambi": round(banding_cambi, 4),
+        "source_bit_depth": int(bit_depth),
+        "effective_bit_depth": effective_bits,
+        "primaries": str(colour.get("primaries", "bt709")),
+        "transfer": str(colour.get("transfer", "bt709")),
+        "summary": summary,
+    }
+
+
+# -- analyse_plate --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AnalysePlateParams:
+    """Attributes:
+    samples: frames sampled evenly over the shot and measured (median over them).
+    bit_depth: bits per component of the source (the planner passes the probe's; the
+        intermediate itself is 16-bit). 0: unknown, reported as 16.
+    """
+
+    samples: int = SAMPLE_FRAMES
+    bit_depth: int = 0
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.samples <= 64:
+            raise ValueError(f"samples must be 1..64, got {self.samples!r}")
+
+
+class AnalysePlate(Agent):
+    name = "analyse_plate"
+    version = "1"
+    description = "measure a plate: noise, blockiness, banding, resolution, bit depth, origin"
+    Params = AnalysePlateParams
+    cost = Cost("megapixel_frame", 0.2)
+
+    def describe_output(self, inputs: Sequence[Mapping[str, Any]], params: Any) -> dict[str, Any]:
+        return {"kind": "analysis", "file": "analysis.json", "analysis_kind": "plate"}
+
+    def run(self, ctx: NodeContext) -> Output:
+        picture = ctx.inputs[0]
+        sampled = sample_frames(picture, ctx.params.samples)
+        ctx.progress(len(sampled) // 2, len(sampled))
+        colour = picture.meta.get("source_colour") or picture.meta.get("colour")
+        doc = measure_plate(sampled, bit_depth=ctx.params.bit_depth or 16, colour=colour)
+        (ctx.out_dir / "analysis.json").write_text(json.dumps(doc, indent=1), encoding="utf-8")
+        ctx.progress(len(sampled), len(sampled))
+        keys = ("noise_sigma_luma_255", "blockiness", "banding", "banding_cambi")
+        metrics = {key: round(float(doc[key]), 4) for key in (*keys, "effective_resolution")}
+        return Output(self.describe_output([], ctx.params), metrics)
+
+
+# -- restore --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RestoreNodeParams:
+    """Attributes:
+    deblock_qp: H.264 qp of the deblocking thresholds; 0 skips deblocking.
+    block_size: period of the block grid, pixels (8 or 16).
+    block_offset_x: horizontal phase of the block grid, pixels.
+    block_offset_y: vertical phase of the block grid, pixels.
+    denoise_sigma: noise sigma to remove, in 8-bit code values (3 = 3/255 of full scale);
+        0 skips denoising.
+    denoise_method: ``mctf`` (motion-compensated temporal) or ``nlmeans`` (spatial).
+    radius: temporal neighbours on each side for the denoiser and the super-resolution
+        (2 = a 5-frame window).
+    upscale: 1 (none), 2 or 4.
+    upscaler: ``dcci`` (edge-directed + multi-frame back-projection), ``lanczos``, or the
+        absolute path of an ``.onnx`` model (its scale must equal ``upscale``).
+    back_projection: back-projection iterations after DCCI (0: DCCI alone).
+    deband: run f3kdb debanding with dither on the output.
+    grain: ``match`` (re-apply the grain estimated on the source), ``heavy`` (twice as
+        strong) or ``off``; the scene variable ``grain`` overrides it.
+    measure: decide deblocking, denoising and debanding from the picture when the node
+        runs (plans made before ``reelgraph analyse``); the fields above are then ignored
+        for those steps.
+    start: first frame to emit (chunk of a long shot; earlier frames are read as context).
+    stop: frame after the last to emit; 0 = the end of the shot.
+    """
+
+    deblock_qp: int = 0
+    block_size: int = _CHAIN.block_size
+    block_offset_x: int = 0
+    block_offset_y: int = 0
+    denoise_sigma: float = 0.0
+    denoise_method: str = _CHAIN.denoise_method
+    radius: int = _CHAIN.radius
+    upscale: int = _CHAIN.upscale_factor
+    upscaler: str = _CHAIN.upscale_method
+    back_projection: int = _CHAIN.back_projection
+    deband: bool = False
+    grain: str = "off"
+    measure: bool = False
+    start: int = 0
+    stop: int = 0
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.deblock_qp <= 51:
+            raise ValueError(f"deblock_qp must be 0..51, got {self.deblock_qp!r}")
+        if not 0 <= self.denoise_sigma <= 64:
+            raise ValueError(f"denoise_sigma must be 0..64 (8-bit codes), got {self.denoise_sigma}")
+        if self.denoise_method not in DENOISE_TEMPORAL_RADIUS:
+            raise ValueError(
+                f"denoise_method {self.denoise_method!r}; valid: "
+                f"{', '.join(DENOISE_TEMPORAL_RADIUS)}"
+            )
+        if not 0 <= self.radius <= 4:
+            raise ValueError(f"radius must be 0..4, got {self.radius!r}")
+        if self.upscale not in (1, 2, 4):
+            raise ValueError(f"upscale must be 1, 2 or 4, got {self.upscale!r}")
+        if self.upscaler not in UPSCALERS and not self.upscaler.endswith(".onnx"):
+            raise ValueError(
+                f"upscaler {self.upscaler!r}; valid: {', '.join(UPSCALERS)} or a .onnx path"
+            )
+        if self.grain not in GRAIN_MODES:
+            raise ValueError(f"grain {self.grain!r}; valid: {', '.join(GRAIN_MODES)}")
+        if self.start < 0 or self.stop < 0 or (self.stop and self.stop <= self.start):
+            raise ValueError(f"frame range start={self.start}, stop={self.stop} is empty")
+
+
+def _span(meta: Mapping[str, Any], params: RestoreNodeParams) -> tuple[int, int]:
+    total = int(meta.get("frames", 0))
+    stop = min(params.stop or total, total)
+    return min(params.start, stop), stop
+
+
+def _grain_model(
+    source: Input, chain: RestoreParams, total: int, mode: str
+) -> tuple[FilmGrainModel | None, str]:
+    """The source's grain, estimated on the shot's middle frame against its temporal
+    denoise (the same for every chunk of the shot); (None, why) when there is none."""
+    if mode == "off":
+        return None, "off"
+    if chain.sigma <= 0:
+        return None, "nothing denoised"
+    middle = total // 2
+    lo, hi = window_bounds(middle, total, chain.radius)
+    window = []
+    for frame in frames(source, start=lo, stop=hi):
+        rgb = frame.rgb
+        if chain.deblock_qp > 0:
+            rgb = deblock_avc2003(
+                rgb, qp=chain.deblock_qp, block_size=chain.block_size, offset=chain.block_offset
+            )
+        window.append(rgb)
+    clean = denoise(window, sigma=chain.sigma, method=chain.denoise_method, centre=middle - lo)
+    try:
+        model = estimate_film_grain_av1(window[middle - lo], clean)
+    except AlgorithmError as exc:
+        return None, f"not estimated ({exc.message})"
+    strength = GRAIN_STRENGTH[mode]
+    if strength != 1.0:
+        points = tuple((p[0], p[1] * strength, p[2] * strength, p[3] * strength)
+                       for p in model.scaling_points)  # fmt: skip
+        model = replace(model, scaling_points=points)
+    return model, mode
+
+
+def _measured_params(
+    source: Input, params: RestoreNodeParams
+) -> tuple[RestoreNodeParams, list[str]]:
+    """``measure`` mode: the same decisions the planner makes from an analysis."""
+    colour = source.meta.get("source_colour") or source.meta.get("colour")
+    plate = measure_plate(sample_frames(source), bit_depth=16, colour=colour)
+    decision = decide_restore(
+        plate,
+        Target("the delivery"),
+        upscale=params.upscale,
+        upscaler=params.upscaler,
+        grain=params.grain,
+    )
+    keys = ("deblock_qp", "block_size", "block_offset_x", "block_offset_y", "denoise_sigma")
+    chosen: dict[str, Any] = {k: decision.params[k] for k in keys if k in decision.params}
+    chosen.setdefault("deblock_qp", 0)
+    chosen.setdefault("denoise_sigma", 0.0)
+    chosen["deband"] = bool(decision.params.get("deband", False))
+    return replace(params, measure=False, **chosen), decision.reasons
+
+
+def _load_model(params: RestoreNodeParams) -> tuple[OnnxUpscaler | None, str | None]:
+    if not params.upscaler.endswith(".onnx") or params.upscale == 1:
+        return None, None
+    path = Path(params.upscaler)
+    model = load_onnx_upscaler(path)
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    return model, digest
+
+
+class Restore(Agent):
+    name = "restore"
+    version = "1"
+    description = "deblock, denoise, upscale, deband and re-grain a plate (streamed, 5 frames)"
+    Params = RestoreNodeParams
+    reads = ("grain",)
+    cost = Cost("megapixel_frame", 0.6)  # per megapixel-frame of the *output*
+    objectives = (Objective("flicker_ratio", 1.0, kind="at_most"),)
+
+    def describe_output(self, inputs: Sequence[Mapping[str, Any]], params: Any) -> dict[str, Any]:
+        meta = inputs[0]
+        start, stop = _span(meta, params)
+        out = video_meta(
+            "video.mkv",
+            stop - start,
+            int(meta["width"]) * params.upscale,
+            int(meta["height"]) * params.upscale,
+            str(meta["frame_rate"]),
+            content=content_tag(meta),
+        )
+        if meta.get("source_colour"):
+            out["source_colour"] = meta["source_colour"]
+        return out
+
+    def work(self, inputs: Sequence[Mapping[str, Any]], params: Any) -> Work:
+        meta = self.describe_output(inputs, params)
+        count = int(meta["frames"])
+        return Work(frames=count, megapixels=count * meta["width"] * meta["height"] / 1e6)
+
+    def calibration_job(self, synthetic: Mapping[str, Input]) -> tuple[list[Input], Any] | None:
+        """Calibrate on the typical job (denoise and ×2), not on the do-nothing defaults."""
+        return [synthetic["video"]], RestoreNodeParams(denoise_sigma=2.0, upscale=2)
+
+    def propose(
+        self, params: Any, metrics: Mapping[str, float], history: list[tuple[Any, dict[str, float]]]
+    ) -> Any | None:
+        """Restoration added flicker: widen the temporal window and denoise harder."""
+        if params.radius >= MAX_RADIUS or params.denoise_method != "mctf":
+            return None
+        return replace(
+            params,
+            radius=params.radius + 1,
+            denoise_sigma=round(max(params.denoise_sigma * 1.5, 1.0), 3),
+        )
+
+    def run(self, ctx: NodeContext) -> Output:
+        source = ctx.inputs[0]
+        params: RestoreNodeParams = ctx.params
+        grain_mode = str(ctx.variables.get("grain", params.grain))
+        if grain_mode == "auto":  # the planner resolved it into the parameter
+            grain_mode = params.grain
+        if grain_mode not in GRAIN_MODES:
+            raise AgentError(
+                f"scene variable grain={grain_mode!r}", hint=f"use one of: {', '.join(GRAIN_MODES)}"
+            )
+        notes: list[str] = []
+        if params.measure:
+            params, notes = _measured_params(source, params)
+        total = int(source.meta["frames"])
+        start, stop = _span(source.meta, params)
+        if stop <= start:
+            raise AgentError(
+                f"frame range {params.start}–{params.stop} is outside the shot's {total} frames",
+                hint="start and stop count frames of the shot, from 0",
+            )
+        model, model_sha256 = _load_model(params)
+        meta = self.describe_output([source.meta], params)
+        if model is not None and model.scale != params.upscale:
+            raise AgentError(
+                f"the ONNX model upscales ×{model.scale} but the node asks for ×{params.upscale}",
+                hint=f"set upscale to {model.scale}, or use a ×{params.upscale} model",
+            )
+        seed = zlib.crc32(source.key.encode())  # same for every chunk of the shot
+        method = "onnx" if model is not None else params.upscaler
+        chain = RestoreParams(
+            deblock_qp=params.deblock_qp,
+            block_size=params.block_size,
+            block_offset=(params.block_offset_x, params.block_offset_y),
+            denoise_method=params.denoise_method,
+            sigma=params.denoise_sigma / 255.0,
+            radius=params.radius if DENOISE_TEMPORAL_RADIUS[params.denoise_method] else 0,
+            upscale_factor=params.upscale,
+            upscale_method=method if params.upscale > 1 else _CHAIN.upscale_method,
+            model=model,
+            back_projection=params.back_projection,
+            deband=params.deband,
+            deband_radius=max(4, round(16 * int(meta["width"]) / 1920)),
+            grain_seed=seed,
+        )
+        grain, grain_note = _grain_model(source, chain, total, grain_mode)
+        lo, hi = max(0, start - chain.radius), min(total, stop + chain.radius)
+
+        pending: deque[np.ndarray] = deque()  # source frames read, not yet paired
+
+        def read() -> Iterator[np.ndarray]:
+            for frame in frames(source, start=lo, stop=hi):
+                pending.append(frame.rgb)
+                yield frame.rgb
+
+        timings: dict[str, float] = {}
+        flicker = StaticFlickerMeter()
+        sampled = set(sample_positions(stop - start))
+        noise_in: list[float] = []
+        noise_out: list[float] = []
+        first_pending = lo
+        count = stop - start
+        writer, file = open_writer(ctx.out_dir, "video", source.meta, meta["width"], meta["height"])
+        with writer:
+            stream = restore_stream(
+                read(),
+                chain,
+                first_index=lo,
+                context_before=start - lo,
+                context_after=hi - stop,
+                timings=timings,
+            )
+            for k, out in enumerate(stream):
+                index = start + k
+                while first_pending < index:
+                    pending.popleft()
+                    first_pending += 1
+                src = pending[0]
+                flicker.push(src, out)
+                if k in sampled:
+                    noise_in.append(luma_noise(src))
+                    small = cv2.resize(out, src.shape[1::-1], interpolation=cv2.INTER_AREA)
+                    noise_out.append(luma_noise(np.clip(small, 0.0, 1.0)))
+                if grain is not None:
+                    with _Timer(timings, "grain"):
+                        out = apply_film_grain_av1(
+                            out, grain, frame_index=index, seed=seed, scale=float(params.upscale)
+                        )
+                writer.write(out)
+                ctx.progress(k + 1, count)
+        if writer.count != count:
+            raise AgentError(
+                f"restored {writer.count} of {count} frames",
+                hint="the picture is shorter than its description; re-run the conform",
+            )
+        applied = {
+            "deblock_qp": params.deblock_qp,
+            "denoise_sigma": params.denoise_sigma,
+            "denoise_method": params.denoise_method,
+            "radius": chain.radius,
+            "upscale": params.upscale,
+            "upscaler": params.upscaler if params.upscale > 1 else None,
+            "upscaler_sha256": model_sha256,
+            "deband": params.deband,
+            "grain": grain_note,
+            "grain_model": grain.to_dict() if grain is not None else None,
+            "decisions": notes,
+        }
+        metrics = {
+            "noise_in_255": float(np.median(noise_in)) * 255 if noise_in else math.nan,
+            "noise_out_255": float(np.median(noise_out)) * 255 if noise_out else math.nan,
+            "flicker_before_255": flicker.before * 255,
+            "flicker_after_255": flicker.after * 255,
+            "flicker_ratio": flicker.after / max(flicker.before, _FLICKER_FLOOR),
+            "static_share": flicker.static_share,
+            "grain_sigma_255": grain.sigma * 255 if grain is not None else 0.0,
+            **{f"seconds_{step}": value for step, value in timings.items()},
+        }
+        return Output({**meta, "file": file, "restore": applied}, _finite(metrics))
+
+
+class _Timer:
+    def __init__(self, timings: dict[str, float], step: str) -> None:
+        self.timings, self.step = timings, step
+
+    def __enter__(self) -> None:
+        self.started = time.perf_counter()
+
+    def __exit__(self, *exc: object) -> None:
+        elapsed = time.perf_counter() - self.started
+        self.timings[self.step] = self.timings.get(self.step, 0.0) + elapsed
+
+
+def _finite(values: Mapping[str, float]) -> dict[str, float]:
+    """Metrics are finite numbers (JSON); what could not be measured is left out."""
+    return {k: round(float(v), 4) for k, v in values.items() if math.isfinite(float(v))}
+
+
+# -- sdr_to_hdr -----------------------------------------------------------------------------
+
+_HDR_TAGS: dict[str, ColourTag] = {"pq": BT2020_PQ, "hlg": BT2020_HLG}
+_HDR_TRANSFERS = {"smpte2084", "arib-std-b67"}
+
+
+@dataclass(frozen=True)
+class SdrToHdrParams:
+    """Attributes:
+    transfer: ``pq`` (SMPTE ST 2084, HDR10) or ``hlg`` (ARIB STD-B67 / BT.2100 HLG).
+    method: ``bt2408`` (Report ITU-R BT.2408 display-light mapping) or ``bt2446c``
+        (inverse of Report ITU-R BT.2446 Method C's tone curve).
+    reference_white: cd/m² that SDR diffuse white maps to (BT.2408: 203).
+    sdr_reference_white: SDR signal level that is diffuse white; below 1.0 (e.g. 0.9) the
+        SDR range above it is expanded towards ``peak_luminance`` (bt2408 only).
+    peak_luminance: the mastering display's peak, cd/m²: the HDR10 mastering-display
+        metadata, HLG's nominal peak, and the target of the highlight expansion.
+    """
+
+    transfer: str = "pq"
+    method: str = "bt2408"
+    reference_white: float = 203.0
+    sdr_reference_white: float = 1.0
+    peak_luminance: float = 1000.0
+
+    def __post_init__(self) -> None:
+        if self.transfer not in _HDR_TAGS:
+            raise ValueError(f"transfer {self.transfer!r}; valid: {', '.join(_HDR_TAGS)}")
+        if self.method not in ITM_METHODS:
+            raise ValueError(f"method {self.method!r}; valid: {', '.join(ITM_METHODS)}")
+        if not 0 < self.reference_white < self.peak_luminance <= 10000:
+            raise ValueError(
+                f"need 0 < reference_white ({self.reference_white}) < peak_luminance "
+                f"({self.peak_luminance}) <= 10000 cd/m²"
+            )
+        if not 0 < self.sdr_reference_white <= 1.0:
+            raise ValueError(
+                f"sdr_reference_white must be in (0, 1], got {self.sdr_reference_white}"
+            )
+
+    def itm_options(self) -> dict[str, Any]:
+        if self.method == "bt2446c":
+            return {"hlg_nominal_peak": self.peak_luminance}
+        return {
+            "reference_white": self.reference_white,
+            "sdr_reference_white": self.sdr_reference_white,
+            "peak_luminance": self.peak_luminance if self.sdr_reference_white < 1.0 else None,
+            "hlg_nominal_peak": self.peak_luminance,
+        }
+
+
+class SdrToHdr(Agent):
+    name = "sdr_to_hdr"
+    version = "1"
+    description = "inverse tone mapping SDR → BT.2100 PQ/HLG (BT.2408), with MaxCLL/MaxFALL"
+    Params = SdrToHdrParams
+    cost = Cost("megapixel_frame", 0.8)
+
+    def describe_output(self, inputs: Sequence[Mapping[str, Any]], params: Any) -> dict[str, Any]:
+        meta = inputs[0]
+        out = video_meta(
+            "video.mkv",
+            int(meta["frames"]),
+            int(meta["width"]),
+            int(meta["height"]),
+            str(meta["frame_rate"]),
+            content=_HDR_TAGS[params.transfer],
+        )
+        out.update(peak_luminance=params.peak_luminance, reference_white=params.reference_white)
+        return out
+
+    def run(self, ctx: NodeContext) -> Output:
+        picture, p = ctx.inputs[0], ctx.params
+        colour = picture.meta.get("colour") or {}
+        if colour.get("transfer") in _HDR_TRANSFERS:
+            raise AgentError(
+                f"the picture is already HDR ({colour.get('transfer')})",
+                hint="inverse tone mapping takes SDR BT.709 pictures; leave the HDR step out",
+            )
+        meta = self.describe_output([picture.meta], p)
+        tag = _HDR_TAGS[p.transfer]
+        total = int(meta["frames"])
+        options = p.itm_options()
+        light = ContentLightMeter()
+        writer, file = open_writer(
+            ctx.out_dir, "video", picture.meta, meta["width"], meta["height"], content=tag
+        )
+        with writer:
+            for frame in frames(picture):
+                signal = inverse_tone_map(
+                    np.clip(frame.rgb, 0.0, 1.0), transfer=p.transfer, method=p.method,
+                    options=options,
+                )  # fmt: skip
+                light.push(
+                    max_component_nits(signal, transfer=p.transfer, nominal_peak=p.peak_luminance)
+                )
+                writer.write(signal)
+                ctx.progress(frame.index + 1, total)
+        max_cll, max_fall = math.ceil(light.max_cll), math.ceil(light.max_fall)
+        return Output(
+            {**meta, "file": file, "max_cll": max_cll, "max_fall": max_fall, "itm": p.method},
+            {"max_cll": float(max_cll), "max_fall": float(max_fall)},
+        )

@@ -1,0 +1,445 @@
+"""Restore a clip: deblock, denoise, upscale ×2/×4 (DCCI super-resolution, Lanczos, or your
+own ONNX model), deband, put the grain back, optionally map SDR to HDR (PQ or HLG), and write
+it as OpenEXR plates, ProRes, HEVC HDR10, H.264 or FFV1.
+
+The clip is measured first (noise, blockiness, banding, resolution, bit depth) and every step
+is decided from the figures exactly as 'reelgraph plan' decides it for a project's shots;
+the decisions are printed with their reasons. The same agents as in a project run
+(restore, sdr_to_hdr, master), through a lossless 16-bit intermediate in a temporary folder
+beside OUT. OUT appears only when complete (renamed into place); for exr it is a folder of
+per-frame files (OUT/NAME.0000.exr…). The sound of IN is carried into video outputs.
+
+Exit status: 0 when OUT was written; 2 on bad input (nothing is written)."""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import os
+import secrets
+import shutil
+from pathlib import Path
+from typing import Any
+
+import av
+from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+
+from reelgraph.agents.master import Master
+from reelgraph.agents.restore import (
+    AnalysePlate,
+    Restore,
+    SdrToHdr,
+    measure_plate,
+    sample_frames,
+)
+from reelgraph.algorithms.restore.upscale_onnx import load_onnx_upscaler
+from reelgraph.cli.common import console
+from reelgraph.errors import MediaError, MediaNotFoundError, UnsupportedMediaError
+from reelgraph.ingest import source_meta
+from reelgraph.media.hdr import read_hdr10_metadata
+from reelgraph.media.probe import MediaInfo, probe
+from reelgraph.media.video import PRESETS
+from reelgraph.orchestrator.agent import Agent, Input, NodeContext, Output
+from reelgraph.restoration import (
+    GRAIN_MODES,
+    UPSCALERS,
+    RestoreChoiceError,
+    Target,
+    decide_restore,
+)
+
+HELP = "restore a clip (deblock, denoise, upscale, deband, grain, SDR→HDR) to a trade format"
+
+#: --format → (master preset for SDR, for HDR or None when the format cannot carry HDR).
+FORMATS: dict[str, tuple[str, str | None]] = {
+    "exr": ("exr", "exr"),
+    "prores": ("prores", None),
+    "prores4444": ("prores4444", None),
+    "hevc-hdr10": ("hevc-hdr10", "hevc-hdr10"),
+    "h264": ("h264", None),
+    "ffv1": ("ffv1", "ffv1-rgb16"),
+}
+#: OUT's extension → --format when none is given.
+BY_EXTENSION = {".mp4": "h264", ".mov": "prores", ".mkv": "ffv1", "": "exr"}
+#: Bits per component of each preset's output (16 for half-float EXR).
+BITS = {
+    "exr": 16,
+    "prores": 10,
+    "prores4444": 10,
+    "hevc-hdr10": 10,
+    "h264": 8,
+    "ffv1": 10,
+    "ffv1-rgb16": 16,
+}
+
+
+def register(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("input", type=Path, metavar="IN", help="video file to restore")
+    parser.add_argument(
+        "output",
+        type=Path,
+        metavar="OUT",
+        help="file to write (.mp4, .mov, .mkv), or a folder to create for exr plates",
+    )
+    parser.add_argument(
+        "--denoise",
+        default="auto",
+        metavar="auto|off|STRENGTH",
+        help="auto: from the noise estimate; or the noise sigma to remove in 8-bit code "
+        "values (e.g. 3 = 3/255)",
+    )
+    parser.add_argument("--deblock", default="auto", choices=["auto", "off"])
+    parser.add_argument(
+        "--upscale", type=int, choices=[1, 2, 4], help="factor (default 1, or the ONNX model's)"
+    )
+    parser.add_argument(
+        "--upscaler",
+        default="dcci",
+        metavar="NAME|model.onnx",
+        help=f"{', '.join(UPSCALERS)} (default dcci, with multi-frame super-resolution), or "
+        "an ONNX image-to-image model (NCHW float RGB, integer scale; CPU)",
+    )
+    parser.add_argument(
+        "--grain",
+        default="auto",
+        choices=["auto", *GRAIN_MODES],
+        help="put the source's grain back after upscaling (auto: match, but off for h264)",
+    )
+    parser.add_argument("--deband", default="auto", choices=["auto", "off"])
+    parser.add_argument(
+        "--hdr",
+        default="auto",
+        choices=["auto", "off", "pq", "hlg"],
+        help="map SDR to HDR with BT.2408 (auto: pq for hevc-hdr10, else off)",
+    )
+    parser.add_argument(
+        "--peak",
+        type=float,
+        default=1000.0,
+        metavar="NITS",
+        help="HDR mastering display peak, cd/m² (HDR10 metadata, HLG nominal peak)",
+    )
+    parser.add_argument(
+        "--format",
+        choices=list(FORMATS),
+        help="output format (default from OUT: .mp4 h264, .mov prores, .mkv ffv1, "
+        "no extension exr)",
+    )
+    parser.add_argument(
+        "--exr-type", default="half", choices=["half", "float"], help="EXR sample type"
+    )
+    parser.add_argument(
+        "--drop-alpha",
+        action="store_true",
+        help="restore a clip with an alpha channel, leaving the alpha out",
+    )
+
+
+def _format(args: argparse.Namespace) -> str:
+    out: Path = args.output
+    if args.format:
+        return str(args.format)
+    suffix = out.suffix.lower()
+    if suffix not in BY_EXTENSION:
+        raise MediaError(
+            f"{out}: cannot tell the output format from '{out.suffix}'",
+            hint=f"pass --format ({', '.join(FORMATS)})",
+        )
+    return BY_EXTENSION[suffix]
+
+
+def _check_output(args: argparse.Namespace, preset: str) -> None:
+    source, out = Path(args.input), Path(args.output)
+    if not out.parent.is_dir():
+        raise MediaError(
+            f"{out.parent}: the output folder does not exist",
+            hint="create it first, or write OUT into an existing folder",
+        )
+    if out.exists() and source.exists() and out.resolve() == source.resolve():
+        raise MediaError(f"{out}: OUT is the input file", hint="write the result under a new name")
+    if preset == "exr":
+        if out.suffix:
+            raise MediaError(
+                f"{out}: exr plates are written as a folder of frames",
+                hint=f"name the folder without an extension, e.g. {out.with_suffix('')}",
+            )
+        if out.is_file() or (out.is_dir() and any(out.iterdir())):
+            raise MediaError(
+                f"{out}: exists and is not an empty folder",
+                hint="choose a new folder name, or remove the old plates first",
+            )
+        return
+    extension = PRESETS[preset].extension
+    if out.suffix.lower() != extension:
+        raise MediaError(
+            f"{out}: {args.format or preset} is written as {extension}",
+            hint=f"name OUT {out.with_suffix(extension).name}",
+        )
+    if out.is_dir():
+        raise MediaError(f"{out}: is a folder", hint="name a file to write")
+
+
+def _check_source(args: argparse.Namespace, info: MediaInfo) -> None:
+    path = Path(args.input)
+    if not info.video:
+        raise MediaError(
+            f"{path}: has no video stream", hint="restore takes a video clip; see 'reelgraph level'"
+        )
+    video = info.first_video
+    if video.has_alpha and not args.drop_alpha:
+        raise UnsupportedMediaError(
+            f"{path}: has an alpha channel ({video.pixel_format}); restoration works on colour "
+            "only and the alpha would be lost",
+            hint="pass --drop-alpha to restore the colour without it (keep the matte "
+            "separately), or export the clip without alpha",
+        )
+    if video.variable_frame_rate:
+        raise UnsupportedMediaError(
+            f"{path}: variable frame rate",
+            hint="re-encode at a constant frame rate; temporal restoration needs evenly "
+            "spaced frames",
+        )
+
+
+def _hdr(args: argparse.Namespace, fmt: str, info: MediaInfo) -> str | None:
+    hdr = {"auto": "pq" if fmt == "hevc-hdr10" else None, "off": None}.get(args.hdr, args.hdr)
+    if fmt == "hevc-hdr10" and hdr != "pq":
+        raise MediaError(
+            f"hevc-hdr10 is a PQ (HDR10) format but --hdr is {args.hdr}",
+            hint="use --hdr pq (or leave --hdr out), or another --format for SDR",
+        )
+    if hdr is not None and FORMATS[fmt][1] is None:
+        raise MediaError(
+            f"{fmt} output is SDR BT.709 here; it cannot carry {hdr.upper()}",
+            hint="for HDR use --format hevc-hdr10 (PQ), exr or ffv1 (PQ or HLG)",
+        )
+    transfer = info.first_video.colour.transfer
+    if hdr is not None and transfer in ("smpte2084", "arib-std-b67"):
+        raise UnsupportedMediaError(
+            f"{args.input}: is already HDR ({transfer})",
+            hint="leave --hdr off: inverse tone mapping takes SDR pictures",
+        )
+    if hdr is not None and not 203.0 < args.peak <= 10000.0:
+        raise MediaError(f"--peak {args.peak:g} cd/m²", hint="use a peak above 203 up to 10000")
+    return hdr
+
+
+def _upscale(args: argparse.Namespace) -> tuple[int | None, str]:
+    """(factor or None when not asked, the upscaler: a name or the model's absolute path)."""
+    upscaler = str(args.upscaler)
+    if upscaler.endswith(".onnx"):
+        path = Path(upscaler).resolve()
+        if not path.is_file():
+            raise MediaNotFoundError(
+                f"{path}: ONNX model not found", hint="check the path given to --upscaler"
+            )
+        model = load_onnx_upscaler(path)  # refuses a malformed model, with a hint
+        if args.upscale and args.upscale != model.scale:
+            raise MediaError(
+                f"{path.name} upscales ×{model.scale}, --upscale is {args.upscale}",
+                hint=f"use --upscale {model.scale}, or leave --upscale out",
+            )
+        return model.scale, str(path)
+    if upscaler not in UPSCALERS:
+        raise MediaError(
+            f"unknown upscaler {upscaler!r}",
+            hint=f"use {', '.join(UPSCALERS)}, or the path of a .onnx model",
+        )
+    return args.upscale, upscaler
+
+
+def _check_size(width: int, height: int, preset: str) -> None:
+    if preset == "exr":
+        return
+    fmt = av.VideoFormat(PRESETS[preset].pix_fmt)
+    if (fmt.chroma_width(width), fmt.chroma_height(height)) != (width, height) and (
+        width % 2 or height % 2
+    ):
+        raise MediaError(
+            f"the output would be {width}×{height}; {preset} subsamples chroma and needs an "
+            "even width and height",
+            hint="use --upscale 2, or a 4:4:4 format (--format ffv1, prores4444 or exr)",
+        )
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def run(args: argparse.Namespace) -> int:
+    source, out = Path(args.input), Path(args.output)
+    fmt = _format(args)
+    info = probe(source)
+    _check_source(args, info)
+    hdr = _hdr(args, fmt, info)
+    preset = FORMATS[fmt][1 if hdr else 0]
+    assert preset is not None  # _hdr refused formats without an HDR preset
+    _check_output(args, preset)
+    factor, upscaler = _upscale(args)
+    video = info.first_video
+    _check_size(video.width * (factor or 1), video.height * (factor or 1), preset)
+    meta = source_meta(info)
+    item = Input(f"source:{_sha256(source)}", source, meta)
+
+    with console.status("measuring the clip…"):
+        sampled = sample_frames(item, AnalysePlate.Params().samples)
+        plate = measure_plate(sampled, bit_depth=video.bit_depth, colour=meta["colour"])
+    del sampled
+    console.print(f"[bold]{source.name}[/]: {plate['summary']}")
+    target = Target(
+        name=f"{fmt} output",
+        bit_depth=32 if preset == "exr" and args.exr_type == "float" else BITS[preset],
+        transfer={"pq": "smpte2084", "hlg": "arib-std-b67"}.get(hdr or "", "bt709"),
+        lossy_8bit=preset == "h264",
+    )
+    try:
+        decision = decide_restore(
+            plate,
+            target,
+            source_bits=video.bit_depth,
+            denoise=args.denoise,
+            deblock=args.deblock,
+            deband=args.deband,
+            upscale=factor,
+            upscaler=upscaler,
+            grain=args.grain,
+            grain_hint="use --grain match to keep it",
+        )
+    except RestoreChoiceError as exc:
+        raise MediaError(exc.message, hint=exc.hint) from None
+    frames = int(meta["frames"])
+    if frames < 5:
+        decision.reasons.append(
+            f"{frames} frame{'s' if frames != 1 else ''}: shorter than the 5-frame temporal "
+            "window, so denoising and super-resolution use the frames there are"
+            + (" (spatial only)" if frames == 1 else "")
+        )
+    if hdr:
+        decision.reasons.append(
+            f"SDR→HDR: {hdr.upper()} BT.2020 by Report ITU-R BT.2408 (SDR white → 203 cd/m²), "
+            f"mastering peak {args.peak:g} cd/m²"
+        )
+    for reason in decision.reasons:
+        console.print(f"  {reason}")
+
+    params = dict(decision.params)
+    if upscaler.endswith(".onnx") and params.get("upscale", 1) > 1:
+        params["upscaler"] = upscaler
+    work = out.parent / f".{out.name}.{secrets.token_hex(4)}.tmp"
+    work.mkdir()
+    try:
+        with _Stages() as stages:
+            restored = stages.run(
+                "restore", Restore(), [item], Restore.make_params(params), work, frames
+            )
+            picture = Input("restored", work / "restore", restored.meta)
+            hdr_output = None
+            if hdr:
+                hdr_output = stages.run(
+                    "sdr_to_hdr",
+                    SdrToHdr(),
+                    [picture],
+                    SdrToHdr.Params(transfer=hdr, peak_luminance=args.peak),
+                    work,
+                    frames,
+                )
+                picture = Input("hdr", work / "sdr_to_hdr", hdr_output.meta)
+            inputs = [picture]
+            if info.audio and preset != "exr":
+                inputs.append(Input("sound", source, {"kind": "audio"}))
+            name = out.name if preset == "exr" else out.stem
+            params_master = Master.Params(preset=preset, name=name, exr_pixel_type=args.exr_type)
+            mastered = stages.run("master", Master(), inputs, params_master, work, frames)
+        if preset == "exr":
+            os.replace(work / "master", out)
+        else:
+            os.replace(work / "master" / str(mastered.meta["file"]), out)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    _report(out, preset, restored, hdr_output, mastered)
+    return 0
+
+
+class _Stages:
+    """Runs the agents one after another with a progress bar each."""
+
+    def __init__(self) -> None:
+        self.progress = Progress(
+            TextColumn("{task.description:<10}"),
+            BarColumn(),
+            TextColumn("{task.completed:>5.0f}/{task.total:<5.0f} frames"),
+            TimeRemainingColumn(),
+            console=console,
+            transient=True,
+            disable=not console.is_terminal,
+        )
+
+    def __enter__(self) -> _Stages:
+        self.progress.__enter__()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.progress.__exit__(None, None, None)
+
+    def run(
+        self, step: str, agent: Agent, inputs: list[Input], params: Any, work: Path, total: int
+    ) -> Output:
+        task = self.progress.add_task(step, total=max(1, total))
+        folder = work / step
+        folder.mkdir()
+
+        def progress(done: int, count: int) -> None:
+            self.progress.update(task, completed=done, total=max(1, count))
+
+        result = agent.run(NodeContext(step, inputs, params, {}, folder, 0, progress))
+        self.progress.remove_task(task)
+        return result
+
+
+def _report(
+    out: Path, preset: str, restored: Output, hdr_output: Output | None, mastered: Output
+) -> None:
+    m = restored.metrics
+    if "noise_in_255" in m and "noise_out_255" in m:
+        console.print(
+            f"residual noise: σ {m['noise_in_255']:.2f}/255 → {m['noise_out_255']:.2f}/255 "
+            "(luma, at the source's size, before grain)"
+        )
+    if "flicker_ratio" in m:
+        console.print(
+            f"flicker of still regions: {m['flicker_before_255']:.3f} → "
+            f"{m['flicker_after_255']:.3f}/255 per frame (×{m['flicker_ratio']:.2f})"
+        )
+    steps = [(k.removeprefix("seconds_"), v) for k, v in m.items() if k.startswith("seconds_")]
+    if steps:
+        console.print("time: " + ", ".join(f"{step} {seconds:.1f} s" for step, seconds in steps))
+    if hdr_output is not None:
+        console.print(
+            f"MaxCLL {hdr_output.meta['max_cll']} cd/m², MaxFALL {hdr_output.meta['max_fall']} "
+            "cd/m²"
+        )
+    meta = mastered.meta
+    colour = meta.get("colour") or {}
+    if preset == "exr":
+        console.print(
+            f"wrote {out}/ ({len(meta['files'])} {meta['pixel_type']} EXR frames, "
+            f"{meta['width']}×{meta['height']}, linear {meta['primaries']})"
+        )
+    else:
+        console.print(
+            f"wrote {out} ({preset}, {meta['width']}×{meta['height']}, "
+            f"{colour.get('primaries')}/{colour.get('transfer')})"
+        )
+    if preset == "hevc-hdr10":
+        hdr10 = read_hdr10_metadata(out)
+        if hdr10 is None or hdr10.max_cll is None:
+            console.print("[yellow]warning:[/] the HDR10 metadata did not come back from the file")
+        else:
+            console.print(
+                f"HDR10 metadata in the file: mastering display {hdr10.max_luminance:g}/"
+                f"{hdr10.min_luminance:g} cd/m², MaxCLL {hdr10.max_cll}, MaxFALL {hdr10.max_fall}"
+            )

@@ -1,0 +1,85 @@
+"""Restoration in a project: analysed, planned from the analysis with explanations, cached
+on a re-run, and re-rendered for one scene when its `grain` variable changes."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from conftest import make_project
+from reelgraph.cli.main import main
+
+
+@pytest.fixture
+def cli(capsys: pytest.CaptureFixture[str]) -> Callable[..., Any]:
+    """Run a reelgraph command in this process (inline executor: no worker start-up);
+    returns its parsed JSON output when it printed some."""
+
+    def call(*args: str) -> Any:
+        capsys.readouterr()
+        assert main(list(args)) == 0, capsys.readouterr().err
+        out = capsys.readouterr().out
+        return json.loads(out) if out.strip() else None
+
+    return call
+
+
+def test_restoration_is_planned_cached_and_follows_the_grain_variable(
+    tmp_path: Path, cli: Any
+) -> None:
+    root = str(tmp_path / "proj")
+    cli("init", root)
+    make_project(Path(root), clips=1, frames=12, size=(160, 90))
+    cli("run", "-p", root, "-q", "--executor", "inline")
+
+    analysis = cli("analyse", "-p", root, "--json", "--executor", "inline")
+    plate = analysis["shots"]["s0"]["plate"]
+    assert plate["schema"] == "reelgraph.PlateAnalysis.1" and plate["width"] == 160
+    plan = cli("plan", "-p", root, "--json")
+    nodes = {n["id"]: n for n in plan["nodes"]}
+    restore = nodes["s0/restore"]
+    assert restore["cached"] and "measure" not in restore["params"]
+    assert restore["params"]["upscale"] == 4 and restore["params"]["denoise_sigma"] > 1
+    assert "upscale ×4: source 160×90, web-sdr 1920×1080 (×12.00)" in restore["explanation"]
+    assert "denoise: σ≈" in restore["explanation"]
+    assert nodes["s0/grade"]["inputs"] == ["s0/restore"]
+    assert nodes["s0/restore"]["inputs"] == ["s0/conform"]
+
+    # A second run renders nothing.
+    status = cli("run", "-p", root, "--json", "--executor", "inline")
+    assert status["totals"]["ran"] == 0 and status["totals"]["failed"] == 0
+
+    # The scene's grain variable re-renders its restoration and what follows, nothing before.
+    cli("set", "-p", root, "one.grain=match")
+    status = cli("run", "-p", root, "--json", "--executor", "inline")
+    ran = {n["id"] for n in status["nodes"] if n["outcome"] == "ran"}
+    assert {"s0/restore", "s0/grade", "s0/master"} <= ran
+    assert not ran & {"s0/conform", "s0/analyse_plate", "s0/audio"}
+    restore = next(n for n in status["nodes"] if n["id"] == "s0/restore")
+    manifest = json.loads((Path(root) / ".reelgraph" / "artifacts" / restore["key"][:2] /
+                           restore["key"] / "manifest.json").read_text())  # fmt: skip
+    assert manifest["variables"] == {"grain": "match"}
+    assert manifest["output"]["restore"]["grain"] == "match"
+
+
+def test_hdr_delivery_plans_sdr_to_hdr_after_the_grade(tmp_path: Path, cli: Any) -> None:
+    root = tmp_path / "hdr"
+    cli("init", str(root))
+    make_project(root, clips=1, frames=6, size=(160, 90))
+    brief = root / "brief.yaml"
+    brief.write_text(brief.read_text().replace("delivery: web-sdr", "delivery: streaming-hdr"))
+    plan = cli("plan", "-p", str(root), "--json")
+    chain = [n["id"] for n in plan["nodes"] if n["shot"] == "s0"]
+    picture = [n for n in chain if n.split("/")[1] in ("conform", "restore", "grade",
+                                                        "sdr_to_hdr", "master")]  # fmt: skip
+    assert picture == ["s0/conform", "s0/restore", "s0/grade", "s0/sdr_to_hdr", "s0/master"]
+    nodes = {n["id"]: n for n in plan["nodes"]}
+    assert nodes["s0/sdr_to_hdr"]["params"] == {"transfer": "pq", "method": "bt2408"}
+    assert nodes["s0/master"]["inputs"][0] == "s0/sdr_to_hdr"
+    # Not analysed yet: the restore node measures the picture itself when it runs.
+    assert nodes["s0/restore"]["params"] == {"measure": True, "upscale": 4, "grain": "match"}
+    assert "not analysed yet" in nodes["s0/restore"]["explanation"]
