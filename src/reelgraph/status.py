@@ -126,6 +126,24 @@ def run_status(project: Project, run_id: int | None = None) -> dict[str, Any]:
     }
 
 
+def collect_qc_reports(project: Project, artifacts: dict[str, Any]) -> list[Path]:
+    """Copy each shot's QC report (HTML, plots, thumbnails, CSV) from its artifact to
+    ``reports/qc/<shot>/`` where people look for it; returns the index pages."""
+    import shutil
+
+    pages = []
+    for node_id, artifact in artifacts.items():
+        report = artifact.meta.get("report") if artifact.meta.get("kind") == "qc" else None
+        if not report:
+            continue
+        target = project.reports / "qc" / node_id.split("/")[0]
+        if target.exists():
+            shutil.rmtree(target)
+        shutil.copytree(artifact.path, target, ignore=shutil.ignore_patterns("manifest.json"))
+        pages.append(target / str(report))
+    return pages
+
+
 def write_cost_report(project: Project, status: dict[str, Any]) -> Path:
     """reports/cost.json and reports/cost.csv (one row per node) for a run."""
     folder = project.reports

@@ -117,3 +117,10 @@ def test_demo_masters_pass_qc(demo: Path) -> None:
     assert set(qc.values()) <= {"ran", "cached"}
     fails = [f for f in status["findings"] if f["node"] in qc and f["severity"] == "fail"]
     assert fails == [], fails  # a failing master would be held, not delivered
+
+
+def test_demo_qc_reports_are_collected_under_reports(demo: Path) -> None:
+    for shot in ("sh010", "sh020", "sh030", "sh040"):
+        page = demo / "reports" / "qc" / shot / "index.html"
+        assert page.is_file(), f"no QC report for {shot}"
+        assert (page.parent / "loudness.png").is_file()

@@ -20,7 +20,7 @@ from reelgraph.orchestrator.graph import Plan
 from reelgraph.orchestrator.runner import Runner
 from reelgraph.planner import build_plan
 from reelgraph.project import Project
-from reelgraph.status import run_status, write_cost_report
+from reelgraph.status import collect_qc_reports, run_status, write_cost_report
 
 HELP = "ingest, plan, render, QC and deliver (resumable, budgeted)"
 
@@ -97,6 +97,7 @@ def execute(project: Project, args: argparse.Namespace) -> int:
     events.close()
     status = run_status(project, summary.run_id)
     report = write_cost_report(project, status)
+    qc_pages = collect_qc_reports(project, summary.artifacts)
     delivered = None
     if not args.no_deliver:
         delivered = deliver(project, summary.run_id, override_rights=args.override_rights)
@@ -110,6 +111,8 @@ def execute(project: Project, args: argparse.Namespace) -> int:
             + (f" of ${budget:.2f}" if budget is not None else "")
         )
         console.print(f"cost report: {report}")
+        if qc_pages:
+            console.print(f"QC reports: {qc_pages[0].parent.parent}/<shot>/index.html")
         if delivered is not None:
             if delivered.delivered:
                 console.print(
