@@ -26,7 +26,7 @@ CHILD = r"""
 import json, resource, sys, time
 from pathlib import Path
 from reelgraph.agents._io import frames, open_writer
-from reelgraph.ingest import source_meta
+from reelgraph.ingest.sources import source_meta
 from reelgraph.media.probe import probe
 from reelgraph.orchestrator.agent import Agent, Cost, Input, NodeContext, Output
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from reelgraph.demo import SHOTS, DemoShot, dialogue_track
+from reelgraph.demo.build import SHOTS, DemoShot, dialogue_track
 from reelgraph.media.video import VideoWriter
 
 BRIEF = """\

@@ -11,7 +11,7 @@ import pytest
 
 from conftest import reelgraph
 from reelgraph.algorithms.audio import lookup, measure
-from reelgraph.demo import SHOTS
+from reelgraph.demo.build import SHOTS
 from reelgraph.media.audio import read_audio
 from reelgraph.media.probe import probe
 

@@ -18,7 +18,7 @@ from scipy.io import wavfile
 from conftest import make_clip, reelgraph
 from reelgraph.algorithms.audio import lookup, measure
 from reelgraph.cli.main import main
-from reelgraph.demo import SHOTS
+from reelgraph.demo.build import SHOTS
 from reelgraph.media.audio import read_audio, write_audio
 from reelgraph.media.video import VideoWriter
 

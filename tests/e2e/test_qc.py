@@ -27,7 +27,7 @@ import qc_clips as clips
 
 from conftest import reelgraph
 from reelgraph.algorithms.audio import measure
-from reelgraph.demo import speech_like
+from reelgraph.demo.build import speech_like
 from reelgraph.media.video import VideoWriter
 
 FPS = 25

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from reelgraph.brief import TEMPLATE, parse_brief
 from reelgraph.errors import BriefError
-from reelgraph.project import init_project
+from reelgraph.project.brief import TEMPLATE, parse_brief
+from reelgraph.project.folder import init_project
 
 
 def test_template_is_a_valid_brief() -> None:
@@ -84,7 +84,7 @@ def test_deleted_tail_is_detected(audited: tuple[Path, object]) -> None:
 
 
 def test_rehashed_forgery_is_still_caught_by_the_next_link(audited: tuple[Path, object]) -> None:
-    from reelgraph.audit import entry_hash
+    from reelgraph.project.audit import entry_hash
 
     db_path, project = audited
     with sqlite3.connect(db_path) as db:

@@ -6,8 +6,8 @@ import dataclasses
 
 import pytest
 
-from reelgraph.algorithms.audio.delivery_targets import DELIVERY_TARGETS, lookup
 from reelgraph.errors import AlgorithmError
+from reelgraph.specs.loudness_targets import DELIVERY_TARGETS, lookup
 
 
 def test_the_four_targets() -> None:

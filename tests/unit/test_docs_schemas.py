@@ -34,7 +34,7 @@ from reelgraph.orchestrator.executor import InlineExecutor
 from reelgraph.orchestrator.graph import Node, Plan
 from reelgraph.orchestrator.registry import Registry
 from reelgraph.orchestrator.runner import Runner, SourceRef
-from reelgraph.project import init_project
+from reelgraph.project.folder import init_project
 from stub_agents import STUBS
 
 CLI_DOC = Path(__file__).resolve().parents[2] / "docs" / "cli.md"

@@ -25,10 +25,10 @@ from reelgraph.orchestrator.executor import InlineExecutor
 from reelgraph.orchestrator.graph import Node, Plan
 from reelgraph.orchestrator.registry import DEFAULT
 from reelgraph.orchestrator.runner import Runner, SourceRef
-from reelgraph.project import Project, init_project
-from reelgraph.rules import ShotContext
-from reelgraph.rules.loudness import CLEAN_BELOW_SNR_DB, analysis_steps, sound_steps
-from reelgraph.specs import SPECS
+from reelgraph.plan.rules import ShotContext
+from reelgraph.plan.rules.loudness import CLEAN_BELOW_SNR_DB, analysis_steps, sound_steps
+from reelgraph.project.folder import Project, init_project
+from reelgraph.specs.delivery import SPECS
 
 RATE = 48000
 

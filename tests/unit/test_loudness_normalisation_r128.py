@@ -7,12 +7,12 @@ import pytest
 from audio_synth import pink_noise, speech_like
 from scipy import signal
 
-from reelgraph.algorithms.audio.delivery_targets import lookup
 from reelgraph.algorithms.audio.dialogue_loudness_gated import dialogue_loudness
 from reelgraph.algorithms.audio.loudness_bs1770 import integrated_loudness
 from reelgraph.algorithms.audio.loudness_normalisation_r128 import normalise
 from reelgraph.algorithms.audio.true_peak_bs1770_annex2 import true_peak
 from reelgraph.errors import AlgorithmError
+from reelgraph.specs.loudness_targets import lookup
 
 RATE = 48000
 

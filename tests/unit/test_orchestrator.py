@@ -13,7 +13,7 @@ from reelgraph.orchestrator.executor import InlineExecutor, LocalExecutor
 from reelgraph.orchestrator.graph import Node, Plan
 from reelgraph.orchestrator.registry import Registry
 from reelgraph.orchestrator.runner import Runner, SourceRef
-from reelgraph.project import Project, init_project
+from reelgraph.project.folder import Project, init_project
 from stub_agents import STUBS
 
 REGISTRY = Registry(extra=dict(STUBS))

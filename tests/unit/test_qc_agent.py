@@ -16,18 +16,18 @@ import pytest
 
 from reelgraph.algorithms.audio import measure
 from reelgraph.cli.main import main
-from reelgraph.deliver import deliver
-from reelgraph.ingest import ingest
+from reelgraph.deliver.delivery import deliver
+from reelgraph.ingest.sources import ingest
 from reelgraph.media.video import VideoWriter
 from reelgraph.orchestrator.agent import Agent, Cost, NodeContext, Output
 from reelgraph.orchestrator.executor import InlineExecutor
 from reelgraph.orchestrator.graph import Node, Plan
 from reelgraph.orchestrator.registry import Registry
 from reelgraph.orchestrator.runner import Runner
-from reelgraph.project import init_project
+from reelgraph.plan.rules import qc as qc_rules
+from reelgraph.project.folder import init_project
 from reelgraph.qc.profiles import profile_for_spec
-from reelgraph.rules import qc as qc_rules
-from reelgraph.status import run_status
+from reelgraph.review.status import run_status
 
 FRAMES, RATE = 24, 48000
 
@@ -104,7 +104,7 @@ def ran(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_qc_findings_are_stored_with_timecodes_and_shown_by_status(ran: Path) -> None:
-    from reelgraph.project import open_project
+    from reelgraph.project.folder import open_project
 
     project = open_project(ran)
     status = run_status(project)
@@ -129,7 +129,7 @@ def test_qc_findings_are_stored_with_timecodes_and_shown_by_status(ran: Path) ->
 def test_delivery_holds_a_failing_shot_until_it_is_approved(
     ran: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from reelgraph.project import open_project
+    from reelgraph.project.folder import open_project
 
     project = open_project(ran)
     run_id = run_status(project)["run"]["id"]

@@ -12,7 +12,6 @@ import pytest
 
 from reelgraph.agents.master import Master
 from reelgraph.agents.restore import MAX_RADIUS, AnalysePlate, Restore, SdrToHdr
-from reelgraph.brief import Brief
 from reelgraph.errors import AgentError, PlanError
 from reelgraph.media.exr import read_exr, write_exr
 from reelgraph.media.hdr import read_hdr10_metadata
@@ -20,10 +19,11 @@ from reelgraph.media.probe import probe
 from reelgraph.media.video import VideoReader
 from reelgraph.orchestrator.agent import Agent, Input, NodeContext, Output
 from reelgraph.orchestrator.registry import Registry
-from reelgraph.restoration import Target, decide_restore
-from reelgraph.rules import ShotContext
-from reelgraph.rules import restore as rules
-from reelgraph.specs import get_spec
+from reelgraph.plan.restoration import Target, decide_restore
+from reelgraph.plan.rules import ShotContext
+from reelgraph.plan.rules import restore as rules
+from reelgraph.project.brief import Brief
+from reelgraph.specs.delivery import get_spec
 from restore_clips import NOISE, clean_frames, intermediate, noisy_frames
 
 

@@ -33,13 +33,12 @@ from reelgraph.algorithms.audio import (
     measure_with_speech,
     reduce_noise,
 )
-from reelgraph.algorithms.audio.delivery_targets import Reference
 from reelgraph.algorithms.audio.dialogue_loudness_gated import DEFAULT_MIN_SPEECH_RATIO
 from reelgraph.algorithms.audio.noise_reduction_wiener_scalart1996 import (
     DEFAULT_GAIN_FLOOR_DB,
     DEFAULT_STRENGTH,
 )
-from reelgraph.loudness import (
+from reelgraph.analyse.loudness import (
     MIN_DURATION_S,
     Programme,
     describe_target,
@@ -50,6 +49,7 @@ from reelgraph.loudness import (
 )
 from reelgraph.media.audio import write_audio
 from reelgraph.orchestrator.agent import Agent, Cost, Input, NodeContext, Objective, Output
+from reelgraph.specs.loudness_targets import Reference
 
 _DEFAULT_TARGET = DELIVERY_TARGETS["ebu-r128"]
 _LEVELER = LevelerParameters()
@@ -85,7 +85,7 @@ class _SoundAgent(Agent):
     demo's seeded generator) at the rate of the calibration WAV."""
 
     def calibration_job(self, synthetic: Mapping[str, Input]) -> tuple[list[Input], Any] | None:
-        from reelgraph.demo import speech_like
+        from reelgraph.demo.build import speech_like
 
         audio = synthetic["audio"]
         path = audio.file().with_name(f"calibration-dialogue-{CALIBRATION_S:g}s.wav")

@@ -22,7 +22,7 @@ from typing import Any
 
 from reelgraph.orchestrator.agent import Agent, Cost, NodeContext, Output
 from reelgraph.qc.run import DEFAULT_SPEC, check_file
-from reelgraph.specs import SPECS
+from reelgraph.specs.delivery import SPECS
 
 
 @dataclass(frozen=True)

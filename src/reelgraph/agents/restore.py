@@ -55,7 +55,7 @@ from reelgraph.algorithms.restore.upscale_onnx import OnnxUpscaler, load_onnx_up
 from reelgraph.errors import AgentError, AlgorithmError
 from reelgraph.media.colour import BT2020_HLG, BT2020_PQ, ColourTag
 from reelgraph.orchestrator.agent import Agent, Cost, Input, NodeContext, Objective, Output, Work
-from reelgraph.restoration import (
+from reelgraph.plan.restoration import (
     GRAIN_MODES,
     GRAIN_STRENGTH,
     UPSCALERS,

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import argparse
 
-from reelgraph.analyse import run_analysis
+from reelgraph.analyse.stage import run_analysis
 from reelgraph.cli.common import ProgressView, console, emit_json, project_from
 from reelgraph.cli.ingest import add_project_option
-from reelgraph.ingest import ingest
+from reelgraph.ingest.sources import ingest
 from reelgraph.orchestrator.executor import make_executor
 
 HELP = "measure every shot (cached) and show the analysis the planner uses"

@@ -12,7 +12,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeRemainingColumn
 
 from reelgraph.orchestrator.events import Event
-from reelgraph.project import Project, open_project
+from reelgraph.project.folder import Project, open_project
 
 console = Console(stderr=True, highlight=False)
 

@@ -7,9 +7,9 @@ import argparse
 
 from reelgraph.cli.common import console, project_from
 from reelgraph.cli.ingest import add_project_option
-from reelgraph.deliver import deliver
+from reelgraph.deliver.delivery import deliver
 from reelgraph.errors import ProjectError
-from reelgraph.status import LATEST_RENDER
+from reelgraph.review.status import LATEST_RENDER
 
 HELP = "copy approved masters to deliverables/ with manifest and checksums"
 

@@ -9,8 +9,8 @@ from pathlib import Path
 
 from reelgraph.cli.common import console
 from reelgraph.cli.run import execute
-from reelgraph.demo import build_demo
-from reelgraph.project import init_project
+from reelgraph.demo.build import build_demo
+from reelgraph.project.folder import init_project
 
 HELP = "build a sample project and run everything on it"
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 
 from reelgraph.cli.common import console, emit_json, project_from
-from reelgraph.ingest import ingest
+from reelgraph.ingest.sources import ingest
 
 HELP = "probe, fingerprint and register the brief's sources"
 

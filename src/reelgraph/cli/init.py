@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 
 from reelgraph.cli.common import console
-from reelgraph.project import init_project
+from reelgraph.project.folder import init_project
 
 HELP = "create a project (brief.yaml template + store)"
 

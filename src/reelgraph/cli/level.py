@@ -28,9 +28,7 @@ from reelgraph.algorithms.audio import (
     correct_loudness,
     measure_with_speech,
 )
-from reelgraph.cli.common import console
-from reelgraph.errors import MediaError
-from reelgraph.loudness import (
+from reelgraph.analyse.loudness import (
     describe_target,
     read_programme,
     require_audible,
@@ -38,10 +36,12 @@ from reelgraph.loudness import (
     resolve_target,
     signed,
 )
+from reelgraph.cli.common import console
+from reelgraph.errors import MediaError
 from reelgraph.media.audio import CODECS, write_audio
 from reelgraph.media.probe import probe
 from reelgraph.media.remux import AUDIO_CODECS, replace_audio
-from reelgraph.rules.loudness import LOSSY_TRUE_PEAK_MARGIN_DB
+from reelgraph.plan.rules.loudness import LOSSY_TRUE_PEAK_MARGIN_DB
 
 HELP = (
     "level and normalise a file's sound to a loudness spec (audio, or video with its picture kept)"

@@ -13,8 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from reelgraph.algorithms.audio import detect_speech, measure_with_speech, true_peak_series
-from reelgraph.cli.common import console, emit_json
-from reelgraph.loudness import (
+from reelgraph.analyse.loudness import (
     describe_target,
     findings_text,
     loudness_document,
@@ -25,6 +24,7 @@ from reelgraph.loudness import (
     signed,
     write_report,
 )
+from reelgraph.cli.common import console, emit_json
 
 HELP = "measure loudness (BS.1770 / EBU R 128) of an audio or video file (--json for scripts)"
 

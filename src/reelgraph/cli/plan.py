@@ -6,10 +6,10 @@ import argparse
 
 from reelgraph.cli.common import console, emit_json, project_from
 from reelgraph.cli.ingest import add_project_option
-from reelgraph.ingest import ingest
+from reelgraph.ingest.sources import ingest
 from reelgraph.orchestrator.executor import InlineExecutor
 from reelgraph.orchestrator.runner import Runner
-from reelgraph.planner import build_plan
+from reelgraph.plan.planner import build_plan
 
 HELP = "show the plan (DAG) with an explanation for every node"
 

@@ -24,7 +24,7 @@ from reelgraph.cli.common import console, emit_json
 from reelgraph.qc.profiles import CHECKS
 from reelgraph.qc.result import QCResult
 from reelgraph.qc.run import DEFAULT_SPEC, check_file
-from reelgraph.specs import SPECS
+from reelgraph.specs.delivery import SPECS
 
 HELP = "frame-level QC of a file against a delivery spec (exit 1: it fails)"
 

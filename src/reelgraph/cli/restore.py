@@ -35,12 +35,12 @@ from reelgraph.agents.restore import (
 from reelgraph.algorithms.restore.upscale_onnx import load_onnx_upscaler
 from reelgraph.cli.common import console
 from reelgraph.errors import MediaError, MediaNotFoundError, UnsupportedMediaError
-from reelgraph.ingest import source_meta
+from reelgraph.ingest.sources import source_meta
 from reelgraph.media.hdr import read_hdr10_metadata
 from reelgraph.media.probe import MediaInfo, probe
 from reelgraph.media.video import PRESETS
 from reelgraph.orchestrator.agent import Agent, Input, NodeContext, Output
-from reelgraph.restoration import (
+from reelgraph.plan.restoration import (
     GRAIN_MODES,
     UPSCALERS,
     RestoreChoiceError,

@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from reelgraph.cli.common import console, project_from
 from reelgraph.cli.ingest import add_project_option
 from reelgraph.errors import ProjectError
-from reelgraph.status import LATEST_RENDER
+from reelgraph.review.status import LATEST_RENDER
 
 HELP = "approve or reject a shot's latest master"
 

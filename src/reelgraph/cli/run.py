@@ -8,19 +8,19 @@ from __future__ import annotations
 
 import argparse
 
-from reelgraph.analyse import run_analysis
+from reelgraph.analyse.stage import run_analysis
 from reelgraph.cli.common import ProgressView, console, emit_json, project_from
 from reelgraph.cli.ingest import add_project_option
-from reelgraph.deliver import deliver
+from reelgraph.deliver.delivery import deliver
 from reelgraph.errors import PlanError
-from reelgraph.ingest import ingest
+from reelgraph.ingest.sources import ingest
 from reelgraph.orchestrator.events import EventLog
 from reelgraph.orchestrator.executor import make_executor
 from reelgraph.orchestrator.graph import Plan
 from reelgraph.orchestrator.runner import Runner
-from reelgraph.planner import build_plan
-from reelgraph.project import Project
-from reelgraph.status import collect_qc_reports, run_status, write_cost_report
+from reelgraph.plan.planner import build_plan
+from reelgraph.project.folder import Project
+from reelgraph.review.status import collect_qc_reports, run_status, write_cost_report
 
 HELP = "ingest, plan, render, QC and deliver (resumable, budgeted)"
 

@@ -13,9 +13,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from reelgraph.brief import RateCard
 from reelgraph.orchestrator.agent import Agent, Work
-from reelgraph.store import Store
+from reelgraph.project.brief import RateCard
+from reelgraph.project.store import Store
 
 
 @dataclass(frozen=True)

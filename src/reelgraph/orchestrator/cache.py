@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from reelgraph import __version__
-from reelgraph.store import dumps
+from reelgraph.project.store import dumps
 
 MANIFEST = "manifest.json"
 MANIFEST_SCHEMA = "reelgraph.Manifest.1"

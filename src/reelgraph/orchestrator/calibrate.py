@@ -10,14 +10,14 @@ from pathlib import Path
 
 import numpy as np
 
-from reelgraph.ingest import source_meta
+from reelgraph.ingest.sources import source_meta
 from reelgraph.media.audio import write_audio
 from reelgraph.media.probe import probe
 from reelgraph.media.video import VideoWriter
 from reelgraph.orchestrator.agent import Input, NodeContext
 from reelgraph.orchestrator.budget import save_calibration
 from reelgraph.orchestrator.registry import Registry
-from reelgraph.store import Store
+from reelgraph.project.store import Store
 
 
 def _synthetic(folder: Path, frames: int, width: int, height: int) -> dict[str, Input]:

@@ -8,7 +8,7 @@ from graphlib import CycleError, TopologicalSorter
 from typing import Any
 
 from reelgraph.errors import PlanError
-from reelgraph.store import dumps
+from reelgraph.project.store import dumps
 
 SCHEMA = "reelgraph.Plan.1"
 SOURCE_PREFIX = "source:"

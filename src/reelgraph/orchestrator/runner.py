@@ -32,8 +32,8 @@ from reelgraph.orchestrator.events import Event, EventSink
 from reelgraph.orchestrator.executor import Executor, NodeResult, NodeTask
 from reelgraph.orchestrator.graph import SOURCE_PREFIX, Node, Plan
 from reelgraph.orchestrator.registry import DEFAULT, Registry
-from reelgraph.project import Project
-from reelgraph.store import dumps
+from reelgraph.project.folder import Project
+from reelgraph.project.store import dumps
 
 
 @dataclass(frozen=True)

@@ -1,8 +1,8 @@
 """QC profiles: for each delivery spec, which checks run, with which limits, from which
 standard.
 
-A profile is built from the delivery spec it belongs to (:mod:`reelgraph.specs`), the
-loudness target the spec names (:mod:`reelgraph.algorithms.audio.delivery_targets`), the
+A profile is built from the delivery spec it belongs to (:mod:`reelgraph.specs.delivery`), the
+loudness target the spec names (:mod:`reelgraph.specs.loudness_targets`), the
 encoder preset of its master (:data:`reelgraph.media.video.PRESETS`) and each check's own
 parameter dataclass in :mod:`reelgraph.algorithms.qc` — so every number lives in one place;
 a profile only chooses among them and sets severities.
@@ -40,7 +40,6 @@ from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 from typing import Final
 
-from reelgraph.algorithms.audio.delivery_targets import DeliveryTarget, lookup
 from reelgraph.algorithms.qc import VIDEO_CHECKS, VideoQCConfig
 from reelgraph.algorithms.qc import banding_cambi_tandon2021 as banding
 from reelgraph.algorithms.qc import black_ffmpeg_blackdetect as black
@@ -59,7 +58,8 @@ from reelgraph.algorithms.qc.silence_ffmpeg_silencedetect import SilenceParamete
 from reelgraph.errors import BriefError
 from reelgraph.media.video import PRESETS
 from reelgraph.orchestrator.agent import Objective
-from reelgraph.specs import SPECS, DeliverySpec, get_spec
+from reelgraph.specs.delivery import SPECS, DeliverySpec, get_spec
+from reelgraph.specs.loudness_targets import DeliveryTarget, lookup
 
 __all__ = [
     "AUDIO_CHECKS",

@@ -27,7 +27,7 @@ from reelgraph.algorithms.qc.findings import worst_severity
 from reelgraph.qc.profiles import QCProfile
 from reelgraph.qc.result import QCFinding, QCResult
 from reelgraph.qc.thumbnails import ThumbnailSpool
-from reelgraph.report_html import HtmlReport, new_figure
+from reelgraph.review.report_html import HtmlReport, new_figure
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes

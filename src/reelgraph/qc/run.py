@@ -37,7 +37,7 @@ from reelgraph.qc.profiles import AUDIO_CHECKS, CHECKS, QCProfile, luma_matrix, 
 from reelgraph.qc.result import QCFinding, QCResult
 from reelgraph.qc.spec_check import check_spec
 from reelgraph.qc.thumbnails import ThumbnailSpool
-from reelgraph.specs import get_spec
+from reelgraph.specs.delivery import get_spec
 
 __all__ = ["DEFAULT_SPEC", "check_file", "qc_metrics"]
 

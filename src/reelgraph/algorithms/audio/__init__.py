@@ -20,7 +20,6 @@ are the entry points agents and the CLI build on:
 =============================  ====================================================
 """
 
-from reelgraph.algorithms.audio.delivery_targets import DELIVERY_TARGETS, DeliveryTarget, lookup
 from reelgraph.algorithms.audio.dialogue_loudness_gated import DialogueLoudness, dialogue_loudness
 from reelgraph.algorithms.audio.leveler_dialogue_bs1770 import (
     LevelerParameters,
@@ -71,6 +70,7 @@ from reelgraph.algorithms.audio.vad_spectral_moattar2009 import (
     VadParameters,
     detect_speech,
 )
+from reelgraph.specs.loudness_targets import DELIVERY_TARGETS, DeliveryTarget, lookup
 
 __all__ = [
     "DELIVERY_TARGETS",

@@ -61,7 +61,6 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from reelgraph.algorithms.audio._common import as_audio, check_rate
-from reelgraph.algorithms.audio.delivery_targets import DeliveryTarget, lookup
 from reelgraph.algorithms.audio.dialogue_loudness_gated import (
     DEFAULT_MIN_SPEECH_RATIO,
     dialogue_loudness,
@@ -84,6 +83,7 @@ from reelgraph.algorithms.audio.noise_reduction_wiener_scalart1996 import (
 )
 from reelgraph.algorithms.audio.vad_spectral_moattar2009 import SpeechActivity, detect_speech
 from reelgraph.errors import AlgorithmError
+from reelgraph.specs.loudness_targets import DeliveryTarget, lookup
 
 __all__ = ["LoudnessCorrection", "correct_loudness", "measure_with_speech"]
 

@@ -7,7 +7,7 @@ static gain that brings Programme Loudness to the target; when that gain would p
 Maximum True-Peak Level over the permitted maximum, the peaks have to be controlled —
 here with the look-ahead true-peak limiter of
 :mod:`~reelgraph.algorithms.audio.true_peak_limiter_bs1770`. The measurement follows the
-target (:mod:`~reelgraph.algorithms.audio.delivery_targets`): programme loudness
+target (:mod:`~reelgraph.specs.loudness_targets`): programme loudness
 (BS.1770-5) or dialogue-gated loudness.
 
 Behaviour — the result always says what was done, never switches mode silently:
@@ -56,7 +56,6 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from reelgraph.algorithms.audio._common import as_audio, check_rate
-from reelgraph.algorithms.audio.delivery_targets import DeliveryTarget, lookup
 from reelgraph.algorithms.audio.dialogue_loudness_gated import (
     DEFAULT_MIN_SPEECH_RATIO,
     dialogue_loudness,
@@ -70,6 +69,7 @@ from reelgraph.algorithms.audio.true_peak_limiter_bs1770 import (
 )
 from reelgraph.algorithms.audio.vad_spectral_moattar2009 import SpeechActivity, detect_speech
 from reelgraph.errors import AlgorithmError
+from reelgraph.specs.loudness_targets import DeliveryTarget, lookup
 
 __all__ = ["NormalisationResult", "normalise"]
 

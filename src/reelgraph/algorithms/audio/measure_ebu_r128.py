@@ -8,7 +8,7 @@ Level (BS.1770-5 Annex 2). :func:`measure` returns all three (plus the momentary
 short-term series and, on request, the dialogue-gated loudness) from one read of the
 samples; :class:`R128Meter` does the same for a programme streamed in chunks. A result can
 be checked against a delivery target from
-:mod:`~reelgraph.algorithms.audio.delivery_targets` with :meth:`LoudnessMeasurement.check`.
+:mod:`~reelgraph.specs.loudness_targets` with :meth:`LoudnessMeasurement.check`.
 
 Domain and range
 ----------------
@@ -44,7 +44,6 @@ from typing import Any
 from numpy.typing import ArrayLike
 
 from reelgraph.algorithms.audio._common import as_audio
-from reelgraph.algorithms.audio.delivery_targets import DeliveryTarget, lookup
 from reelgraph.algorithms.audio.dialogue_loudness_gated import (
     DEFAULT_MIN_SPEECH_RATIO,
     DialogueLoudness,
@@ -57,6 +56,7 @@ from reelgraph.algorithms.audio.loudness_range_tech3342 import (
 )
 from reelgraph.algorithms.audio.true_peak_bs1770_annex2 import TruePeakMeter, TruePeakResult
 from reelgraph.errors import AlgorithmError
+from reelgraph.specs.loudness_targets import DeliveryTarget, lookup
 
 __all__ = ["LoudnessMeasurement", "R128Meter", "TargetCheck", "measure"]
 

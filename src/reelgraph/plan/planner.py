@@ -5,7 +5,7 @@ Each shot gets two chains that meet at the master, and checks after it:
     picture: conform → restoration steps… → grade → [SDR→HDR] → master ─→ checks…
     sound:   extract_audio → loudness steps… ──────────────────────┘
 
-The craft-specific steps come from :mod:`reelgraph.rules`. Every node carries a sentence
+The craft-specific steps come from :mod:`reelgraph.plan.rules`. Every node carries a sentence
 saying why it is there and why its parameters are what they are; ``reelgraph plan``
 prints them.
 """
@@ -15,13 +15,13 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from reelgraph.brief import Brief
 from reelgraph.errors import PlanError
 from reelgraph.orchestrator.graph import SOURCE_PREFIX, Node, Plan
 from reelgraph.orchestrator.registry import DEFAULT, Registry
-from reelgraph.project import Project
-from reelgraph.rules import ShotContext, loudness, qc, restore
-from reelgraph.specs import get_spec
+from reelgraph.plan.rules import ShotContext, loudness, qc, restore
+from reelgraph.project.brief import Brief
+from reelgraph.project.folder import Project
+from reelgraph.specs.delivery import get_spec
 
 
 def shot_contexts(

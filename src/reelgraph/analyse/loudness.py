@@ -30,7 +30,7 @@ from reelgraph.algorithms.audio import (
 )
 from reelgraph.errors import AlgorithmError, MediaError
 from reelgraph.media.audio import read_audio
-from reelgraph.specs import SPECS
+from reelgraph.specs.delivery import SPECS
 
 SCHEMA = "reelgraph.Loudness.1"
 
@@ -293,7 +293,7 @@ def write_report(
 ) -> Path:
     """An HTML report (``index.html`` + ``loudness.png``): the short-term loudness against the
     target band with true-peak markers, and a summary table."""
-    from reelgraph.report_html import HtmlReport, new_figure
+    from reelgraph.review.report_html import HtmlReport, new_figure
 
     report = HtmlReport(folder, f"Loudness: {Path(doc['path']).name}")
     if target is not None:

@@ -1,5 +1,5 @@
 """Restoration decisions: which steps a plate gets and how strong, from its analysis and
-what the output will be — written once and used by the planner (:mod:`reelgraph.rules.
+what the output will be — written once and used by the planner (:mod:`reelgraph.plan.rules.
 restore`), by ``reelgraph restore`` and by the restore agent's ``measure`` mode, so all
 three decide alike and explain themselves with the same figures.
 
@@ -310,7 +310,7 @@ def decide_restore(
 
 
 def target_for_spec(spec: Any) -> Target:
-    """The :class:`Target` of a delivery spec (:class:`reelgraph.specs.DeliverySpec`)."""
+    """The :class:`Target` of a delivery spec (:class:`reelgraph.specs.delivery.DeliverySpec`)."""
     return Target(
         name=spec.name,
         width=int(spec.width),

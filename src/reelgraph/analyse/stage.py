@@ -10,22 +10,22 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from reelgraph.brief import Brief
 from reelgraph.orchestrator.events import EventSink
 from reelgraph.orchestrator.executor import Executor
 from reelgraph.orchestrator.graph import Node, Plan
 from reelgraph.orchestrator.registry import DEFAULT, Registry
 from reelgraph.orchestrator.runner import Runner, RunSummary
-from reelgraph.planner import build_plan
-from reelgraph.project import Project
-from reelgraph.rules import loudness, restore
-from reelgraph.store import dumps
+from reelgraph.plan.planner import build_plan
+from reelgraph.plan.rules import loudness, restore
+from reelgraph.project.brief import Brief
+from reelgraph.project.folder import Project
+from reelgraph.project.store import dumps
 
 
 def analysis_plan(project: Project, brief: Brief, registry: Registry = DEFAULT) -> Plan:
     """The shots' conform/extract nodes (exactly as the main plan has them, so they are
     shared through the cache) and the analysis nodes the rules ask for."""
-    from reelgraph.planner import shot_contexts
+    from reelgraph.plan.planner import shot_contexts
 
     nodes: list[Node] = []
     full = build_plan(project, brief, registry)

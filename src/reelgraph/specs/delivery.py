@@ -15,7 +15,7 @@ from reelgraph.errors import BriefError
 @dataclass(frozen=True)
 class AudioTarget:
     """Loudness target of a delivery: a name in the loudness delivery targets table
-    (:data:`reelgraph.algorithms.audio.delivery_targets.DELIVERY_TARGETS`), which holds the
+    (:data:`reelgraph.specs.loudness_targets.DELIVERY_TARGETS`), which holds the
     numbers; these properties read them from there.
 
     Attributes:
@@ -37,7 +37,7 @@ class AudioTarget:
 
     @property
     def _target(self) -> Any:
-        from reelgraph.algorithms.audio.delivery_targets import lookup
+        from reelgraph.specs.loudness_targets import lookup
 
         return lookup(self.loudness_preset)
 

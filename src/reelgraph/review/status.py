@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from reelgraph.errors import ProjectError
-from reelgraph.project import Project
+from reelgraph.project.folder import Project
 
 SCHEMA = "reelgraph.Status.1"
 

@@ -12,8 +12,8 @@ Picture-only plate deliveries (``vfx-plates``: per-frame OpenEXR files) get no Q
 from __future__ import annotations
 
 from reelgraph.orchestrator.graph import Node
+from reelgraph.plan.rules import ShotContext
 from reelgraph.qc.profiles import profile_for_spec
-from reelgraph.rules import ShotContext
 
 
 def check_steps(ctx: ShotContext, master: str, sound: str | None) -> list[Node]:

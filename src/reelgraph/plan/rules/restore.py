@@ -6,7 +6,7 @@ Per shot:
     picture:  conform → restore → grade → [sdr_to_hdr] → master
 
 ``restore`` gets its steps and strengths from the plate analysis and the delivery spec
-(:func:`reelgraph.restoration.decide_restore`: deblock when blockiness is high, denoise
+(:func:`reelgraph.plan.restoration.decide_restore`: deblock when blockiness is high, denoise
 strength from the noise estimate, ×2/×4 from the source and spec sizes, deband for visible
 banding or 8-bit sources headed to 10 bits or more, grain per the scene variable
 ``grain``); every decision is explained with its figures. A plan made before the analysis
@@ -17,13 +17,13 @@ grade (the look is set on the SDR picture) when the spec's transfer is PQ or HLG
 from __future__ import annotations
 
 from reelgraph.orchestrator.graph import Node
-from reelgraph.restoration import (
+from reelgraph.plan.restoration import (
     decide_restore,
     target_for_spec,
     upscale_factor,
     upscale_reason,
 )
-from reelgraph.rules import ShotContext
+from reelgraph.plan.rules import ShotContext
 
 #: SDR → HDR mapping used for HDR deliveries (the sdr_to_hdr agent's defaults otherwise).
 HDR_METHOD = "bt2408"

@@ -18,11 +18,11 @@ import math
 from typing import Any
 
 from reelgraph.algorithms.audio.noise_reduction_wiener_scalart1996 import DEFAULT_STRENGTH
-from reelgraph.loudness import signed
+from reelgraph.analyse.loudness import signed
 from reelgraph.media.video import PRESETS
 from reelgraph.orchestrator.graph import Node
-from reelgraph.rules import ShotContext
-from reelgraph.specs import AudioTarget
+from reelgraph.plan.rules import ShotContext
+from reelgraph.specs.delivery import AudioTarget
 
 #: Dialogue less than this far above the noise floor gets noise reduction, dB. Clean
 #: production dialogue sits 40 dB and more above its background.

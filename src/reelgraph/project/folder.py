@@ -6,10 +6,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from reelgraph.audit import AuditLog
-from reelgraph.brief import TEMPLATE, Brief, load_brief
 from reelgraph.errors import ProjectError
-from reelgraph.store import Store, dumps
+from reelgraph.project.audit import AuditLog
+from reelgraph.project.brief import TEMPLATE, Brief, load_brief
+from reelgraph.project.store import Store, dumps
 
 STATE_DIR = ".reelgraph"
 

@@ -1,6 +1,6 @@
 """Planning rules: which steps a shot gets, with which parameters, and why.
 
-The planner (:mod:`reelgraph.planner`) builds each shot as
+The planner (:mod:`reelgraph.plan.planner`) builds each shot as
 
     picture: conform → picture_steps… → grade → display_steps… → master
     sound:   extract_audio → sound_steps… ─────────────────────────┘
@@ -16,9 +16,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from reelgraph.brief import Brief
 from reelgraph.orchestrator.registry import Registry
-from reelgraph.specs import DeliverySpec
+from reelgraph.project.brief import Brief
+from reelgraph.specs.delivery import DeliverySpec
 
 
 @dataclass(frozen=True)

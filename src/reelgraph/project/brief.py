@@ -14,7 +14,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from reelgraph.errors import BriefError
-from reelgraph.specs import SPECS
+from reelgraph.specs.delivery import SPECS
 
 SCHEMA = "reelgraph.Brief.1"
 

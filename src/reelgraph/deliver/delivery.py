@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from reelgraph.orchestrator.cache import file_sha256
-from reelgraph.project import Project
+from reelgraph.project.folder import Project
 
 SCHEMA = "reelgraph.Delivery.1"
 

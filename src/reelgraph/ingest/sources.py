@@ -12,12 +12,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from reelgraph.brief import Brief
 from reelgraph.errors import BriefError, MediaError
 from reelgraph.media.probe import MediaInfo, probe
 from reelgraph.orchestrator.cache import file_sha256
-from reelgraph.project import Project
-from reelgraph.store import dumps
+from reelgraph.project.brief import Brief
+from reelgraph.project.folder import Project
+from reelgraph.project.store import dumps
 
 
 @dataclass(frozen=True)

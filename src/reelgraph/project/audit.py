@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from reelgraph.store import Store, dumps
+from reelgraph.project.store import Store, dumps
 
 GENESIS = "0" * 64
 

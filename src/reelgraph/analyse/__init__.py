@@ -1,0 +1,1 @@
+"""Analyse: measurements of every shot before planning."""

@@ -1,0 +1,1 @@
+"""Deliver: approved, cleared masters out with manifests and checksums."""

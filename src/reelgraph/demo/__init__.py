@@ -1,0 +1,1 @@
+"""The demo project, built from photographs shipped in scikit-image."""

@@ -1,0 +1,1 @@
+"""Ingest: sources in, probed, fingerprinted, registered as shots."""

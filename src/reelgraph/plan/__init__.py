@@ -1,0 +1,1 @@
+"""Plan: the brief and the analysis become a per-shot DAG with reasons."""

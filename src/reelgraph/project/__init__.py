@@ -1,0 +1,1 @@
+"""The project folder: brief, store (typed queries) and audit log."""

@@ -1,0 +1,1 @@
+"""Delivery specs and their targets: configuration, not algorithms."""
