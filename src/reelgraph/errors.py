@@ -91,3 +91,10 @@ class AlgorithmError(ReelgraphError, ValueError):
     """An algorithm was called with an unknown method or invalid arguments."""
 
     default_hint = "see the function's docstring for valid methods and arguments"
+
+
+class UsageError(ReelgraphError, ValueError):
+    """A command was given arguments it cannot use (an unknown option, a value out of range,
+    options that contradict each other). Nothing has been read or written yet."""
+
+    default_hint = "see the command's --help"

@@ -11,8 +11,6 @@ from reelgraph.cli.ingest import add_project_option
 from reelgraph.ingest.sources import ingest
 from reelgraph.orchestrator.executor import make_executor
 
-HELP = "measure every shot (cached) and show the analysis the planner uses"
-
 
 def register(parser: argparse.ArgumentParser) -> None:
     add_project_option(parser)

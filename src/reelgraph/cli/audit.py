@@ -9,8 +9,6 @@ from reelgraph.cli.common import console, emit_json, project_from
 from reelgraph.cli.ingest import add_project_option
 from reelgraph.errors import AuditError
 
-HELP = "verify or show the tamper-evident audit log"
-
 
 def register(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("action", choices=["verify", "log"])

@@ -9,8 +9,6 @@ from reelgraph.cli.ingest import add_project_option
 from reelgraph.orchestrator.calibrate import calibrate
 from reelgraph.orchestrator.registry import DEFAULT
 
-HELP = "measure CPU seconds per unit of work for each agent on this machine"
-
 
 def register(parser: argparse.ArgumentParser) -> None:
     add_project_option(parser)

@@ -11,8 +11,6 @@ from reelgraph.deliver.delivery import deliver
 from reelgraph.errors import ProjectError
 from reelgraph.review.status import LATEST_RENDER
 
-HELP = "copy approved masters to deliverables/ with manifest and checksums"
-
 
 def register(parser: argparse.ArgumentParser) -> None:
     add_project_option(parser)

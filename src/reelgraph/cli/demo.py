@@ -12,8 +12,6 @@ from reelgraph.cli.run import execute
 from reelgraph.demo.build import build_demo
 from reelgraph.project.folder import init_project
 
-HELP = "build a sample project and run everything on it"
-
 
 def register(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(

@@ -8,8 +8,6 @@ import argparse
 from reelgraph.cli.common import console, emit_json, project_from
 from reelgraph.ingest.sources import ingest
 
-HELP = "probe, fingerprint and register the brief's sources"
-
 
 def add_project_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--project", "-p", default=".", help="project folder (default: .)")

@@ -8,8 +8,6 @@ from pathlib import Path
 from reelgraph.cli.common import console
 from reelgraph.project.folder import init_project
 
-HELP = "create a project (brief.yaml template + store)"
-
 
 def register(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("dir", type=Path, help="project folder (created if missing)")

@@ -43,10 +43,6 @@ from reelgraph.media.probe import probe
 from reelgraph.media.remux import AUDIO_CODECS, replace_audio
 from reelgraph.plan.rules.loudness import LOSSY_TRUE_PEAK_MARGIN_DB
 
-HELP = (
-    "level and normalise a file's sound to a loudness spec (audio, or video with its picture kept)"
-)
-
 EXIT_NOT_COMPLIANT = 1
 
 

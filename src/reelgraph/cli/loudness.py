@@ -26,8 +26,6 @@ from reelgraph.analyse.loudness import (
 )
 from reelgraph.cli.common import console, emit_json
 
-HELP = "measure loudness (BS.1770 / EBU R 128) of an audio or video file (--json for scripts)"
-
 EXIT_NOT_COMPLIANT = 1
 
 

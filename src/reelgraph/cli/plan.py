@@ -11,8 +11,6 @@ from reelgraph.orchestrator.executor import InlineExecutor
 from reelgraph.orchestrator.runner import Runner
 from reelgraph.plan.planner import build_plan
 
-HELP = "show the plan (DAG) with an explanation for every node"
-
 
 def register(parser: argparse.ArgumentParser) -> None:
     add_project_option(parser)

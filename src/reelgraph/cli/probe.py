@@ -10,8 +10,6 @@ from pathlib import Path
 from reelgraph.cli.common import console, emit_json
 from reelgraph.media.probe import probe
 
-HELP = "describe a media file's streams (--json for scripts)"
-
 
 def register(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("file", type=Path)

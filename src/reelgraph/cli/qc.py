@@ -26,8 +26,6 @@ from reelgraph.qc.result import QCResult
 from reelgraph.qc.run import DEFAULT_SPEC, check_file
 from reelgraph.specs.delivery import SPECS
 
-HELP = "frame-level QC of a file against a delivery spec (exit 1: it fails)"
-
 _COLOUR = {"fail": "red", "warning": "yellow", "info": "cyan"}
 
 

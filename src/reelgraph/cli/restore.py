@@ -48,8 +48,6 @@ from reelgraph.plan.restoration import (
     decide_restore,
 )
 
-HELP = "restore a clip (deblock, denoise, upscale, deband, grain, SDR→HDR) to a trade format"
-
 #: --format → (master preset for SDR, for HDR or None when the format cannot carry HDR).
 FORMATS: dict[str, tuple[str, str | None]] = {
     "exr": ("exr", "exr"),

@@ -22,8 +22,6 @@ from reelgraph.plan.planner import build_plan
 from reelgraph.project.folder import Project
 from reelgraph.review.status import collect_qc_reports, run_status, write_cost_report
 
-HELP = "ingest, plan, render, QC and deliver (resumable, budgeted)"
-
 
 def register(parser: argparse.ArgumentParser) -> None:
     add_project_option(parser)

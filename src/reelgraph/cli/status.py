@@ -9,8 +9,6 @@ from reelgraph.cli.common import console, emit_json, project_from
 from reelgraph.cli.ingest import add_project_option
 from reelgraph.review.status import run_status
 
-HELP = "outcome and cost of every node of the latest run (--json: reelgraph.Status.1)"
-
 
 def register(parser: argparse.ArgumentParser) -> None:
     add_project_option(parser)
