@@ -4,19 +4,39 @@ from __future__ import annotations
 
 import hashlib
 import shutil
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
 from reelgraph.errors import BudgetError, PlanError
+from reelgraph.orchestrator.agent import Agent, Cost, NodeContext, Output
 from reelgraph.orchestrator.executor import InlineExecutor, LocalExecutor
 from reelgraph.orchestrator.graph import Node, Plan
 from reelgraph.orchestrator.registry import Registry
 from reelgraph.orchestrator.runner import Runner, SourceRef
 from reelgraph.project.folder import Project, init_project
-from stub_agents import STUBS
+from stub_agents import STUBS, _read, _write
 
-REGISTRY = Registry(extra=dict(STUBS))
+
+@dataclass(frozen=True)
+class ModelParams:
+    model: str = ""
+
+
+class ModelScale(Agent):
+    """Multiplies by the number stored in a model file named by its params (weights)."""
+
+    name = "stub_model"
+    version = "1"
+    Params = ModelParams
+    cost = Cost("node", 0.5, overhead_cpu_s=0.0)
+
+    def run(self, ctx: NodeContext) -> Output:
+        return _write(ctx, _read(ctx) * float(Path(ctx.params.model).read_text()))
+
+
+REGISTRY = Registry(extra={**STUBS, "stub_model": ModelScale})
 
 
 @pytest.fixture
@@ -127,6 +147,43 @@ def test_corrupt_artifact_is_detected_and_recomputed(project: Project) -> None:
     assert value_of(project, "add2") == 12.0
 
 
+def test_corrupt_artifact_of_the_same_size_is_recomputed(project: Project) -> None:
+    # Bit rot and a same-length rewrite keep the size: only the checksum can catch them.
+    run(project, diamond())
+    row = project.store.one("SELECT key FROM nodes WHERE node_id = 'add2'")
+    assert row is not None
+    stored = project.artifacts / row["key"][:2] / row["key"] / "value.json"
+    good = stored.read_bytes()
+    stored.write_bytes(good.replace(b"12.0", b"99.0"))
+    assert stored.stat().st_size == len(good) and stored.read_bytes() != good
+    outcomes = run(project, diamond())
+    assert outcomes["add2"] == "ran"
+    assert value_of(project, "add2") == 12.0
+
+
+def test_replacing_a_model_file_at_the_same_path_reruns_its_nodes(project: Project) -> None:
+    weights = project.root / "scale.onnx"
+    weights.write_text("2")
+    plan = Plan(
+        "p",
+        "web-sdr",
+        (
+            Node("load", "stub_load", {}, ("source:input",), "read"),
+            Node("model", "stub_model", {"model": str(weights)}, ("load",), "apply the model"),
+            Node("after", "stub_add", {"amount": 0.0}, ("model",), "downstream"),
+        ),
+    )
+    run(project, plan)
+    assert value_of(project, "after") == 4.0
+    weights.write_text("3")  # new weights, same file name: the old artifacts are stale
+    outcomes = run(project, plan)
+    assert outcomes == {"load": "cached", "model": "ran", "after": "ran"}
+    assert value_of(project, "after") == 6.0
+    weights.unlink()
+    with pytest.raises(PlanError, match="model file not found"):
+        run(project, plan)
+
+
 def test_partial_artifact_without_manifest_is_recomputed(project: Project) -> None:
     run(project, diamond())
     row = project.store.one("SELECT key FROM nodes WHERE node_id = 'load'")
@@ -173,6 +230,36 @@ def test_run_never_spends_more_than_its_budget(project: Project) -> None:
     assert spent <= budget
     assert summary.spent_usd <= budget
     assert summary.count("ran") < 4
+
+
+def test_watchdog_counts_what_finished_nodes_already_spent(project: Project) -> None:
+    # burn0 then burn1, one after the other, each really using 1.5 CPU-s but estimating
+    # 0.5. burn1 is admitted (1.5 spent + 0.5 estimated fit in 2.5), so only a watchdog that
+    # adds burn0's 1.5 to burn1's running cost stops it before the budget is passed.
+    plan = Plan(
+        "p",
+        "web-sdr",
+        (
+            Node("burn0", "stub_burn", {"seconds": 1.5, "tag": "0"}, ("source:input",), "burn"),
+            Node("burn1", "stub_burn", {"seconds": 1.5, "tag": "1"}, ("burn0",), "burn"),
+        ),
+    )
+    rate = 0.05 / 3600  # USD per CPU second with the template's rate card
+    budget = 2.5 * rate
+    runner = Runner(
+        project,
+        plan,
+        LocalExecutor(workers=1),
+        registry=REGISTRY,
+        sources=source(project),
+        budget_usd=budget,
+    )
+    summary = runner.run()
+    spent = sum(r["cost_usd"] for r in project.store.query("SELECT cost_usd FROM ledger"))
+    assert summary.status == "budget_exhausted"
+    assert summary.nodes["burn0"].outcome == "ran"
+    assert summary.nodes["burn1"].outcome == "failed"
+    assert spent <= budget
 
 
 def test_iteration_keeps_the_variant_that_meets_the_objective(project: Project) -> None:
@@ -249,3 +336,12 @@ def test_killed_leftovers_in_tmp_are_never_used(project: Project) -> None:
     final = project.artifacts / key[:2] / key
     shutil.move(str(final), str(project.tmp / "half-written"))
     assert run(project, diamond())["add"] == "ran"
+
+
+def test_the_restore_agents_onnx_upscaler_is_a_model_file_of_its_key() -> None:
+    from reelgraph.orchestrator.registry import DEFAULT
+
+    restore = DEFAULT.get("restore")
+    onnx = restore.make_params({"upscale": 2, "upscaler": "/models/sr_x2.onnx"})
+    assert restore.model_files(onnx) == [Path("/models/sr_x2.onnx")]
+    assert restore.model_files(restore.make_params({"upscale": 2, "upscaler": "dcci"})) == []

@@ -19,6 +19,10 @@ from typing import Any, ClassVar, Literal
 
 from reelgraph.errors import PlanError
 
+# A string parameter ending in one of these names a model file; its content goes into the
+# cache key (replacing the weights at the same path must not return the old artifacts).
+MODEL_SUFFIXES = (".onnx",)
+
 Unit = Literal["megapixel_frame", "audio_second", "frame", "node"]
 
 
@@ -162,6 +166,18 @@ class Agent(ABC):
     @classmethod
     def params_dict(cls, params: Any) -> dict[str, Any]:
         return dataclasses.asdict(params)
+
+    @classmethod
+    def model_files(cls, params: Any) -> list[Path]:
+        """The model files these params name (their checksums join the cache key).
+
+        By default every string parameter ending in a :data:`MODEL_SUFFIXES` name; an agent
+        whose models are named otherwise overrides this."""
+        return [
+            Path(value)
+            for value in cls.params_dict(params).values()
+            if isinstance(value, str) and value.lower().endswith(MODEL_SUFFIXES)
+        ]
 
     def describe_output(self, inputs: Sequence[Mapping[str, Any]], params: Any) -> dict[str, Any]:
         """Predict the output description before running (for estimates and planning).

@@ -1,10 +1,11 @@
 """Content-addressed cache keys and the on-disk artifact store.
 
 Key = SHA-256 over the agent's name and version, its canonical parameters, the values of
-the scene variables it reads, the ordered keys of its input artifacts and the fingerprints
-of the sources it reads directly. Since input keys are themselves such hashes, a key
-names the whole recipe upstream of it: change one parameter or variable and exactly that
-node and its descendants get new keys.
+the scene variables it reads, the ordered keys of its input artifacts, the fingerprints
+of the sources it reads directly and the SHA-256 of every model file its parameters name.
+Since input keys are themselves such hashes, a key names the whole recipe upstream of it:
+change one parameter, variable or model's weights and exactly that node and its
+descendants get new keys.
 
 An artifact is a folder ``artifacts/<k[:2]>/<key>/`` holding the output files and
 ``manifest.json`` (agent, version, params, inputs, library versions, sha256 of every
@@ -14,6 +15,7 @@ re-verifies the checksums, and a corrupt or partial artifact is removed and reco
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -39,8 +41,9 @@ def cache_key(
     variables: Mapping[str, Any],
     input_keys: Sequence[str],
     source_fingerprints: Sequence[str],
+    model_digests: Sequence[str] = (),
 ) -> str:
-    recipe = {
+    recipe: dict[str, Any] = {
         "agent": agent,
         "version": version,
         "params": params,
@@ -48,6 +51,8 @@ def cache_key(
         "inputs": list(input_keys),
         "sources": list(source_fingerprints),
     }
+    if model_digests:  # absent otherwise, so keys of model-free agents stay as they were
+        recipe["models"] = list(model_digests)
     return hashlib.sha256(dumps(recipe).encode()).hexdigest()
 
 
@@ -57,6 +62,27 @@ def file_sha256(path: Path, chunk: int = 1 << 20) -> str:
         while block := handle.read(chunk):
             digest.update(block)
     return digest.hexdigest()
+
+
+def model_digest(path: Path) -> str:
+    """SHA-256 of a model file, refusing a missing one before any work is planned."""
+    from reelgraph.errors import PlanError
+
+    try:
+        stat = path.stat()
+    except OSError as exc:
+        raise PlanError(
+            f"{path}: model file not found ({exc.strerror})",
+            path=path,
+            hint="give the absolute path of an existing model file",
+        ) from exc
+    # Weights are large and a run keys every node more than once: hash each version once.
+    return _model_digest(str(path.resolve()), stat.st_size, stat.st_mtime_ns)
+
+
+@functools.lru_cache(maxsize=64)
+def _model_digest(path: str, size: int, mtime_ns: int) -> str:
+    return file_sha256(Path(path))
 
 
 def library_versions() -> dict[str, str]:

@@ -27,7 +27,7 @@ import psutil
 from reelgraph.errors import BudgetError
 from reelgraph.orchestrator.agent import Agent, Work
 from reelgraph.orchestrator.budget import Pricing
-from reelgraph.orchestrator.cache import Artifact, ArtifactStore, cache_key
+from reelgraph.orchestrator.cache import Artifact, ArtifactStore, cache_key, model_digest
 from reelgraph.orchestrator.events import Event, EventSink
 from reelgraph.orchestrator.executor import Executor, NodeResult, NodeTask
 from reelgraph.orchestrator.graph import SOURCE_PREFIX, Node, Plan
@@ -141,9 +141,16 @@ class Runner:
 
     def _key(self, node: Node, params: dict[str, Any], inputs: list[Any], prints: list[str]) -> str:
         agent = self.agents[node.agent]
-        canonical = agent.params_dict(agent.make_params(params))
+        made = agent.make_params(params)
+        models = [model_digest(path) for path in agent.model_files(made)]
         return cache_key(
-            agent.name, agent.version, canonical, node.variables, [k for k, _, _ in inputs], prints
+            agent.name,
+            agent.version,
+            agent.params_dict(made),
+            node.variables,
+            [k for k, _, _ in inputs],
+            prints,
+            models,
         )
 
     def _work(self, node: Node, params: dict[str, Any], metas: list[dict[str, Any]]) -> Work:
