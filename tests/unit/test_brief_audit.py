@@ -94,3 +94,49 @@ def test_rehashed_forgery_is_still_caught_by_the_next_link(audited: tuple[Path, 
         db.execute("UPDATE audit SET data_json = ?, hash = ? WHERE seq = 2", (forged, digest))
     problems = project.audit.verify().problems  # type: ignore[attr-defined]
     assert any("entry 3 does not link" in p for p in problems)
+
+
+@pytest.mark.parametrize(
+    ("column", "value"),
+    [("at", "2020-01-01T00:00:00.000+00:00"), ("actor", "someone-else@reelgraph")],
+)
+def test_edited_time_or_actor_is_named(
+    audited: tuple[Path, object], column: str, value: str
+) -> None:
+    # Who did it and when are what an audit answers: both are inside the hash.
+    db_path, project = audited
+    with sqlite3.connect(db_path) as db:
+        db.execute(f"UPDATE audit SET {column} = ? WHERE seq = 3", (value,))
+    problems = project.audit.verify().problems  # type: ignore[attr-defined]
+    assert any("entry 3" in p and "edited" in p for p in problems)
+
+
+def test_rehashed_forgery_of_the_last_entry_is_caught_by_the_head(
+    audited: tuple[Path, object],
+) -> None:
+    from reelgraph.project.audit import entry_hash
+
+    db_path, project = audited
+    with sqlite3.connect(db_path) as db:
+        row = db.execute("SELECT * FROM audit WHERE seq = 6").fetchone()
+        forged = '{"after":"forged"}'
+        digest = entry_hash(row[6], 6, row[1], row[2], row[3], row[4], forged)
+        db.execute("UPDATE audit SET data_json = ?, hash = ? WHERE seq = 6", (forged, digest))
+    problems = project.audit.verify().problems  # type: ignore[attr-defined]
+    assert any("head" in p for p in problems), problems
+
+
+def test_head_is_written_only_when_the_entry_commits(audited: tuple[Path, object]) -> None:
+    _, project = audited
+    head = project.audit.head_path  # type: ignore[attr-defined]
+    before = head.read_text()
+    with pytest.raises(RuntimeError), project.store.transaction():  # type: ignore[attr-defined]
+        project.audit.append("set", "scene.x", {"after": 1})  # type: ignore[attr-defined]
+        assert head.read_text() == before  # not before the commit
+        raise RuntimeError("the caller's work failed: its transaction rolls back")
+    assert head.read_text() == before
+    assert project.audit.verify().ok  # type: ignore[attr-defined]
+    with project.store.transaction():  # type: ignore[attr-defined]
+        seq = project.audit.append("set", "scene.x", {"after": 2})  # type: ignore[attr-defined]
+    assert head.read_text().split()[0] == str(seq) == "7"
+    assert project.audit.verify().ok  # type: ignore[attr-defined]

@@ -4,7 +4,7 @@ Each entry's hash is SHA-256 over the previous entry's hash and the entry's cano
 JSON (sequence number, time, actor, action, subject, data). Editing an entry breaks its
 own hash; deleting one breaks the sequence and the next entry's link; deleting the tail
 is caught by the head (last sequence number and hash) mirrored in ``audit.head`` beside
-the store, which is written with every append.
+the store, which is written after the transaction that appended commits.
 """
 
 from __future__ import annotations
@@ -62,10 +62,23 @@ class AuditLog:
                 "INSERT INTO audit VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 (seq, at, who, action, subject, data_json, prev, digest),
             )
-        tmp = self.head_path.with_suffix(".tmp")
-        tmp.write_text(f"{seq} {digest}\n")
-        os.replace(tmp, self.head_path)
+            # The head mirrors the committed log: written after the commit of the caller's
+            # transaction, never for an entry that a rollback takes back.
+            self.store.after_commit(self._write_head)
         return seq
+
+    def _write_head(self) -> None:
+        last = self.store.one("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1")
+        if last is None:
+            return
+        if self.head_path.exists():
+            # Another process may have appended and written its head since our commit.
+            head_seq = int(self.head_path.read_text().split()[0] or 0)
+            if head_seq > last["seq"]:
+                return
+        tmp = self.head_path.with_name(f"{self.head_path.name}.{os.getpid()}.tmp")
+        tmp.write_text(f"{last['seq']} {last['hash']}\n")
+        os.replace(tmp, self.head_path)
 
     def verify(self) -> VerifyResult:
         rows = self.store.query("SELECT * FROM audit ORDER BY seq")

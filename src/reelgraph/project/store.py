@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -96,6 +96,7 @@ class Store:
         self.path = path
         self._lock = threading.RLock()
         self._depth = 0
+        self._after_commit: list[Callable[[], None]] = []
         try:
             self.db = sqlite3.connect(str(path), timeout=30.0, isolation_level=None)
             self.db.row_factory = sqlite3.Row
@@ -143,12 +144,25 @@ class Store:
             except BaseException:
                 self._depth -= 1
                 if outer:
+                    self._after_commit.clear()
                     self.db.execute("ROLLBACK")
                 raise
             else:
                 self._depth -= 1
                 if outer:
                     self.db.execute("COMMIT")
+                    callbacks, self._after_commit = self._after_commit, []
+                    for callback in callbacks:
+                        callback()
+
+    def after_commit(self, callback: Callable[[], None]) -> None:
+        """Run ``callback`` once the current transaction commits (now, outside one); a
+        rollback drops it. For files that mirror the store and must never run ahead of it."""
+        with self._lock:
+            if self._depth == 0:
+                callback()
+            else:
+                self._after_commit.append(callback)
 
     def query(self, sql: str, params: tuple[Any, ...] = ()) -> list[sqlite3.Row]:
         with self._lock:
