@@ -4,6 +4,10 @@ A shot is delivered only when its sources' rights are cleared (or the override i
 which is audited), its QC in the run has no ``fail`` finding (or a person approved that
 exact master despite it), and, when the brief asks for approval, a person approved that
 exact master (its artifact key).
+
+Every file is checked against the checksum its artifact's manifest recorded, before any
+file is copied (a damaged master refuses the whole delivery, and nothing is changed) and
+again on the copy (a failing disk or full volume is not shipped).
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from reelgraph.errors import ProjectError
 from reelgraph.orchestrator.cache import file_sha256
 from reelgraph.project.folder import Project
 
@@ -82,7 +87,7 @@ def deliver(project: Project, run_id: int, *, override_rights: bool = False) -> 
         "run": run_id,
         "items": [],
     }
-    project.deliverables.mkdir(exist_ok=True)
+    accepted: list[tuple[str, str, str, str | None]] = []  # shot, key, source, rights problem
     for row in masters:
         shot, key = row["shot"], row["key"]
         source = shots[shot]["source"]
@@ -109,16 +114,18 @@ def deliver(project: Project, run_id: int, *, override_rights: bool = False) -> 
                 "waiting for approval" if review is None else f"review: {review['decision']}"
             )
             continue
+        accepted.append((shot, key, source, problem))
+    # Check every file before copying any: a damaged master refuses the delivery whole.
+    checked = {key: _verified_files(project, shot, key) for shot, key, _, _ in accepted}
+    project.deliverables.mkdir(exist_ok=True)
+    for shot, key, source, problem in accepted:
         if problem:
             project.audit.append("rights_override", shot, {"source": source, "problem": problem})
-        artifact_dir = project.artifacts / key[:2] / key
-        art_manifest = json.loads((artifact_dir / "manifest.json").read_text())
         files = []
-        for name, info in art_manifest["files"].items():
-            target = project.deliverables / name
-            tmp = target.with_name(f".{name}.tmp")
-            shutil.copyfile(artifact_dir / name, tmp)
-            os.replace(tmp, target)
+        for name, info in checked[key].items():
+            _copy_verified(
+                project.artifacts / key[:2] / key / name, project.deliverables, shot, info
+            )
             files.append({"file": name, "sha256": info["sha256"], "size": info["size"]})
         manifest["items"].append(
             {
@@ -148,6 +155,55 @@ def deliver(project: Project, run_id: int, *, override_rights: bool = False) -> 
             for f in item["files"]:
                 sums.write(f"{f['sha256']}  {f['file']}\n")
     return result
+
+
+def _verified_files(project: Project, shot: str, key: str) -> dict[str, dict[str, Any]]:
+    """The artifact's files as its manifest records them, each checked against its checksum."""
+    folder = project.artifacts / key[:2] / key
+    hint = (
+        "run 'reelgraph run' again: a damaged artifact is detected and rendered anew "
+        "(with the same key), then deliver"
+    )
+    try:
+        files: dict[str, dict[str, Any]] = json.loads((folder / "manifest.json").read_text())[
+            "files"
+        ]
+    except (OSError, ValueError, KeyError) as exc:
+        raise ProjectError(
+            f"shot {shot}: its master's artifact {key[:12]} is missing or has no readable "
+            "manifest; nothing was delivered",
+            path=folder,
+            hint=hint,
+        ) from exc
+    for name, info in files.items():
+        item = folder / name
+        if not item.is_file() or file_sha256(item) != info["sha256"]:
+            raise ProjectError(
+                f"shot {shot}: {name} in artifact {key[:12]} does not match the checksum its "
+                "manifest recorded (damaged or edited since it was rendered); nothing was "
+                "delivered",
+                path=item,
+                hint=hint,
+            )
+    return files
+
+
+def _copy_verified(source: Path, folder: Path, shot: str, info: dict[str, Any]) -> None:
+    """Copy beside the target, check the copy's checksum, then rename it into place."""
+    target = folder / source.name
+    tmp = target.with_name(f".{source.name}.tmp")
+    shutil.copyfile(source, tmp)
+    with tmp.open("rb") as handle:
+        os.fsync(handle.fileno())
+    if file_sha256(tmp) != info["sha256"]:
+        tmp.unlink(missing_ok=True)
+        raise ProjectError(
+            f"shot {shot}: the copy of {source.name} in {folder} does not match its checksum; "
+            "it was not delivered",
+            path=target,
+            hint="check the free space and health of the deliverables' disk, then deliver again",
+        )
+    os.replace(tmp, target)
 
 
 def _recipe(project: Project, key: str) -> list[dict[str, Any]]:
