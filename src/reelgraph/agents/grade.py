@@ -7,6 +7,7 @@ can load the same decision in their grading system.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from types import MappingProxyType
 
 from reelgraph.agents._io import frames, open_writer
 from reelgraph.algorithms.colour.asc_cdl import CDL, apply_cdl
@@ -35,6 +36,8 @@ class Grade(Agent):
     description = "apply the scene's look (time_of_day) as an ASC CDL and export it as .cdl"
     Params = GradeParams
     reads = ("time_of_day",)
+    # The looks table itself, not a copy: a look added there is a valid value at once.
+    accepts = MappingProxyType({"time_of_day": LOOKS})
     cost = Cost("megapixel_frame", 0.03)
 
     def run(self, ctx: NodeContext) -> Output:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar, Literal
@@ -145,6 +145,9 @@ class Agent(ABC):
     description: ClassVar[str] = ""
     Params: ClassVar[type] = NoParams
     reads: ClassVar[tuple[str, ...]] = ()
+    # Scene variable → the values this agent accepts for it (a variable absent here takes
+    # any value). Point at the table the agent reads, so the two cannot drift apart.
+    accepts: ClassVar[Mapping[str, Collection[Any]]] = {}
     cost: ClassVar[Cost] = Cost("megapixel_frame", 0.05)
     objectives: ClassVar[tuple[Objective, ...]] = ()
 
@@ -162,6 +165,16 @@ class Agent(ABC):
             return cls.Params(**values)
         except (TypeError, ValueError) as exc:
             raise PlanError(f"agent {cls.name}: {exc}") from exc
+
+    @classmethod
+    def check_variable(cls, name: str, value: Any) -> None:
+        """Refuse a scene variable's value this agent cannot use, listing the valid ones."""
+        valid = cls.accepts.get(name)
+        if valid is not None and value not in valid:
+            raise PlanError(
+                f"{name}={value!r} is not a value the {cls.name} agent accepts",
+                hint=f"valid values of {name}: {', '.join(map(str, valid))}",
+            )
 
     @classmethod
     def params_dict(cls, params: Any) -> dict[str, Any]:
