@@ -86,7 +86,7 @@ def test_level_output_meets_the_spec(
     inputs: dict[str, Path], tmp_path: Path, spec: str, kind: str
 ) -> None:
     out = tmp_path / ("out.flac" if kind == "5.1" else "out.wav")
-    denoise = ["--denoise", "0.8"] if kind == "noisy" else []
+    denoise = ["--noise-reduction", "0.8"] if kind == "noisy" else []
     assert main(["level", str(inputs[kind]), str(out), "--spec", spec, *denoise]) == 0
     written = read_audio(out)
     assert written.channels == (6 if kind == "5.1" else 2)
@@ -201,3 +201,42 @@ def test_loudness_refuses_bad_input(
     assert captured.out == ""  # no half document on stdout
     assert "error: " in captured.err and "hint: " in captured.err
     assert words in captured.err
+
+
+@pytest.fixture
+def unwritable_folder(tmp_path: Path) -> Path:
+    """A folder this process cannot create files in (root ignores permission bits, so as
+    root sysfs stands in: it refuses new files to everyone)."""
+    folder = tmp_path / "read-only"
+    folder.mkdir()
+    folder.chmod(0o555)
+    candidates = [folder, Path("/sys")]
+    for candidate in candidates:
+        try:
+            (candidate / ".probe").write_bytes(b"")
+        except OSError:
+            return candidate
+        (candidate / ".probe").unlink()
+    pytest.skip("no folder here refuses writes to this user")
+
+
+@pytest.mark.parametrize("suffix", [".wav", ".flac"])
+def test_level_into_an_unwritable_folder_says_so(
+    inputs: dict[str, Path],
+    unwritable_folder: Path,
+    capsys: pytest.CaptureFixture[str],
+    suffix: str,
+) -> None:
+    out = unwritable_folder / f"levelled{suffix}"
+    assert main(["level", str(inputs["quiet"]), str(out), "--spec", "web"]) == 2
+    err = capsys.readouterr().err
+    assert f"error: {unwritable_folder}: the folder is not writable" in err, err
+    assert "hint: " in err and "Traceback" not in err and "internal error" not in err
+    assert not out.exists()
+
+
+def test_writing_audio_into_an_unwritable_folder_names_the_folder(unwritable_folder: Path) -> None:
+    from reelgraph.errors import MediaError
+
+    with pytest.raises(MediaError, match="not writable"):
+        write_audio(unwritable_folder / "x.wav", np.zeros((480, 2), np.float32), RATE)

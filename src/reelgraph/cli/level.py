@@ -38,7 +38,7 @@ from reelgraph.analyse.loudness import (
 )
 from reelgraph.cli.common import console
 from reelgraph.errors import MediaError
-from reelgraph.media.audio import CODECS, write_audio
+from reelgraph.media.audio import CODECS, require_writable_folder, write_audio
 from reelgraph.media.probe import probe
 from reelgraph.media.remux import AUDIO_CODECS, replace_audio
 from reelgraph.plan.rules.loudness import LOSSY_TRUE_PEAK_MARGIN_DB
@@ -100,6 +100,7 @@ def _check_paths(source: Path, destination: Path) -> bool:
         )
     if destination.is_dir():
         raise MediaError(f"{destination}: is a folder", hint="name a file to write")
+    require_writable_folder(destination.parent)
     if source.exists() and destination.exists() and source.resolve() == destination.resolve():
         raise MediaError(
             f"{destination}: OUT is the input file",

@@ -7,6 +7,7 @@ Channel order is FFmpeg's for the layout (5.1: FL FR FC LFE BL BR).
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -75,6 +76,22 @@ def read_audio(path: str | Path, stream: int = 0) -> AudioTrack:
         else np.zeros((0, len(names)), np.float32)
     )
     return AudioTrack(samples, meta.sample_rate, layout.name, names)
+
+
+def require_writable_folder(folder: Path) -> None:
+    """Refuse a folder that cannot take a new file, before any work is done.
+
+    Tried by creating a file (permission bits alone do not tell: a read-only mount, an ACL
+    or a full disk refuse writes that ``os.access`` allows)."""
+    try:
+        with tempfile.NamedTemporaryFile(dir=folder, prefix=".reelgraph-write-test-"):
+            pass
+    except OSError as exc:
+        raise MediaError(
+            f"{folder}: the folder is not writable ({exc.strerror or exc})",
+            path=folder,
+            hint="write OUT into a folder you can write to, or fix the folder's permissions",
+        ) from exc
 
 
 def _layout_for(channels: int, layout: str | None) -> str:
@@ -162,11 +179,19 @@ def write_audio(
     options = (
         {"write_bext": "1", "fflags": "+bitexact"} if fmt == "wav" else {"fflags": "+bitexact"}
     )
-    with av.open(str(p), "w", format=fmt, options=options) as container:
-        if description and fmt == "wav":
-            container.metadata["description"] = description[:256]
-        stream = container.add_stream(codec, rate=rate, layout=layout_name)
-        if codec == "flac":
-            stream.codec_context.format = "s32"  # 24-bit FLAC is carried in s32
-        stream.codec_context.flags |= av.codec.context.Flags.bitexact
-        encode_into(container, stream, samples, rate)
+    try:
+        # FFmpeg opens the file when the header is written, inside the block.
+        with av.open(str(p), "w", format=fmt, options=options) as container:
+            if description and fmt == "wav":
+                container.metadata["description"] = description[:256]
+            stream = container.add_stream(codec, rate=rate, layout=layout_name)
+            if codec == "flac":
+                stream.codec_context.format = "s32"  # 24-bit FLAC is carried in s32
+            stream.codec_context.flags |= av.codec.context.Flags.bitexact
+            encode_into(container, stream, samples, rate)
+    except PermissionError as exc:
+        raise MediaError(
+            f"{p.parent}: the folder is not writable (permission denied)",
+            path=p.parent,
+            hint="write the file into a folder you can write to, or fix the folder's permissions",
+        ) from exc
