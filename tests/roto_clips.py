@@ -1,0 +1,124 @@
+"""Seeded clips with a known alpha for the rotoscoping tests and benchmark.
+
+A textured subject with soft edges (a lobed blob cut from one photograph) moves and grows
+over a second photograph that pans the other way; an opaque pole (a third photograph)
+passes in front of it half-way through the shot. Frames are made one at a time, so a
+long clip costs no more memory than a short one. The true matte is the subject's
+coverage minus whatever the pole hides.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import lru_cache
+
+import cv2
+import numpy as np
+from numpy.typing import NDArray
+from skimage import data
+
+Frame = NDArray[np.float32]
+
+
+@lru_cache(maxsize=4)
+def _photo(name: str) -> Frame:
+    image = getattr(data, name)()
+    if image.ndim == 2:
+        image = np.repeat(image[..., None], 3, axis=2)
+    return np.asarray(image, np.float32) / np.float32(255.0)
+
+
+@dataclass(frozen=True)
+class RotoClip:
+    """Geometry of one synthetic shot (sizes in pixels of the frame)."""
+
+    width: int = 320
+    height: int = 180
+    frames: int = 24
+    pan: float = 0.004
+    """Background pan per frame, as a share of the width (leftwards)."""
+    travel: float = 0.3
+    """How far the subject's centre moves over the shot, as a share of the width."""
+    grow: float = 0.3
+    """Scale change of the subject over the shot (0.3: it ends 30 % larger)."""
+    softness: float = 0.012
+    """Width of the subject's soft edge, as a share of the height."""
+    occlusion: bool = True
+    exit_at: int | None = None
+    """Frame from which the subject runs out of the right edge of the frame (None: never)."""
+
+
+def _background(clip: RotoClip, t: int) -> Frame:
+    photo = _photo("coffee")
+    scale = clip.height / photo.shape[0] * 1.2
+    shift = -clip.pan * clip.width * t - 0.05 * clip.width
+    affine = np.float32([[scale, 0, shift], [0, scale, -0.1 * clip.height]])
+    return cv2.warpAffine(photo, affine, (clip.width, clip.height), flags=cv2.INTER_LINEAR,
+                          borderMode=cv2.BORDER_REFLECT)  # fmt: skip
+
+
+def _subject_pose(clip: RotoClip, t: int) -> tuple[float, float, float]:
+    u = t / max(1, clip.frames - 1)
+    cx = (0.32 + clip.travel * u) * clip.width
+    if clip.exit_at is not None and t >= clip.exit_at:
+        cx += (t - clip.exit_at + 1) * 0.12 * clip.width
+    cy = (0.5 + 0.05 * np.sin(2 * np.pi * u)) * clip.height
+    return float(cx), float(cy), 1.0 + clip.grow * u
+
+
+def subject_alpha(clip: RotoClip, t: int) -> Frame:
+    """The subject's own coverage at frame t (before occlusion), float32 (H, W) in [0, 1]."""
+    cx, cy, scale = _subject_pose(clip, t)
+    radius = 0.26 * clip.height * scale
+    ys, xs = np.mgrid[0 : clip.height, 0 : clip.width].astype(np.float32)
+    dx, dy = xs - cx, ys - cy
+    theta = np.arctan2(dy, dx)
+    boundary = radius * (1.0 + 0.18 * np.sin(3 * theta + 0.4) + 0.06 * np.cos(5 * theta))
+    softness = max(1.0, clip.softness * clip.height)
+    alpha = np.clip((boundary - np.hypot(dx, dy)) / softness + 0.5, 0.0, 1.0)
+    return alpha.astype(np.float32)
+
+
+def _subject_texture(clip: RotoClip, t: int) -> Frame:
+    photo = _photo("astronaut")
+    cx, cy, scale = _subject_pose(clip, t)
+    size = 0.7 * clip.height * scale / photo.shape[0]
+    # The texture moves and grows with the subject: photo centre -> subject centre.
+    affine = np.float32(
+        [[size, 0, cx - size * photo.shape[1] / 2], [0, size, cy - size * photo.shape[0] / 2]]
+    )
+    return cv2.warpAffine(photo, affine, (clip.width, clip.height), flags=cv2.INTER_LINEAR,
+                          borderMode=cv2.BORDER_REFLECT)  # fmt: skip
+
+
+def _pole(clip: RotoClip, t: int) -> tuple[Frame, Frame]:
+    """The occluder's colour and coverage at frame t."""
+    coverage = np.zeros((clip.height, clip.width), np.float32)
+    if clip.occlusion:
+        u = t / max(1, clip.frames - 1)
+        left = (0.85 - 0.7 * u) * clip.width
+        half = 0.025 * clip.width
+        xs = np.arange(clip.width, dtype=np.float32)
+        row = np.clip(np.minimum(xs - (left - half), (left + half) - xs) + 0.5, 0.0, 1.0)
+        coverage[:] = row[None, :]
+    photo = _photo("camera")
+    colour = cv2.resize(photo, (clip.width, clip.height), interpolation=cv2.INTER_AREA)
+    return colour * np.float32(0.6), coverage
+
+
+def frame_and_truth(clip: RotoClip, t: int) -> tuple[Frame, Frame]:
+    """R'G'B' frame t and its true matte, float32 (H, W, 3) and (H, W)."""
+    alpha = subject_alpha(clip, t)
+    frame = _background(clip, t)
+    frame += alpha[..., None] * (_subject_texture(clip, t) - frame)
+    pole, cover = _pole(clip, t)
+    frame += cover[..., None] * (pole - frame)
+    truth = alpha * (1.0 - cover)
+    return np.clip(frame, 0.0, 1.0).astype(np.float32), truth.astype(np.float32)
+
+
+def clip_frames(clip: RotoClip) -> Iterator[tuple[Frame, Frame]]:
+    """(frame, true matte) for every frame of the clip, made one at a time."""
+    for t in range(clip.frames):
+        yield frame_and_truth(clip, t)
