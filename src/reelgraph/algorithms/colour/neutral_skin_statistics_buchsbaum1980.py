@@ -1,0 +1,131 @@
+"""Colour correction between two views that share nothing: masked grey-world statistics.
+
+References:
+    G. Buchsbaum, "A spatial processor model for object colour perception", J. Franklin
+    Inst. 310(1), 1980 — the grey-world assumption: the average of a scene is neutral, so
+    the ratio of two views' averages is their white-balance difference.
+    Restricted here to near-neutral pixels (the grey-pixel idea of K.-F. Yang, S.-B. Gao,
+    Y.-J. Li, "Efficient illuminant estimation for color constancy using grey pixels",
+    CVPR 2015): pixels close to the image's own dominant chromaticity, mid-grey in
+    brightness (neither crushed nor clipped), so coloured objects do not pull the estimate.
+    Skin, when both views show it (hue and chroma in the range of M. J. Jones, J. M. Rehg,
+    "Statistical color models with application to skin detection", IJCV 46(1), 2002,
+    expressed as CIELAB hue 20°–75°, chroma 10–45 after neutral balancing), is a second
+    memory colour: its gains are averaged with the neutrals' in log space.
+
+Exposure is matched by the ratio of median luminances and saturation by the ratio of the
+median chroma of each balanced view (a global statistic — the best there is without
+shared content, and the report says so).
+
+=============  ==============================================  ==============================
+ argument       domain                                          range
+=============  ==============================================  ==============================
+ ``image``      float32 (H, W, 3), scene-linear RGB (BT.709)
+ ``reference``  float32 (H', W', 3), scene-linear RGB (BT.709)
+ return         :class:`NeutralMatch`: ``gains`` (3,),          gains > 0, saturation > 0;
+                ``saturation``, ``used`` ("neutrals" or         ``out = sat(gains · rgb)``
+                "neutrals+skin")
+=============  ==============================================  ==============================
+
+>>> import numpy as np
+>>> rng = np.random.default_rng(0)
+>>> scene = rng.uniform(0.05, 0.6, (64, 64, 1)) * rng.uniform(0.9, 1.1, (64, 64, 3))
+>>> match = match_neutrals(scene * [1.2, 1.0, 0.8], scene[::-1])
+>>> np.round(match.gains / match.gains[1], 2).tolist(), match.used
+([0.83, 1.0, 1.25], 'neutrals')
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import colour
+import numpy as np
+import numpy.typing as npt
+
+from reelgraph.algorithms.colour.standards import LUMA_BT709
+
+#: Fraction of the usable pixels (closest to the dominant chromaticity) taken as neutral.
+NEUTRAL_FRACTION = 0.2
+#: Saturation change allowed from global statistics (they follow content, not grade,
+#: beyond about half a stop of chroma either way).
+SATURATION_RANGE = (0.7, 1.4)
+#: Fewest skin pixels (fraction of the image) in both views for skin to count.
+SKIN_FRACTION = 0.01
+
+
+@dataclass(frozen=True)
+class NeutralMatch:
+    gains: npt.NDArray[np.float64]
+    saturation: float
+    used: str
+    neutral_pixels: tuple[int, int] = (0, 0)
+
+
+def _usable(rgb: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+    flat = rgb.reshape(-1, 3)
+    flat = flat[np.all(np.isfinite(flat), axis=1)]
+    luma = flat @ LUMA_BT709
+    return flat[(luma > 0.01) & (np.max(flat, axis=1) < 0.95)]
+
+
+def _neutral_mean(rgb: npt.NDArray[np.float64]) -> tuple[npt.NDArray[np.float64], int]:
+    """Mean of the pixels nearest the illuminant's chromaticity, refined in three passes:
+    start from the grey-world estimate, keep the pixels closest to it, re-estimate."""
+    chroma = rgb / np.maximum(rgb.sum(axis=1, keepdims=True), 1e-9)
+    estimate = rgb.mean(axis=0)
+    keep = np.ones(len(rgb), bool)
+    for _ in range(3):
+        white = estimate / estimate.sum()
+        # Distance in log chromaticity, so a cast scales it the same in every channel.
+        distance = np.linalg.norm(np.log(np.maximum(chroma, 1e-6) / white), axis=1)
+        keep = distance <= np.quantile(distance, NEUTRAL_FRACTION)
+        estimate = rgb[keep].mean(axis=0)
+    return estimate, int(keep.sum())
+
+
+def _lab(rgb: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+    xyz = colour.RGB_to_XYZ(rgb, colour.RGB_COLOURSPACES["ITU-R BT.709"], apply_cctf_decoding=False)
+    return np.asarray(colour.XYZ_to_Lab(xyz), np.float64)
+
+
+def _skin_mean(rgb: npt.NDArray[np.float64]) -> npt.NDArray[np.float64] | None:
+    lab = _lab(rgb)
+    chroma = np.hypot(lab[:, 1], lab[:, 2])
+    hue = np.degrees(np.arctan2(lab[:, 2], lab[:, 1]))
+    skin = (hue > 20) & (hue < 75) & (chroma > 10) & (chroma < 45) & (lab[:, 0] > 20)
+    if skin.mean() < SKIN_FRACTION:
+        return None
+    return rgb[skin].mean(axis=0)
+
+
+def _chroma(rgb: npt.NDArray[np.float64]) -> float:
+    # The mean, not the median: a mostly grey view has a median chroma near 0.
+    luma = rgb @ LUMA_BT709
+    return float(np.mean(np.linalg.norm(rgb - luma[:, None], axis=1) / np.maximum(luma, 1e-3)))
+
+
+def match_neutrals(image: npt.ArrayLike, reference: npt.ArrayLike) -> NeutralMatch:
+    """Gains and saturation that bring ``image``'s neutrals (and skin) to ``reference``'s."""
+    img = _usable(np.asarray(image, np.float64))
+    ref = _usable(np.asarray(reference, np.float64))
+    if len(img) < 16 or len(ref) < 16:
+        return NeutralMatch(np.ones(3), 1.0, "none")
+    n_img, count_img = _neutral_mean(img)
+    n_ref, count_ref = _neutral_mean(ref)
+    balance = n_ref / np.maximum(n_img, 1e-9)
+    balance /= balance @ LUMA_BT709  # white balance only; exposure below
+    used = "neutrals"
+    # Skin is looked for after balancing, so a cast does not push it out of the hue range.
+    s_img = _skin_mean(img * balance)
+    s_ref = _skin_mean(ref)
+    if s_img is not None and s_ref is not None:
+        skin = s_ref / np.maximum(s_img, 1e-9)
+        skin /= skin @ LUMA_BT709
+        balance = balance * np.sqrt(skin)
+        balance /= balance @ LUMA_BT709
+        used = "neutrals+skin"
+    balanced = img * balance
+    exposure = float(np.median(ref @ LUMA_BT709) / max(np.median(balanced @ LUMA_BT709), 1e-9))
+    saturation = float(np.clip(_chroma(ref) / max(_chroma(balanced), 1e-9), *SATURATION_RANGE))
+    return NeutralMatch(balance * exposure, float(saturation), used, (count_img, count_ref))
