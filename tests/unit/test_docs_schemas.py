@@ -1,18 +1,21 @@
 """The JSON schemas documented in docs/cli.md match what the commands print.
 
-Scripts rely on ``reelgraph probe --json`` (``reelgraph.Probe.1``), ``reelgraph plan
---json`` (``reelgraph.Plan.1``), ``reelgraph status --json`` (``reelgraph.Status.1``) and
-``reelgraph loudness --json`` (``reelgraph.Loudness.1``).
-Each schema is documented as key tables, each table preceded by a marker line
-``<!-- schema: reelgraph.X.1 -->``; the first column is the key's path, the second its
-JSON type. This test runs the three commands on a tiny project (stub agents for the run,
-a three-frame clip for probe and plan) and fails when a key is added, removed, renamed or
-changes type without the documentation following.
+Every command's ``--json`` prints a document labelled with its schema (``reelgraph.Probe.1``,
+``reelgraph.Plan.1``, ``reelgraph.Status.1``, ``reelgraph.Loudness.1``, ``reelgraph.QC.1``,
+``reelgraph.Init.1``, ``reelgraph.Ingest.1``, ``reelgraph.Analysis.1``, ``reelgraph.Deliver.1``,
+``reelgraph.Calibration.1``, ``reelgraph.AuditVerify.1``, ``reelgraph.AuditLog.1``,
+``reelgraph.Level.1``, ``reelgraph.Restore.1``). Each schema is documented as key tables,
+each table preceded by a marker line ``<!-- schema: reelgraph.X.1 -->``; the first column is
+the key's path, the second its JSON type. These tests run the commands on tiny inputs (stub
+agents for the run, a three-frame clip for probe and plan) and fail when a key is added,
+removed, renamed or changes type without the documentation following.
 
 Path notation (as in docs/cli.md): ``a.b`` is key ``b`` inside object ``a``; ``a[]`` is
 every element of array ``a``; ``streams[video]`` is every element of ``streams`` whose
 ``kind`` is ``video``. A ``map<…>`` is an object keyed by data (shot ids, parameter
-names), so its keys are not part of the schema.
+names), so its keys are not part of the schema. A key whose type is another schema's
+name (``reelgraph.Probe.1``) holds a whole document of that schema, checked against its own
+tables.
 """
 
 from __future__ import annotations
@@ -143,8 +146,24 @@ def flatten(
     return out
 
 
+def _values_at(value: Any, path: str) -> list[Any]:
+    """Every value at ``path`` (``a.b``, ``a[].b``) in a document."""
+    found = [value]
+    for part in path.split("."):
+        key, is_array = part.removesuffix("[]"), part.endswith("[]")
+        found = [item[key] for item in found if isinstance(item, dict) and key in item]
+        if is_array:
+            found = [element for array in found for element in array]
+    return found
+
+
 def assert_matches(schema: str, data: dict[str, Any]) -> None:
     doc = documented(schema)
+    embedded = {
+        path: kind for path, types in doc.items() for kind in types if kind.startswith("reelgraph.")
+    }
+    for path in embedded:
+        doc[path] = doc[path] - {embedded[path]} | {"map"}  # opaque here, checked below
     maps = {path for path, types in doc.items() if "map" in types}
     code = flatten(json.loads(json.dumps(data)), maps)
     assert data["schema"] == schema
@@ -158,6 +177,9 @@ def assert_matches(schema: str, data: dict[str, Any]) -> None:
         if not seen <= allowed:
             wrong[path] = (sorted(seen), sorted(doc[path]))
     assert not wrong, f"{schema}: types differ from docs/cli.md (seen, documented): {wrong}"
+    for path, inner in embedded.items():
+        for value in _values_at(data, path):
+            assert_matches(inner, value)
 
 
 # -- a tiny project ------------------------------------------------------------------------
@@ -282,6 +304,80 @@ def test_qc_json_matches_docs(tmp_path: Path, capsys: pytest.CaptureFixture[str]
     assert_matches("reelgraph.QC.1", data)
 
 
+def test_init_json_matches_docs(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    data = cli_json(capsys, "init", str(tmp_path / "new"), "--json")
+    assert Path(data["brief"]).is_file()
+    assert_matches("reelgraph.Init.1", data)
+
+
+def test_ingest_json_matches_docs(clip_project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    data = cli_json(capsys, "ingest", "-p", str(clip_project), "--json")
+    assert [s["id"] for s in data["sources"]] == ["clip"]
+    assert_matches("reelgraph.Ingest.1", data)  # and each probe against reelgraph.Probe.1
+
+
+def test_analysis_json_matches_docs(clip_project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    data = cli_json(capsys, "analyse", "-p", str(clip_project), "--executor", "inline", "--json")
+    assert set(data["shots"]["sh010"]) == {"plate", "loudness"}
+    assert_matches("reelgraph.Analysis.1", data)
+    assert_matches("reelgraph.PlateAnalysis.1", data["shots"]["sh010"]["plate"])
+
+
+def test_audit_json_matches_docs(clip_project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    log = cli_json(capsys, "audit", "log", "-p", str(clip_project), "--json")
+    assert log["entries"][0]["action"] == "init"
+    assert_matches("reelgraph.AuditLog.1", log)
+    verify = cli_json(capsys, "audit", "verify", "-p", str(clip_project), "--json")
+    assert verify["ok"] and verify["entries"] == len(log["entries"])
+    assert_matches("reelgraph.AuditVerify.1", verify)
+
+
+@pytest.mark.slow  # calibrate synthesises and renders a 24-frame clip
+def test_calibration_json_matches_docs(
+    clip_project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    argv = ("calibrate", "-p", str(clip_project), "--agents", "extract_audio", "--json")
+    data = cli_json(capsys, *argv)
+    assert data["agents"]["extract_audio"]["unit"] == "audio_second"
+    assert_matches("reelgraph.Calibration.1", data)
+
+
+def test_deliver_json_matches_docs(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    project = init_project(tmp_path / "stub")
+    value = project.root / "input.txt"
+    value.write_text("2")
+    digest = hashlib.sha256(value.read_bytes()).hexdigest()
+    sources = {"input": SourceRef("input", value, digest, {"kind": "value"})}
+    plan = Plan(
+        "stub", "web-sdr", (Node("load", "stub_load", {}, ("source:input",), "read", "s1", "sc"),)
+    )
+    Runner(project, plan, InlineExecutor(), registry=Registry(extra=STUBS), sources=sources).run()
+    project.close()
+    capsys.readouterr()
+    main(["deliver", "-p", str(tmp_path / "stub"), "--json"])
+    data = json.loads(capsys.readouterr().out)
+    assert_matches("reelgraph.Deliver.1", data)
+
+
+def test_level_json_matches_docs(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], rng: np.random.Generator
+) -> None:
+    from audio_synth import speech_like
+
+    from reelgraph.media.audio import write_audio
+
+    voice, _ = speech_like(rng, 4.0, level_dbfs=-30.0)
+    path = tmp_path / "dialogue.wav"
+    write_audio(path, np.stack([voice, voice], axis=1).astype(np.float32), 48000)
+    data = cli_json(
+        capsys, "level", str(path), str(tmp_path / "out.wav"), "--spec", "web", "--json"
+    )
+    assert (
+        data["compliant"] and data["after"]["integrated_lufs"] > data["before"]["integrated_lufs"]
+    )
+    assert_matches("reelgraph.Level.1", data)
+
+
 def test_documented_tables_are_found() -> None:
     """A renamed marker must not make the comparison vacuous."""
     for schema in (
@@ -290,5 +386,16 @@ def test_documented_tables_are_found() -> None:
         "reelgraph.Status.1",
         "reelgraph.Loudness.1",
         "reelgraph.QC.1",
+        "reelgraph.Level.1",
+        "reelgraph.AuditLog.1",
     ):
         assert len(documented(schema)) > 5
+    for schema in (
+        "reelgraph.Init.1",
+        "reelgraph.Ingest.1",
+        "reelgraph.Analysis.1",
+        "reelgraph.Deliver.1",
+        "reelgraph.Calibration.1",
+        "reelgraph.AuditVerify.1",
+    ):
+        assert len(documented(schema)) >= 2

@@ -6,24 +6,34 @@ from __future__ import annotations
 import argparse
 
 from reelgraph.analyse.stage import run_analysis
-from reelgraph.cli.common import ProgressView, console, emit_json, project_from
-from reelgraph.cli.ingest import add_project_option
-from reelgraph.ingest.sources import ingest
-from reelgraph.orchestrator.executor import make_executor
+from reelgraph.cli.common import (
+    ProgressView,
+    add_executor_options,
+    add_json_option,
+    add_project_option,
+    add_quiet_option,
+    console,
+    emit_json,
+    executor_from,
+    ingest_and_say,
+    project_from,
+    quiet,
+)
 
 
 def register(parser: argparse.ArgumentParser) -> None:
     add_project_option(parser)
-    parser.add_argument("--executor", default="local", choices=["local", "inline", "ray"])
-    parser.add_argument("--json", action="store_true", help="print reelgraph.Analysis.1 JSON")
+    add_executor_options(parser)
+    add_quiet_option(parser)
+    add_json_option(parser, "reelgraph.Analysis.1")
 
 
 def run(args: argparse.Namespace) -> int:
     project = project_from(args)
     brief = project.brief()
-    ingest(project, brief)
-    with ProgressView(quiet=args.json) as view:
-        _, results = run_analysis(project, brief, make_executor(args.executor), sinks=[view])
+    ingest_and_say(project, brief, silent=quiet(args))
+    with ProgressView(quiet=quiet(args)) as view:
+        _, results = run_analysis(project, brief, executor_from(args), sinks=[view])
     if args.json:
         emit_json({"schema": "reelgraph.Analysis.1", "shots": results})
         return 0

@@ -5,15 +5,20 @@ from __future__ import annotations
 import argparse
 import json
 
-from reelgraph.cli.common import console, emit_json, project_from
-from reelgraph.cli.ingest import add_project_option
+from reelgraph.cli.common import (
+    add_json_option,
+    add_project_option,
+    console,
+    emit_json,
+    project_from,
+)
 from reelgraph.errors import AuditError
 
 
 def register(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("action", choices=["verify", "log"])
     add_project_option(parser)
-    parser.add_argument("--json", action="store_true")
+    add_json_option(parser, "reelgraph.AuditLog.1 (log) or reelgraph.AuditVerify.1 (verify)")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -22,13 +27,16 @@ def run(args: argparse.Namespace) -> int:
         rows = [dict(r) for r in project.store.query("SELECT * FROM audit ORDER BY seq")]
         if args.json:
             emit_json(
-                [
-                    {
-                        **{k: v for k, v in r.items() if k != "data_json"},
-                        "data": json.loads(r["data_json"]),
-                    }
-                    for r in rows
-                ]
+                {
+                    "schema": "reelgraph.AuditLog.1",
+                    "entries": [
+                        {
+                            **{k: v for k, v in r.items() if k != "data_json"},
+                            "data": json.loads(r["data_json"]),
+                        }
+                        for r in rows
+                    ],
+                }
             )
         else:
             for r in rows:
@@ -36,7 +44,14 @@ def run(args: argparse.Namespace) -> int:
         return 0
     result = project.audit.verify()
     if args.json:
-        emit_json({"ok": result.ok, "entries": result.entries, "problems": result.problems})
+        emit_json(
+            {
+                "schema": "reelgraph.AuditVerify.1",
+                "ok": result.ok,
+                "entries": result.entries,
+                "problems": result.problems,
+            }
+        )
     if not result.ok:
         raise AuditError("audit log verification FAILED:\n  " + "\n  ".join(result.problems))
     if not args.json:

@@ -4,8 +4,13 @@ from __future__ import annotations
 
 import argparse
 
-from reelgraph.cli.common import console, emit_json, project_from
-from reelgraph.cli.ingest import add_project_option
+from reelgraph.cli.common import (
+    add_json_option,
+    add_project_option,
+    console,
+    emit_json,
+    project_from,
+)
 from reelgraph.orchestrator.calibrate import calibrate
 from reelgraph.orchestrator.registry import DEFAULT
 
@@ -13,7 +18,7 @@ from reelgraph.orchestrator.registry import DEFAULT
 def register(parser: argparse.ArgumentParser) -> None:
     add_project_option(parser)
     parser.add_argument("--agents", help="comma-separated agent names (default: all)")
-    parser.add_argument("--json", action="store_true")
+    add_json_option(parser, "reelgraph.Calibration.1")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -22,10 +27,18 @@ def run(args: argparse.Namespace) -> int:
     with console.status("calibrating agents on a synthetic clip…"):
         measured = calibrate(project.store, DEFAULT, names)
     project.audit.append("calibrate", "agents", {k: round(v, 6) for k, v in measured.items()})
+    units = {name: DEFAULT.get(name).cost.unit for name in measured}
     if args.json:
-        emit_json(measured)
+        emit_json(
+            {
+                "schema": "reelgraph.Calibration.1",
+                "agents": {
+                    name: {"cpu_s_per_unit": value, "unit": units[name]}
+                    for name, value in measured.items()
+                },
+            }
+        )
     else:
         for name, value in measured.items():
-            unit = DEFAULT.get(name).cost.unit.replace("_", "-")
-            console.print(f"  {name:<16} {value:.5f} CPU s per {unit}")
+            console.print(f"  {name:<16} {value:.5f} CPU s per {units[name].replace('_', '-')}")
     return 0

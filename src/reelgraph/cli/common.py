@@ -1,4 +1,6 @@
-"""Helpers every command uses: the console, JSON output, opening the project, progress."""
+"""Helpers every command uses: the shared options (``-p/--project``, ``--json``,
+``--executor``, ``--workers``, ``-q/--quiet``, each defined here once), the console, JSON
+output, opening the project, saying what ingest did, progress."""
 
 from __future__ import annotations
 
@@ -11,10 +13,76 @@ from typing import Any
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeRemainingColumn
 
+from reelgraph.ingest.sources import IngestedSource, ingest
 from reelgraph.orchestrator.events import Event
+from reelgraph.orchestrator.executor import Executor, make_executor
+from reelgraph.project.brief import Brief
 from reelgraph.project.folder import Project, open_project
 
 console = Console(stderr=True, highlight=False)
+
+#: Where nodes run: a process pool on this machine, in this process, or a Ray cluster.
+EXECUTORS = ("local", "inline", "ray")
+
+
+# -- the shared options --------------------------------------------------------------------
+
+
+def add_project_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--project", "-p", default=".", metavar="DIR", help="project folder (default: .)"
+    )
+
+
+def add_json_option(parser: argparse.ArgumentParser, schema: str) -> None:
+    """``--json``: print one document labelled ``schema`` (see docs/cli.md) on stdout."""
+    parser.add_argument(
+        "--json", action="store_true", help=f"print {schema} JSON on stdout (docs/cli.md)"
+    )
+
+
+def add_quiet_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--quiet", "-q", action="store_true", help="no progress bars or per-step lines"
+    )
+
+
+def _workers(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be 1 or more, got {value}")
+    return value
+
+
+def add_executor_options(parser: argparse.ArgumentParser) -> None:
+    """``--executor`` and ``--workers``, for commands that run nodes."""
+    parser.add_argument(
+        "--executor",
+        default="local",
+        choices=EXECUTORS,
+        help="where nodes run: local process pool (default), inline (this process) or ray",
+    )
+    parser.add_argument(
+        "--workers",
+        type=_workers,
+        metavar="N",
+        help="processes for the local executor (default: one per core)",
+    )
+
+
+def executor_from(args: argparse.Namespace) -> Executor:
+    return make_executor(args.executor, args.workers)
+
+
+def quiet(args: argparse.Namespace) -> bool:
+    """No chatter on stderr: asked for, or stdout carries JSON for a script."""
+    return bool(getattr(args, "quiet", False) or getattr(args, "json", False))
+
+
+# -- output and the project ----------------------------------------------------------------
 
 
 def emit_json(data: Any) -> None:
@@ -23,6 +91,35 @@ def emit_json(data: Any) -> None:
 
 def project_from(args: argparse.Namespace) -> Project:
     return open_project(Path(args.project))
+
+
+def ingest_and_say(
+    project: Project,
+    brief: Brief | None = None,
+    *,
+    conform: bool = False,
+    silent: bool = False,
+) -> list[IngestedSource]:
+    """Ingest the brief's sources (commands that read the store do so first, so that an
+    edited brief or a replaced file is seen) and say which sources were new or changed."""
+    before = {
+        row["id"]: row["fingerprint"]
+        for row in project.store.query("SELECT id, fingerprint FROM sources")
+    }
+    found = ingest(project, brief, conform=conform)
+    if not silent:
+        changed = [s for s in found if before.get(s.id) != s.fingerprint]
+        if changed:
+            for s in changed:
+                state = "new" if s.id not in before else "changed"
+                console.print(
+                    f"ingested {s.id} ({state}): {s.path.name} sha256:{s.fingerprint[:12]}…"
+                )
+        else:
+            console.print(
+                f"ingest: {len(found)} source(s) unchanged since the last ingest", style="dim"
+            )
+    return found
 
 
 class ProgressView:

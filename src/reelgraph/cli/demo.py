@@ -7,7 +7,14 @@ import argparse
 import time
 from pathlib import Path
 
-from reelgraph.cli.common import console
+from reelgraph.cli.common import (
+    add_executor_options,
+    add_json_option,
+    add_quiet_option,
+    console,
+    emit_json,
+)
+from reelgraph.cli.init import init_document
 from reelgraph.cli.run import execute
 from reelgraph.demo.build import build_demo
 from reelgraph.project.folder import init_project
@@ -22,8 +29,9 @@ def register(parser: argparse.ArgumentParser) -> None:
         help="where to build it (default: ./reelgraph-demo)",
     )
     parser.add_argument("--no-run", action="store_true", help="only build the project")
-    parser.add_argument("--executor", default="local", choices=["local", "inline", "ray"])
-    parser.add_argument("--quiet", "-q", action="store_true")
+    add_executor_options(parser)
+    add_quiet_option(parser)
+    add_json_option(parser, "reelgraph.Status.1 (of the run; with --no-run reelgraph.Init.1)")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -33,18 +41,21 @@ def run(args: argparse.Namespace) -> int:
         build_demo(args.dir)
     console.print(f"demo project: {args.dir} (brief.yaml, footage/)")
     if args.no_run:
+        if args.json:
+            emit_json(init_document(project))
         console.print(f"run it with: reelgraph run --project {args.dir}")
+        project.close()
         return 0
     run_args = argparse.Namespace(
         budget=None,
         executor=args.executor,
-        workers=None,
+        workers=args.workers,
         shots=None,
         conform=False,
         no_deliver=False,
         override_rights=False,
         quiet=args.quiet,
-        json=False,
+        json=args.json,
     )
     try:
         code = execute(project, run_args)

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import argparse
 
-from reelgraph.cli.common import console, emit_json, project_from
-from reelgraph.ingest.sources import ingest
-
-
-def add_project_option(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--project", "-p", default=".", help="project folder (default: .)")
+from reelgraph.cli.common import (
+    add_json_option,
+    add_project_option,
+    emit_json,
+    ingest_and_say,
+    project_from,
+)
 
 
 def register(parser: argparse.ArgumentParser) -> None:
@@ -20,25 +21,25 @@ def register(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="accept variable-frame-rate sources by resampling to their average rate",
     )
-    parser.add_argument("--json", action="store_true")
+    add_json_option(parser, "reelgraph.Ingest.1")
 
 
 def run(args: argparse.Namespace) -> int:
     project = project_from(args)
-    found = ingest(project, conform=args.conform)
+    found = ingest_and_say(project, conform=args.conform, silent=args.json)
     if args.json:
         emit_json(
-            [
-                {
-                    "id": s.id,
-                    "path": str(s.path),
-                    "fingerprint": s.fingerprint,
-                    "probe": s.info.to_dict(),
-                }
-                for s in found
-            ]
+            {
+                "schema": "reelgraph.Ingest.1",
+                "sources": [
+                    {
+                        "id": s.id,
+                        "path": str(s.path),
+                        "fingerprint": s.fingerprint,
+                        "probe": s.info.to_dict(),
+                    }
+                    for s in found
+                ],
+            }
         )
-    else:
-        for s in found:
-            console.print(f"ingested {s.id}: {s.path.name} sha256:{s.fingerprint[:12]}…")
     return 0

@@ -36,8 +36,8 @@ from reelgraph.analyse.loudness import (
     resolve_target,
     signed,
 )
-from reelgraph.cli.common import console
-from reelgraph.errors import MediaError
+from reelgraph.cli.common import add_json_option, add_quiet_option, console, emit_json, quiet
+from reelgraph.errors import MediaError, UsageError
 from reelgraph.media.audio import CODECS, require_writable_folder, write_audio
 from reelgraph.media.probe import probe
 from reelgraph.media.remux import AUDIO_CODECS, replace_audio
@@ -73,16 +73,22 @@ def register(parser: argparse.ArgumentParser) -> None:
         "(web-sdr, broadcast-ebu, broadcast-atsc, streaming-hdr)",
     )
     parser.add_argument(
-        "--denoise",
+        "--noise-reduction",
         type=_strength,
         metavar="STRENGTH",
-        help="reduce steady background noise first, strength 0–1 (0.8 is the usual setting)",
+        help="reduce steady background noise under the dialogue first, strength 0–1 (0.8 is "
+        "the usual setting)",
     )
+    # The old name, refused with the new one (restore's --denoise is picture noise in 8-bit
+    # code values; the same word must not mean a 0–1 audio strength here).
+    parser.add_argument("--denoise", dest="renamed_denoise", help=argparse.SUPPRESS)
     parser.add_argument(
         "--no-leveler",
         action="store_true",
         help="skip the speech-aware leveler: one static gain (and limiting only if needed)",
     )
+    add_json_option(parser, "reelgraph.Level.1")
+    add_quiet_option(parser)
 
 
 def _check_paths(source: Path, destination: Path) -> bool:
@@ -110,6 +116,11 @@ def _check_paths(source: Path, destination: Path) -> bool:
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.renamed_denoise is not None:
+        raise UsageError(
+            "level --denoise is now --noise-reduction",
+            hint=f"use --noise-reduction {args.renamed_denoise} (strength 0–1)",
+        )
     target = resolve_target(args.spec)
     source, destination = Path(args.input), Path(args.output)
     video_out = _check_paths(source, destination)
@@ -127,7 +138,7 @@ def run(args: argparse.Namespace) -> int:
         programme.rate,
         target,
         layout=programme.weights_layout,
-        denoise_strength=args.denoise,
+        denoise_strength=args.noise_reduction,
         use_leveler=not args.no_leveler,
         true_peak_margin_db=LOSSY_TRUE_PEAK_MARGIN_DB if lossy else 0.0,
     )
@@ -161,15 +172,54 @@ def run(args: argparse.Namespace) -> int:
         raise
 
     check = after.check(target)
-    _report(args, result, after, video_out, info, notes)
+    if args.json:
+        emit_json(level_document(args, result, after, check.passed))
+    if not quiet(args):
+        _report(args, result, after, video_out, info, notes)
     if check.passed:
-        console.print(f"[green]compliant[/] with {target.name}: {describe_target(target)}")
+        if not quiet(args):
+            console.print(f"[green]compliant[/] with {target.name}: {describe_target(target)}")
         return 0
+    if quiet(args):
+        return EXIT_NOT_COMPLIANT
     console.print(
         f"[red]NOT compliant[/] with {target.name} ({describe_target(target)}): "
         f"{result.normalisation.reason}"
     )
     return EXIT_NOT_COMPLIANT
+
+
+def _figures(measurement: LoudnessMeasurement) -> dict[str, Any]:
+    dialogue = measurement.dialogue
+    return {
+        "integrated_lufs": measurement.integrated_lufs,
+        "dialogue_lufs": dialogue.loudness_lufs if dialogue is not None else None,
+        "true_peak_dbtp": measurement.true_peak_dbtp,
+        "lra_lu": measurement.lra_lu,
+    }
+
+
+def level_document(
+    args: argparse.Namespace, result: Any, after: LoudnessMeasurement, compliant: bool
+) -> dict[str, Any]:
+    """reelgraph.Level.1: the figures before and after, and what was done."""
+    norm = result.normalisation
+    return {
+        "schema": "reelgraph.Level.1",
+        "input": str(args.input),
+        "output": str(args.output),
+        "spec": args.spec,
+        "target": describe_target(result.target),
+        "true_peak_ceiling_dbtp": result.aimed_at.true_peak_max_dbtp,
+        "before": _figures(result.before),
+        "after": _figures(after),
+        "gain_db": norm.gain_db,
+        "limited": bool(norm.limited),
+        "max_gain_reduction_db": norm.max_gain_reduction_db if norm.limited else None,
+        "steps": [str(step) for step in result.steps],
+        "compliant": compliant,
+        "reason": None if compliant else norm.reason,
+    }
 
 
 def _level(value: float, unit: str) -> str:

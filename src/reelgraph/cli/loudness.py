@@ -24,7 +24,7 @@ from reelgraph.analyse.loudness import (
     signed,
     write_report,
 )
-from reelgraph.cli.common import console, emit_json
+from reelgraph.cli.common import add_json_option, console, emit_json
 
 EXIT_NOT_COMPLIANT = 1
 
@@ -38,7 +38,7 @@ def register(parser: argparse.ArgumentParser) -> None:
         "delivery spec's (web-sdr, broadcast-ebu, broadcast-atsc, streaming-hdr); exit 1 "
         "when not compliant",
     )
-    parser.add_argument("--json", action="store_true", help="print reelgraph.Loudness.1 JSON")
+    add_json_option(parser, "reelgraph.Loudness.1")
     parser.add_argument(
         "--report",
         type=Path,

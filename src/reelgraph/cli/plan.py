@@ -4,9 +4,14 @@ from __future__ import annotations
 
 import argparse
 
-from reelgraph.cli.common import console, emit_json, project_from
-from reelgraph.cli.ingest import add_project_option
-from reelgraph.ingest.sources import ingest
+from reelgraph.cli.common import (
+    add_json_option,
+    add_project_option,
+    console,
+    emit_json,
+    ingest_and_say,
+    project_from,
+)
 from reelgraph.orchestrator.executor import InlineExecutor
 from reelgraph.orchestrator.runner import Runner
 from reelgraph.plan.planner import build_plan
@@ -14,12 +19,12 @@ from reelgraph.plan.planner import build_plan
 
 def register(parser: argparse.ArgumentParser) -> None:
     add_project_option(parser)
-    parser.add_argument("--json", action="store_true", help="print reelgraph.Plan.1 JSON")
+    add_json_option(parser, "reelgraph.Plan.1")
 
 
 def run(args: argparse.Namespace) -> int:
     project = project_from(args)
-    ingest(project)
+    ingest_and_say(project, silent=args.json)
     plan = build_plan(project)
     estimates, keys = Runner(project, plan, InlineExecutor()).estimate()
     if args.json:

@@ -7,13 +7,13 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from reelgraph.cli.common import console, emit_json
+from reelgraph.cli.common import add_json_option, console, emit_json
 from reelgraph.media.probe import probe
 
 
 def register(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("file", type=Path)
-    parser.add_argument("--json", action="store_true", help="print reelgraph.Probe.1 JSON")
+    add_json_option(parser, "reelgraph.Probe.1")
 
 
 def run(args: argparse.Namespace) -> int:

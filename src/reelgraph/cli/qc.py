@@ -20,7 +20,7 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
-from reelgraph.cli.common import console, emit_json
+from reelgraph.cli.common import add_json_option, add_quiet_option, console, emit_json, quiet
 from reelgraph.qc.profiles import CHECKS
 from reelgraph.qc.result import QCResult
 from reelgraph.qc.run import DEFAULT_SPEC, check_file
@@ -38,7 +38,8 @@ def register(parser: argparse.ArgumentParser) -> None:
         help=f"delivery spec whose QC profile applies: {', '.join(SPECS)} "
         f"(default: {DEFAULT_SPEC})",
     )
-    parser.add_argument("--json", action="store_true", help="print reelgraph.QC.1 JSON")
+    add_json_option(parser, "reelgraph.QC.1")
+    add_quiet_option(parser)
     parser.add_argument(
         "--report",
         type=Path,
@@ -64,7 +65,7 @@ def run(args: argparse.Namespace) -> int:
         TimeRemainingColumn(),
         console=console,
         transient=True,
-        disable=not console.is_terminal,
+        disable=quiet(args) or not console.is_terminal,
     )
     with progress:
         task = progress.add_task("qc", total=None)
@@ -78,7 +79,7 @@ def run(args: argparse.Namespace) -> int:
         )
     if args.json:
         emit_json(result.to_dict())
-    else:
+    elif not args.quiet:
         show(result)
     return 0 if result.passed else 1
 

@@ -9,13 +9,22 @@ from __future__ import annotations
 import argparse
 
 from reelgraph.analyse.stage import run_analysis
-from reelgraph.cli.common import ProgressView, console, emit_json, project_from
-from reelgraph.cli.ingest import add_project_option
+from reelgraph.cli.common import (
+    ProgressView,
+    add_executor_options,
+    add_json_option,
+    add_project_option,
+    add_quiet_option,
+    console,
+    emit_json,
+    executor_from,
+    ingest_and_say,
+    project_from,
+    quiet,
+)
 from reelgraph.deliver.delivery import deliver
 from reelgraph.errors import PlanError
-from reelgraph.ingest.sources import ingest
 from reelgraph.orchestrator.events import EventLog
-from reelgraph.orchestrator.executor import make_executor
 from reelgraph.orchestrator.graph import Plan
 from reelgraph.orchestrator.runner import Runner
 from reelgraph.plan.planner import build_plan
@@ -26,13 +35,7 @@ from reelgraph.review.status import collect_qc_reports, run_status, write_cost_r
 def register(parser: argparse.ArgumentParser) -> None:
     add_project_option(parser)
     parser.add_argument("--budget", type=float, help="USD limit (default: brief's budget_usd)")
-    parser.add_argument(
-        "--executor",
-        default="local",
-        choices=["local", "inline", "ray"],
-        help="where nodes run (default: local process pool)",
-    )
-    parser.add_argument("--workers", type=int, help="processes for the local executor")
+    add_executor_options(parser)
     parser.add_argument("--shots", help="comma-separated shot ids to run (default: all)")
     parser.add_argument(
         "--conform",
@@ -45,8 +48,8 @@ def register(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="deliver even sources whose rights are not cleared (audited)",
     )
-    parser.add_argument("--quiet", "-q", action="store_true")
-    parser.add_argument("--json", action="store_true", help="print reelgraph.Status.1 at the end")
+    add_quiet_option(parser)
+    add_json_option(parser, "reelgraph.Status.1")
 
 
 def select_shots(plan: Plan, shots: str | None) -> Plan:
@@ -67,16 +70,16 @@ def select_shots(plan: Plan, shots: str | None) -> Plan:
 
 def execute(project: Project, args: argparse.Namespace) -> int:
     brief = project.brief()
-    ingest(project, brief, conform=args.conform)
+    ingest_and_say(project, brief, conform=args.conform, silent=quiet(args))
     select_shots(build_plan(project, brief), args.shots)  # refuse unknown shots before any work
     budget = args.budget if args.budget is not None else brief.budget_usd
     events = EventLog(project.state / "events.jsonl", [])
-    with ProgressView(quiet=args.quiet or args.json) as view:
+    with ProgressView(quiet=quiet(args)) as view:
         events.sinks.append(view)
         analysed, _ = run_analysis(
             project,
             brief,
-            make_executor(args.executor, args.workers),
+            executor_from(args),
             budget_usd=budget,
             sinks=[events],
         )
@@ -86,7 +89,7 @@ def execute(project: Project, args: argparse.Namespace) -> int:
         runner = Runner(
             project,
             plan,
-            make_executor(args.executor, args.workers),
+            executor_from(args),
             budget_usd=budget,
             max_variants=brief.iteration.max_variants,
             sinks=[events],

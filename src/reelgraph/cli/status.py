@@ -5,15 +5,20 @@ from __future__ import annotations
 
 import argparse
 
-from reelgraph.cli.common import console, emit_json, project_from
-from reelgraph.cli.ingest import add_project_option
+from reelgraph.cli.common import (
+    add_json_option,
+    add_project_option,
+    console,
+    emit_json,
+    project_from,
+)
 from reelgraph.review.status import run_status
 
 
 def register(parser: argparse.ArgumentParser) -> None:
     add_project_option(parser)
     parser.add_argument("--run", type=int, help="run id (default: the latest)")
-    parser.add_argument("--json", action="store_true")
+    add_json_option(parser, "reelgraph.Status.1")
 
 
 def run(args: argparse.Namespace) -> int:

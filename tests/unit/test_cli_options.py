@@ -1,0 +1,89 @@
+"""One CLI: the shared options mean the same in every command, every command can print
+JSON, bad arguments are usage errors with a hint, and commands that ingest say so."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import pytest
+
+from reelgraph.cli.main import COMMANDS, build_parser, main
+from reelgraph.project.folder import init_project
+
+# Commands that work on a file or create a folder rather than on an existing project.
+NOT_ON_A_PROJECT = {"init", "demo", "probe", "qc", "loudness", "level", "restore"}
+RUNS_NODES = {"run", "demo", "analyse", "restore"}
+# Commands whose --json is still to come (the review and scene-variable commands are being
+# reworked with the review app); remove a name here when its --json lands.
+JSON_PENDING = {"set", "review"}
+
+
+def _leaves(parser: argparse.ArgumentParser) -> list[argparse.ArgumentParser]:
+    """The parsers that take options: the command's, or those of its actions
+    (``audit verify``, ``user add``)."""
+    subs = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
+    if not subs:
+        return [parser]
+    return [leaf for sub in subs for choice in sub.choices.values() for leaf in _leaves(choice)]
+
+
+def _options_of(parser: argparse.ArgumentParser) -> dict[str, argparse.Action]:
+    return {flag: action for action in parser._actions for flag in action.option_strings}
+
+
+@pytest.mark.parametrize("name", list(COMMANDS))
+def test_shared_options_are_the_same_everywhere(name: str) -> None:
+    top = build_parser(name)
+    sub = next(a for a in top._actions if isinstance(a, argparse._SubParsersAction))
+    for leaf in _leaves(sub.choices[name]):
+        options = _options_of(leaf)
+        if name not in JSON_PENDING:
+            assert "--json" in options, f"'{leaf.prog}' has no --json"
+            assert "reelgraph." in (options["--json"].help or ""), "--json help names no schema"
+        if name not in NOT_ON_A_PROJECT:
+            assert options.get("-p") is options.get("--project") is not None, leaf.prog
+            assert options["-p"].default == "."
+        if name in RUNS_NODES:
+            assert options["--executor"].choices == ("local", "inline", "ray")
+            assert options["--executor"].default == "local"
+            assert "--workers" in options
+        if "--quiet" in options:
+            assert options["-q"] is options["--quiet"]
+
+
+def test_workers_below_one_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["run", "--workers", "0"]) == 2
+    err = capsys.readouterr().err
+    assert "error: argument --workers: must be 1 or more, got 0" in err
+    assert "hint: see 'reelgraph run --help'" in err
+
+
+def test_level_denoise_points_to_its_new_name(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "out.wav"
+    assert main(["level", "in.wav", str(out), "--spec", "web", "--denoise", "0.8"]) == 2
+    err = capsys.readouterr().err
+    assert "error: level --denoise is now --noise-reduction" in err
+    assert "hint: use --noise-reduction 0.8" in err
+    assert not out.exists()
+
+
+def test_plan_says_when_it_ingests(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from test_docs_schemas import BRIEF, write_clip
+
+    root = tmp_path / "film"
+    init_project(root, brief_text=BRIEF).close()
+    (root / "footage").mkdir()
+    write_clip(root / "footage" / "clip.mp4")
+    assert main(["plan", "-p", str(root)]) == 0
+    assert "ingested clip (new): clip.mp4 sha256:" in capsys.readouterr().err
+    assert main(["plan", "-p", str(root)]) == 0
+    assert "ingest: 1 source(s) unchanged since the last ingest" in capsys.readouterr().err
+    with (root / "footage" / "clip.mp4").open("ab") as clip:
+        clip.write(bytes(16))  # a different file: padding after the last box
+    assert main(["plan", "-p", str(root)]) == 0
+    assert "ingested clip (changed): clip.mp4" in capsys.readouterr().err
+    assert main(["plan", "-p", str(root), "--json"]) == 0
+    assert "ingest" not in capsys.readouterr().err  # stdout carries the document
