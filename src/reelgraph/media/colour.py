@@ -186,14 +186,25 @@ def rgb_to_ycbcr(
     rgb: npt.NDArray[np.float32], bits: int, tag: ColourTag
 ) -> tuple[npt.NDArray[np.uint16], npt.NDArray[np.uint16], npt.NDArray[np.uint16]]:
     """R'G'B' float (H, W, 3) → integer Y'CbCr planes at full resolution, rounded and clipped
-    to the code-value range the bit depth allows."""
+    to the code-value range the bit depth allows.
+
+    One affine map per pixel (matrix, range scale and offset folded together) applied by
+    OpenCV's vectorised transform, then one rounding pass: the inverse of
+    :func:`ycbcr_to_rgb`, exact to the code value.
+
+    >>> y, cb, cr = rgb_to_ycbcr(np.ones((1, 1, 3), np.float32), 8, BT709)
+    >>> int(y[0, 0]), int(cb[0, 0]), int(cr[0, 0])
+    (235, 128, 128)
+    """
     offset, y_scale, c_scale = _range_scale(tag.range, bits)
     centre = float(2 ** (bits - 1))
     top = float(2**bits - 1)
-    m = _matrix(tag.matrix).astype(np.float32)
-    planes = []
-    for row, (scale, shift) in enumerate(((y_scale, offset), (c_scale, centre), (c_scale, centre))):
-        a, b, c = m[row]
-        value = (a * rgb[..., 0] + b * rgb[..., 1] + c * rgb[..., 2]) * scale + shift
-        planes.append(np.clip(np.rint(value), 0.0, top).astype(np.uint16))
-    return planes[0], planes[1], planes[2]
+    scaled = _matrix(tag.matrix) * np.array([[y_scale], [c_scale], [c_scale]])
+    affine = np.concatenate([scaled, np.array([[offset], [centre], [centre]])], axis=1)
+    codes = cv2.transform(np.asarray(rgb, np.float32), affine)
+    # np.rint rounds half to even like the code values the decoder's inverse expects;
+    # clipping before the cast keeps out-of-gamut colours at the legal extremes.
+    np.rint(codes, out=codes)
+    np.clip(codes, 0.0, top, out=codes)
+    integers = codes.astype(np.uint16)
+    return integers[..., 0], integers[..., 1], integers[..., 2]

@@ -25,6 +25,7 @@ import numpy.typing as npt
 from reelgraph.errors import MediaError, UnsupportedMediaError
 from reelgraph.media.colour import BT709, ColourTag, rgb_to_ycbcr, ycbcr_to_rgb
 from reelgraph.media.probe import MediaInfo, VideoStreamInfo, open_container, probe
+from reelgraph.orchestrator.threads import worker_threads
 
 Frame = npt.NDArray[np.float32]
 
@@ -149,6 +150,7 @@ class VideoReader:
         with container:
             stream = container.streams[self.stream_info.index]
             stream.thread_type = "AUTO"
+            stream.codec_context.thread_count = worker_threads()
             rate = self.stream_info.frame_rate
             first_pts: int | None = None
             sequential = 0
@@ -203,7 +205,9 @@ class VideoPreset:
     description: str = ""
 
 
-# Encoder settings are fixed (threads included) so the same input gives the same bytes.
+# Encoder settings are fixed (threads included) so the same input gives the same bytes;
+# FFV1's bytes depend on its slices, not on its threads, so its writers take the worker's
+# thread budget (:data:`SLICE_THREADED`).
 PRESETS: dict[str, VideoPreset] = {
     p.name: p
     for p in (
@@ -270,6 +274,10 @@ PRESETS: dict[str, VideoPreset] = {
 }
 
 
+#: Codecs whose output bytes do not depend on the number of encoding threads.
+SLICE_THREADED = frozenset({"ffv1"})
+
+
 def hdr10_params(max_cll: int, max_fall: int, peak_nits: float = 1000.0) -> str:
     """x265 parameters for HDR10 static metadata (SMPTE ST 2086 mastering display with
     BT.2020 primaries and D65 white, CTA-861.3 MaxCLL/MaxFALL).
@@ -326,6 +334,8 @@ class VideoWriter:
         self.bits = int(fmt.components[0].bits)
         self.container = av.open(str(self.path), "w", options={"fflags": "+bitexact"})
         options = dict(self.preset.options)
+        if self.preset.codec in SLICE_THREADED:
+            options["threads"] = str(worker_threads())
         if extra_options:
             for key, value in extra_options.items():
                 if key == "x265-params" and key in options:
