@@ -72,6 +72,16 @@ CREATE TABLE IF NOT EXISTS resolutions (
 CREATE TABLE IF NOT EXISTS reviews (
     id INTEGER PRIMARY KEY, shot TEXT NOT NULL, key TEXT NOT NULL, decision TEXT NOT NULL,
     note TEXT, by TEXT NOT NULL, at TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS notes (
+    id INTEGER PRIMARY KEY, shot TEXT NOT NULL, key TEXT, text TEXT NOT NULL,
+    by TEXT NOT NULL, at TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS users (
+    name TEXT PRIMARY KEY, role TEXT NOT NULL, password_salt TEXT NOT NULL,
+    password_hash TEXT NOT NULL, token_id TEXT NOT NULL UNIQUE, token_salt TEXT NOT NULL,
+    token_hash TEXT NOT NULL, created_at TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS sessions (
+    id_hash TEXT PRIMARY KEY, user TEXT NOT NULL, csrf TEXT NOT NULL, created_at TEXT NOT NULL,
+    expires_at TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS calibration (
     agent TEXT PRIMARY KEY, unit TEXT NOT NULL, cpu_seconds_per_unit REAL NOT NULL,
     measured_at TEXT NOT NULL);

@@ -1,0 +1,64 @@
+"""Review proxies made on demand, as cached nodes: the first request for a master's (or a
+source's) proxy runs the ``proxy`` agent on that artifact through the same cache key, atomic
+artifact commit and checksum verification as a run; later requests find the artifact."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+from reelgraph.agents.proxy import Proxy
+from reelgraph.errors import AgentError, ProjectError
+from reelgraph.orchestrator.agent import Work
+from reelgraph.orchestrator.cache import ArtifactStore, cache_key
+from reelgraph.orchestrator.executor import NodeTask, execute_node
+from reelgraph.project.folder import Project
+
+_locks: dict[str, threading.Lock] = {}
+_locks_guard = threading.Lock()
+
+
+def _lock(key: str) -> threading.Lock:
+    with _locks_guard:
+        return _locks.setdefault(key, threading.Lock())
+
+
+def proxy_key(input_key: str) -> str:
+    params = Proxy.params_dict(Proxy.Params())
+    return cache_key(Proxy.name, Proxy.version, params, {}, [input_key], [])
+
+
+def ensure_proxy(project: Project, input_key: str) -> Path:
+    """The proxy file of a video artifact, made now if it is not in the cache."""
+    artifacts = ArtifactStore(project.artifacts, project.tmp)
+    key = proxy_key(input_key)
+    with _lock(key):
+        found = artifacts.load(key, verify=False)
+        if found is not None:
+            return found.path / str(found.meta["file"])
+        source = artifacts.load(input_key)
+        if source is None:
+            raise ProjectError(
+                f"artifact {input_key[:12]} is not in the cache",
+                hint="run 'reelgraph run' again to render it",
+            )
+        params = Proxy.params_dict(Proxy.Params())
+        task = NodeTask(
+            node_id=f"proxy/{input_key[:12]}",
+            agent_ref=f"{Proxy.__module__}:{Proxy.__qualname__}",
+            key=key,
+            params=params,
+            variables={},
+            inputs=[(input_key, str(source.path), source.meta)],
+            artifacts_root=str(project.artifacts),
+            tmp_root=str(project.tmp),
+            seed=0,
+            work=Work(),
+        )
+        result = execute_node(task)
+        if not result.ok:
+            raise AgentError(
+                f"could not make a proxy of {input_key[:12]}: {result.error}",
+                hint=result.hint or "see the server's log; re-run with --debug",
+            )
+        return artifacts.path_for(key) / str(result.meta["file"])

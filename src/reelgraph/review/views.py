@@ -1,0 +1,283 @@
+"""What people reviewing see, read from the store in a few queries: a row per shot (status,
+QC verdict, cost, version of its master), one shot's evidence (findings, plan reasons,
+notes, review history), per-source rights, and audit entries. The review app's pages and
+API are built from these; they hold no SQL of their own."""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from dataclasses import dataclass, field
+from fractions import Fraction
+from typing import Any
+
+from reelgraph.errors import ProjectError
+from reelgraph.project.folder import Project
+from reelgraph.review.decisions import (
+    PENDING,
+    Master,
+    current_masters,
+    history,
+    latest_render_id,
+    review_states,
+)
+
+#: A shot's status in the grid, in the order a supervisor looks at them.
+STATUSES = ("not rendered", "failed", "rendered", "qc failed", "approved", "rejected")
+
+
+@dataclass(frozen=True)
+class ShotRow:
+    id: str
+    scene: str
+    source: str
+    start_frame: int
+    end_frame: int
+    status: str
+    review: str
+    qc: str  # pass | warn | fail | none
+    findings: int
+    cost_usd: float
+    version: int  # 1 for the first master ever made for the shot, 2 after a re-render…
+    master_key: str | None
+    run_id: int | None
+
+
+@dataclass(frozen=True)
+class ShotDetail:
+    row: ShotRow
+    master: Master | None
+    frames: int
+    frame_rate: str
+    width: int
+    height: int
+    findings: list[dict[str, Any]]
+    nodes: list[dict[str, Any]]
+    history: list[dict[str, Any]]
+    variables: dict[str, Any]
+    source_key: str | None  # the conform output: the source as the pipeline read it
+    previous_key: str | None  # the master before the current one, if any
+    plots: list[tuple[str, str]] = field(default_factory=list)  # (artifact key, file)
+
+
+def shot_rows(project: Project) -> list[ShotRow]:
+    store = project.store
+    run_id = latest_render_id(store)
+    nodes: dict[str, list[Any]] = defaultdict(list)
+    findings: dict[str, list[str]] = defaultdict(list)
+    if run_id is not None:
+        for r in store.query(
+            "SELECT shot, agent, key, outcome, cost_usd FROM nodes WHERE run_id = ?", (run_id,)
+        ):
+            nodes[r["shot"]].append(r)
+        for r in store.query("SELECT shot, severity FROM findings WHERE run_id = ?", (run_id,)):
+            findings[r["shot"]].append(r["severity"])
+    versions: dict[str, list[str]] = defaultdict(list)
+    for r in store.query(
+        "SELECT shot, key FROM nodes WHERE agent = 'master' AND key IS NOT NULL"
+        " AND outcome IN ('ran', 'cached') GROUP BY shot, key ORDER BY MIN(run_id)"
+    ):
+        versions[r["shot"]].append(r["key"])
+    masters = {
+        shot: r["key"]
+        for shot, rows in nodes.items()
+        for r in rows
+        if r["agent"] == "master" and r["key"] and r["outcome"] in ("ran", "cached")
+    }
+    states = review_states(store, masters)
+    rows = []
+    for s in store.query("SELECT * FROM shots ORDER BY scene, id"):
+        shot = s["id"]
+        mine = nodes.get(shot, [])
+        severities = findings.get(shot, [])
+        qc_nodes = [r for r in mine if r["agent"] == "qc"]
+        if any(r["outcome"] not in ("ran", "cached") for r in qc_nodes) or "fail" in severities:
+            qc = "fail"
+        elif "warn" in severities:
+            qc = "warn"
+        else:
+            qc = "pass" if qc_nodes else "none"
+        key = masters.get(shot)
+        review = states.get(shot, PENDING)
+        if key is None:
+            failed = any(r["outcome"] == "failed" for r in mine)
+            status = "failed" if failed else "not rendered"
+        elif review != PENDING:
+            status = review
+        else:
+            status = "qc failed" if qc == "fail" else "rendered"
+        rows.append(
+            ShotRow(
+                id=shot,
+                scene=s["scene"],
+                source=s["source"],
+                start_frame=int(s["start_frame"]),
+                end_frame=int(s["end_frame"]),
+                status=status,
+                review=review,
+                qc=qc,
+                findings=len(severities),
+                cost_usd=round(sum(float(r["cost_usd"]) for r in mine), 6),
+                version=versions[shot].index(key) + 1 if key in versions[shot] else 0,
+                master_key=key,
+                run_id=run_id,
+            )
+        )
+    return rows
+
+
+def _manifest(project: Project, key: str) -> dict[str, Any]:
+    try:
+        data: dict[str, Any] = json.loads(
+            (project.artifacts / key[:2] / key / "manifest.json").read_text()
+        )
+        return data
+    except (OSError, ValueError):
+        return {}
+
+
+def shot_detail(project: Project, shot: str) -> ShotDetail:
+    rows = {r.id: r for r in shot_rows(project)}
+    if shot not in rows:
+        raise ProjectError(f"no shot {shot!r}", hint=f"shots: {', '.join(sorted(rows)) or 'none'}")
+    row = rows[shot]
+    store = project.store
+    master = current_masters(project).get(shot)
+    output = _manifest(project, master.key).get("output", {}) if master else {}
+    findings = (
+        [
+            {
+                "check": f["check_name"],
+                "severity": f["severity"],
+                "start_frame": f["start_frame"],
+                "end_frame": f["end_frame"],
+                "start_tc": f["start_tc"],
+                "end_tc": f["end_tc"],
+                "value": f["value"],
+                "limit": f["limit_value"],
+                "standard": f["standard"],
+                "message": f["message"],
+            }
+            for f in store.query(
+                "SELECT * FROM findings WHERE run_id = ? AND shot = ? ORDER BY start_frame, id",
+                (row.run_id, shot),
+            )
+        ]
+        if row.run_id is not None
+        else []
+    )
+    nodes = (
+        [
+            {
+                "node": r["node_id"],
+                "agent": r["agent"],
+                "outcome": r["outcome"],
+                "reason": r["reason"] or "",
+                "cost_usd": round(float(r["cost_usd"]), 6),
+                "estimate_usd": round(float(r["estimate_usd"]), 6),
+                "key": r["key"],
+            }
+            for r in store.query(
+                "SELECT * FROM nodes WHERE run_id = ? AND shot = ? ORDER BY rowid",
+                (row.run_id, shot),
+            )
+        ]
+        if row.run_id is not None
+        else []
+    )
+    source_key = next((n["key"] for n in nodes if n["agent"] == "conform" and n["key"]), None)
+    previous = [
+        r["key"]
+        for r in store.query(
+            "SELECT key FROM nodes WHERE shot = ? AND agent = 'master' AND key IS NOT NULL"
+            " AND outcome IN ('ran', 'cached') GROUP BY key ORDER BY MIN(run_id)",
+            (shot,),
+        )
+    ]
+    previous_key = None
+    if master and master.key in previous and previous.index(master.key) > 0:
+        previous_key = previous[previous.index(master.key) - 1]
+    plots = []
+    for n in nodes:
+        if n["agent"] in ("qc", "loudness_measure", "loudness_level") and n["key"]:
+            for name in sorted(_manifest(project, n["key"]).get("files", {})):
+                if name.endswith(".png") and "thumb" not in name:
+                    plots.append((n["key"], name))
+    return ShotDetail(
+        row=row,
+        master=master,
+        frames=int(output.get("frames", 0)),
+        frame_rate=str(output.get("frame_rate", "24")),
+        width=int(output.get("width", 0)),
+        height=int(output.get("height", 0)),
+        findings=findings,
+        nodes=nodes,
+        history=history(store, shot),
+        variables=project.variables(row.scene),
+        source_key=source_key,
+        previous_key=previous_key,
+        plots=plots,
+    )
+
+
+def frame_rate(text: str) -> Fraction:
+    return Fraction(str(text))
+
+
+def sources_rights(project: Project) -> list[dict[str, Any]]:
+    """Every source with its rights tags and whether they allow delivery."""
+    out = []
+    for r in project.store.query("SELECT id, path, rights_json FROM sources ORDER BY id"):
+        rights = json.loads(r["rights_json"]) if r["rights_json"] else None
+        if rights is None:
+            problem = "no rights recorded"
+        elif not rights.get("cleared"):
+            problem = "rights not cleared"
+        else:
+            problem = None
+        out.append({"id": r["id"], "path": r["path"], "rights": rights, "problem": problem})
+    return out
+
+
+def audit_entries(
+    project: Project,
+    *,
+    actor: str | None = None,
+    subject: str | None = None,
+    action: str | None = None,
+    limit: int = 500,
+) -> list[dict[str, Any]]:
+    """Newest first, filtered by who (the part before any ``@``), shot/subject and action."""
+    clauses, params = [], []
+    if actor:
+        clauses.append("(actor = ? OR actor LIKE ?)")
+        params += [actor, f"{actor}@%"]
+    if subject:
+        clauses.append("(subject = ? OR subject LIKE ?)")
+        params += [subject, f"{subject}/%"]
+    if action:
+        clauses.append("action = ?")
+        params.append(action)
+    where = f" WHERE {' AND '.join(clauses)}" if clauses else ""
+    return [
+        {
+            "seq": r["seq"],
+            "at": r["at"],
+            "actor": r["actor"],
+            "action": r["action"],
+            "subject": r["subject"],
+            "data": json.loads(r["data_json"]),
+        }
+        for r in project.store.query(
+            f"SELECT * FROM audit{where} ORDER BY seq DESC LIMIT ?", (*params, limit)
+        )
+    ]
+
+
+def scene_rows(project: Project) -> list[dict[str, Any]]:
+    """Scenes of the brief with their variables (brief values overridden by ``set``)."""
+    brief = project.brief()
+    return [
+        {"id": s.id, "variables": project.variables(s.id), "shots": [shot.id for shot in s.shots]}
+        for s in brief.scenes
+    ]
