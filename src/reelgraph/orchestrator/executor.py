@@ -22,6 +22,7 @@ from typing import Any
 from reelgraph.errors import PlanError, ReelgraphError
 from reelgraph.orchestrator.agent import Agent, Input, NodeContext, Work
 from reelgraph.orchestrator.cache import ArtifactStore, library_versions
+from reelgraph.orchestrator.threads import apply_thread_budget, thread_budget
 
 
 @dataclass(frozen=True)
@@ -61,6 +62,12 @@ _EVENTS: Any = None  # the worker's event queue, set by the pool initializer
 def _init_worker(events: Any) -> None:
     global _EVENTS
     _EVENTS = events
+
+
+def _init_local_worker(events: Any, threads: int) -> None:
+    """Pool initializer: the worker's share of the cores, then its event queue."""
+    apply_thread_budget(threads)
+    _init_worker(events)
 
 
 def _emit(event: tuple[Any, ...]) -> None:
@@ -200,8 +207,8 @@ class LocalExecutor(Executor):
         self.pool = ProcessPoolExecutor(
             max_workers=self.workers,
             mp_context=context,
-            initializer=_init_worker,
-            initargs=(self.events,),
+            initializer=_init_local_worker,
+            initargs=(self.events, thread_budget(self.workers)),
         )
 
     def submit(self, task: NodeTask) -> Future[NodeResult]:
