@@ -5,12 +5,17 @@ storage)."""
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import importlib
+import ipaddress
+import logging
 import multiprocessing
 import os
 import queue
 import shutil
+import socket
+import sys
 import time
 import traceback
 from abc import ABC, abstractmethod
@@ -176,6 +181,11 @@ class Executor(ABC):
     @abstractmethod
     def shutdown(self, *, kill: bool = False) -> None: ...
 
+    def check_budget_watch(self) -> None:
+        """Raise when the budget watchdog could not measure this executor's workers (it
+        reads their CPU time by pid on this machine, which the local pool always allows)."""
+        return None
+
 
 class InlineExecutor(Executor):
     """Runs each node in this process, one at a time (debugging, tests with stub agents)."""
@@ -221,30 +231,213 @@ class LocalExecutor(Executor):
         self.pool.shutdown(wait=not kill, cancel_futures=True)
 
 
+class _RayInbox:
+    """The driver's end of the progress channel: a small Ray actor that worker tasks append
+    events to (fire-and-forget calls, in order per task) and the driver takes in batches.
+    A multiprocessing queue cannot cross Ray's process boundary; an actor can, and works
+    the same on one machine or many."""
+
+    def __init__(self) -> None:
+        self.items: list[tuple[Any, ...]] = []
+
+    def put(self, event: tuple[Any, ...]) -> None:
+        self.items.append(event)
+
+    def take(self) -> list[tuple[Any, ...]]:
+        items, self.items = self.items, []
+        return items
+
+
+class _RayOutbox:
+    """What ``_emit`` sees inside a Ray task: ``put_nowait`` sends without waiting."""
+
+    def __init__(self, inbox: Any) -> None:
+        self.inbox = inbox
+
+    def put_nowait(self, event: tuple[Any, ...]) -> None:
+        import ray
+
+        with contextlib.suppress(ray.exceptions.RayError):  # progress is best-effort
+            self.inbox.put.remote(event)
+
+
+class _RayEvents:
+    """The runner's view of the channel: ``get_nowait`` like a queue, one actor call per
+    batch rather than per event."""
+
+    def __init__(self, inbox: Any) -> None:
+        self.inbox = inbox
+        self.pending: collections.deque[tuple[Any, ...]] = collections.deque()
+
+    def get_nowait(self) -> tuple[Any, ...]:
+        if not self.pending:
+            import ray
+
+            try:
+                self.pending.extend(ray.get(self.inbox.take.remote(), timeout=5.0))
+            except ray.exceptions.RayError as exc:
+                raise OSError(f"the Ray progress channel is gone: {exc}") from exc
+        if not self.pending:
+            raise queue.Empty
+        return self.pending.popleft()
+
+
+def _execute_on_ray(task: NodeTask, inbox: Any, import_path: tuple[str, ...]) -> NodeResult:
+    """A node as a Ray task: the same worker set-up as a pool worker, then the same
+    :func:`execute_node` (so the same atomic commit into the shared artifact store).
+
+    ``import_path`` is the driver's ``sys.path`` on a local cluster: agents load by
+    ``module:Class`` and must import here as they do in a spawned pool worker (which is
+    handed its parent's path the same way)."""
+    sys.path.extend(p for p in import_path if p not in sys.path)
+    _init_worker(_RayOutbox(inbox))
+    try:
+        return execute_node(task)
+    finally:
+        _init_worker(None)
+
+
+# The local cluster this process started (its CPU count), so a second executor in the same
+# process reuses it instead of paying Ray's start-up again.
+_LOCAL_CLUSTER: dict[str, int] = {}
+_OBJECT_STORE_BYTES = 80 * 1024 * 1024
+
+
+def _loopback_cluster(cpus: int) -> None:
+    """Start (or reuse) a single-machine Ray cluster bound to loopback only."""
+    import ray
+
+    if ray.is_initialized():
+        if _LOCAL_CLUSTER.get("cpus") in (None, cpus):
+            return  # ours at this size, or one the caller started: use it as it is
+        ray.shutdown()
+    # Ray swaps a loopback node address for the machine's reachable one (and its servers
+    # then listen on every interface) unless it runs as a single-machine cluster. Its
+    # subprocesses read the variable; this process read it when Ray was first imported.
+    os.environ["RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER"] = "0"
+    constants = getattr(getattr(ray, "_private", None), "ray_constants", None)
+    if constants is not None and hasattr(constants, "ENABLE_RAY_CLUSTER"):
+        constants.ENABLE_RAY_CLUSTER = False
+    ray.init(
+        address="local",
+        num_cpus=cpus,
+        include_dashboard=False,
+        _node_ip_address="127.0.0.1",
+        # Tasks carry descriptors and results, never frames: Ray's minimum store is plenty.
+        object_store_memory=_OBJECT_STORE_BYTES,
+        log_to_driver=False,
+        logging_level=logging.WARNING,
+    )
+    _LOCAL_CLUSTER["cpus"] = cpus
+    address = ray.util.get_node_ip_address()
+    if not ipaddress.ip_address(address).is_loopback:
+        shutdown_local_cluster()
+        raise PlanError(
+            f"the local Ray cluster came up on {address}, not on loopback",
+            hint="start Ray after setting RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER=0, or run with "
+            "--executor local",
+        )
+
+
+def shutdown_local_cluster() -> None:
+    """Stop the local Ray cluster this process started (Ray also stops it at exit)."""
+    if _LOCAL_CLUSTER.pop("cpus", None) is not None:
+        import ray
+
+        ray.shutdown()
+
+
 class RayExecutor(Executor):
-    """Runs nodes as Ray tasks. Artifacts must be on storage every Ray node mounts at the
-    same path (the project folder on a shared file system)."""
+    """Runs nodes as Ray tasks, one CPU each.
+
+    Without an address it starts a local cluster on loopback sized to ``workers``; with one
+    (``RAY_ADDRESS``) it joins that cluster, whose nodes must mount the project folder at
+    the same path. Tasks carry descriptors only (paths, keys, frame ranges, params), never
+    frames; each worker writes its artifact through the same atomic store as the local pool
+    and reports progress through a small actor. The budget watchdog reads the workers' CPU
+    time by pid, which holds while every worker runs on this machine; on a cluster that
+    spans machines a run with a budget is refused."""
 
     name = "ray"
 
-    def __init__(self, address: str | None = None) -> None:
+    def __init__(self, workers: int | None = None, address: str | None = None) -> None:
+        os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")  # no usage report, ever
         try:
             import ray
         except ImportError as exc:
             raise PlanError(
-                "the Ray executor needs Ray", hint="pip install 'reelgraph[ray]'"
+                "the Ray executor needs Ray, which is not installed",
+                hint="pip install 'reelgraph[ray]', or run with --executor local",
             ) from exc
         self._ray = ray
-        if not ray.is_initialized():
-            ray.init(address=address, ignore_reinit_error=True)
-        self._remote = ray.remote(execute_node)
-        self.events: queue.Queue[Any] = queue.Queue()  # Ray tasks report through results only
+        self.workers = workers or max(1, os.cpu_count() or 1)
+        if address:
+            if not ray.is_initialized():
+                ray.init(address=address, log_to_driver=False, logging_level=logging.WARNING)
+        else:
+            _loopback_cluster(self.workers)
+        # An actor that needs no CPU slot, so progress never waits behind a node.
+        self._inbox: Any = ray.remote(num_cpus=0)(_RayInbox).remote()
+        self.events = _RayEvents(self._inbox)
+        # No retries: a retried node would spend budget the runner never sees.
+        self._remote = ray.remote(num_cpus=1, max_retries=0)(_execute_on_ray)
+        self._import_path = () if address else tuple(sys.path)
+        self._running: dict[Any, NodeTask] = {}
+
+    def check_budget_watch(self) -> None:
+        hosts = {
+            str(n.get("NodeManagerAddress"))
+            for n in self._ray.nodes()
+            if n.get("Alive") and n.get("Resources", {}).get("CPU")
+        }
+        here = {"127.0.0.1", "localhost", socket.gethostname()}
+        with contextlib.suppress(OSError):
+            here.add(socket.gethostbyname(socket.gethostname()))
+        elsewhere = sorted(hosts - here)
+        if elsewhere:
+            raise PlanError(
+                "a budget cannot be enforced on a Ray cluster with workers on other machines "
+                f"({', '.join(elsewhere)}): the watchdog measures CPU time on this machine",
+                hint="run without --budget, or with --executor local (or a Ray cluster on "
+                "this machine only: unset RAY_ADDRESS)",
+            )
 
     def submit(self, task: NodeTask) -> Future[NodeResult]:
-        return self._remote.remote(task).future()
+        ref = self._remote.remote(task, self._inbox, self._import_path)
+        self._running[ref] = task
+        result: Future[NodeResult] = Future()
+
+        def finished(done: Future[Any]) -> None:
+            self._running.pop(ref, None)
+            try:
+                result.set_result(done.result())
+            except BaseException as exc:  # the worker died or was cancelled: a failed node
+                result.set_result(
+                    NodeResult(
+                        task.node_id,
+                        task.key,
+                        False,
+                        0.0,
+                        0.0,
+                        0,
+                        error=f"the Ray task ended without a result: {type(exc).__name__}",
+                        hint="see the Ray worker logs under the session folder "
+                        "(/tmp/ray/session_latest/logs)",
+                        detail=str(exc),
+                    )
+                )
+
+        ref.future().add_done_callback(finished)
+        return result
 
     def shutdown(self, *, kill: bool = False) -> None:
-        return None
+        for ref in list(self._running):
+            with contextlib.suppress(self._ray.exceptions.RayError):
+                self._ray.cancel(ref, force=kill)
+        if kill:
+            self._running.clear()
+        with contextlib.suppress(self._ray.exceptions.RayError):
+            self._ray.kill(self._inbox)
 
 
 def make_executor(name: str, workers: int | None = None) -> Executor:
@@ -253,5 +446,5 @@ def make_executor(name: str, workers: int | None = None) -> Executor:
     if name == "inline":
         return InlineExecutor()
     if name == "ray":
-        return RayExecutor(os.environ.get("RAY_ADDRESS"))
+        return RayExecutor(workers, os.environ.get("RAY_ADDRESS"))
     raise PlanError(f"unknown executor {name!r}", hint="valid executors: local, inline, ray")

@@ -192,6 +192,8 @@ class Runner:
     # -- the run ---------------------------------------------------------------------------
 
     def run(self) -> RunSummary:
+        if self.budget is not None:
+            self.executor.check_budget_watch()  # refuse before any work if it cannot be kept
         plan_id = self._save_plan()
         estimates, _ = self.estimate()
         total = sum(estimates.values())
