@@ -160,8 +160,8 @@ def test_sdr_to_hdr_pq_maps_white_to_203_and_measures_light(white: Input, tmp_pa
     assert out.meta["colour"]["primaries"] == "bt2020"
     assert out.meta["colour"]["transfer"] == "smpte2084"
     assert out.meta["max_cll"] == 203 and 0 < out.meta["max_fall"] < 203
-    info = probe(item.file()).first_video
-    assert (info.colour.primaries, info.colour.transfer) == ("bt2020", "smpte2084")
+    # A view: the mapping is applied by the reader, no intermediate is encoded.
+    assert is_view(item) and [op["op"] for op in read_view(item).ops] == ["itm"]
     peak = read_all(item)[0][12, 12]
     assert peak == pytest.approx(0.5807, abs=2e-4)  # BT.2408 Table 1: 58 % PQ
 
@@ -226,7 +226,7 @@ PLATE = {
     "blockiness": 1.30,
     "block_size": 8,
     "block_offset": [0, 4],
-    "banding": 0.12,
+    "banding": 3.0,
     "effective_resolution": 0.7,
     "lattice_8bit": 1.0,
 }
@@ -275,7 +275,7 @@ def test_rules_explain_every_decision_with_its_figures() -> None:
     assert "σ≈3.05/255 on luma" in text and "×2 for an 8-bit compressed source" in text
     assert "upscale ×2: source 640×360, web-sdr 1920×1080 (×3.00)" in text
     assert "Lanczos fit ×1.50" in text
-    assert "no debanding: banding 0.120 (QC scale 0.0), below 0.3 (5)" in text  # 8-bit web
+    assert "no debanding: banding 3.000 (QC scale 0.0), below 5 (5)" in text  # 8-bit web
     assert "grain: not re-applied for web-sdr" in text and "s.grain=match" in text
     assert rules.display_steps(shot("web-sdr", PLATE), "sh1/grade") == []
 
@@ -322,10 +322,10 @@ def test_clean_plate_gets_no_deblock_denoise_or_deband() -> None:
 def test_deband_on_the_qc_scale_and_for_deeper_outputs() -> None:
     """Banding the delivery QC would flag (CAMBI ≥ 5) is debanded for any output; milder
     banding only when an 8-bit source is headed for 10 bits or more."""
-    flagged = {**PLATE, "banding": 0.05, "banding_cambi": 8.7}
+    flagged = {**PLATE, "banding": 8.7, "banding_cambi": 8.7}
     decision = decide_restore(flagged, Target("web-sdr", 1920, 1080, 8))
     assert decision.params["deband"] is True and "QC scale 8.7" in decision.explanation()
-    mild = {**PLATE, "banding": 0.05, "banding_cambi": 3.0}
+    mild = {**PLATE, "banding": 3.0, "banding_cambi": 3.0}
     assert "deband" not in decide_restore(mild, Target("web-sdr", 1920, 1080, 8)).params
     deep = decide_restore(mild, Target("broadcast-ebu", 1920, 1080, 10))
     assert deep.params["deband"] is True and "going to 10-bit" in deep.explanation()

@@ -9,13 +9,13 @@ import numpy as np
 import pytest
 import skimage.data
 
+from reelgraph.algorithms.qc.banding_cambi_tandon2021 import BandingParameters
 from reelgraph.algorithms.restore.analysis import (
     PLATE_ANALYSIS_SCHEMA,
     PlateAnalysis,
     analyse_frames,
     lattice_score_8bit,
 )
-from reelgraph.algorithms.restore.banding_cambi2021 import banding_cambi2021
 from reelgraph.algorithms.restore.blockiness_wu1997 import blockiness_wu1997
 from reelgraph.algorithms.restore.noise_immerkaer1996 import noise_sigma_immerkaer1996
 from reelgraph.algorithms.restore.resolution_spectrum_vanderschaaf1996 import (
@@ -86,17 +86,24 @@ def test_blockiness_finds_a_shifted_grid():
     assert (measure.block_size, measure.offset_x, measure.offset_y) == (8, 3, 5)
 
 
-# --- banding (single-scale CAMBI) --------------------------------------------------
+# --- banding (CAMBI, the delivery QC's score) --------------------------------------
 
 
 def test_banding_scores_an_8bit_staircase_not_a_smooth_gradient(rng):
+    """The plate's banding is the QC's CAMBI on the QC's scale: a staircase the QC would
+    flag is flagged here, a smooth, dithered or photographic picture is not."""
+    visible = BandingParameters().threshold
     smooth = ramp()
     banded = np.round(smooth * 255) / 255
-    dithered = banded + rng.normal(0, 0.5 / 255, banded.shape).astype(np.float32)
-    assert banding_cambi2021(banded) > 0.3
-    assert banding_cambi2021(smooth) < 0.02
-    assert banding_cambi2021(dithered) < 0.02
-    assert banding_cambi2021(photo()) < 0.05
+    dithered = np.clip(banded + rng.normal(0, 0.5 / 255, banded.shape), 0, 1).astype(np.float32)
+
+    def banding(frame: np.ndarray) -> float:
+        return analyse_frames([frame.astype(np.float32)]).banding
+
+    assert banding(banded) > visible
+    assert banding(smooth) < visible / 4
+    assert banding(dithered) < visible / 1.5
+    assert banding(photo()) < visible / 10
 
 
 # --- effective resolution ----------------------------------------------------------
@@ -190,7 +197,11 @@ def test_bad_frames_raise_algorithm_error_with_hint(frame, message):
 def test_nan_frames_raise(rng):
     frame = rng.random((16, 16, 3)).astype(np.float32)
     frame[3, 4, 1] = np.nan
-    for function in (noise_sigma_immerkaer1996, blockiness_wu1997, banding_cambi2021):
+
+    def plate(f):
+        return analyse_frames([f])
+
+    for function in (noise_sigma_immerkaer1996, blockiness_wu1997, plate):
         with pytest.raises(AlgorithmError, match="NaN"):
             function(frame)
 

@@ -27,17 +27,16 @@ DENOISE_MIN_SIGMA = 0.5
 COMPRESSED_DENOISE_GAIN = 2.0
 #: ``lattice_8bit`` at or above this means the picture was decoded from 8-bit code values.
 EIGHT_BIT_LATTICE = GeneratedThresholds().lattice_min
-#: Banding score (the restoration family's single-scale CAMBI) from which banding is
-#: visible: always deband.
-DEBAND_VISIBLE = 0.3
+#: Banding score (CAMBI, the one score analysis and delivery QC share) from which banding
+#: is visible: the QC flags it from here ("annoying", libvmaf), so always deband.
+DEBAND_VISIBLE = BandingParameters().threshold
 #: Banding score from which an 8-bit source is debanded when the output has 10 bits or
-#: more (the extra precision would otherwise keep the 8-bit steps exactly).
-DEBAND_DEEP_OUTPUT = 0.1
-#: The same two limits on the QC family's multi-scale CAMBI (``banding_cambi``), whose
-#: delivery QC flags banding from 5 ("annoying", libvmaf): deband a source that would
-#: already fail that check, or half-way there when it is headed for more bits.
-DEBAND_VISIBLE_QC = BandingParameters().threshold
-DEBAND_DEEP_OUTPUT_QC = DEBAND_VISIBLE_QC / 2
+#: more (the extra precision would otherwise keep the 8-bit steps exactly): half-way.
+DEBAND_DEEP_OUTPUT = DEBAND_VISIBLE / 2
+#: The plate's ``banding_cambi`` is now the same score as ``banding``; these names remain
+#: until the restoration decisions stop reading it.
+DEBAND_VISIBLE_QC = DEBAND_VISIBLE
+DEBAND_DEEP_OUTPUT_QC = DEBAND_DEEP_OUTPUT
 #: Size ratio (target / source, fitted) from which to upscale ×4, and ×2. In between, the
 #: master's Lanczos fit does the rest (×3 = restoration ×2, then Lanczos ×1.5).
 UPSCALE_X4_FROM = 3.5

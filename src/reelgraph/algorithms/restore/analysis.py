@@ -8,7 +8,7 @@ field                     method                                      module
 ========================  ==========================================  ===========================
 ``noise_sigma``           Immerkær 1996, Tai-Yang edge exclusion      ``noise_immerkaer1996``
 ``blockiness``            GBIM boundary/interior ratio, Wu 1997       ``blockiness_wu1997``
-``banding``               single-scale CAMBI, Tandon et al. 2021      ``banding_cambi2021``
+``banding``               CAMBI, Tandon et al. 2021 (QC's scale)      ``qc.banding_cambi_...``
 ``effective_resolution``  spectral fall-off, van der Schaaf 1996      ``resolution_spectrum_...``
 ``lattice_8bit``          8-bit code-value lattice (heuristic)        this module
 ``looks_generated_8bit``  rule over the above (heuristic)             this module
@@ -26,8 +26,8 @@ from typing import Any
 
 import numpy as np
 
-from reelgraph.algorithms.restore._checks import as_frame
-from reelgraph.algorithms.restore.banding_cambi2021 import banding_cambi2021
+from reelgraph.algorithms.qc.banding_cambi_tandon2021 import cambi
+from reelgraph.algorithms.restore._checks import as_frame, luma_bt709
 from reelgraph.algorithms.restore.blockiness_wu1997 import blockiness_wu1997
 from reelgraph.algorithms.restore.noise_immerkaer1996 import noise_sigma_immerkaer1996
 from reelgraph.algorithms.restore.resolution_spectrum_vanderschaaf1996 import (
@@ -88,7 +88,8 @@ class PlateAnalysis:
     block_offset: tuple[int, int]
     """(x, y) phase of the block grid, pass to the deblocker."""
     banding: float
-    """Banding score, 0 = none (see ``banding_cambi2021``)."""
+    """Banding score, 0 = none, from 5 annoying: the same CAMBI score, on the same scale,
+    as the delivery QC's banding check (``algorithms.qc.banding_cambi_tandon2021``)."""
     effective_resolution: float
     """Detail bandwidth as a fraction of nominal resolution (1.0 = full)."""
     spectral_slope: float
@@ -181,7 +182,9 @@ def analyse_frames(
         sigmas.append(sigma)
         lumas.append(sigma_luma)
         blocks.append(blockiness_wu1997(rgb))
-        bandings.append(banding_cambi2021(rgb))
+        score = cambi(luma_bt709(rgb))
+        # CAMBI needs 16 px for its scales: a smaller frame shows no measurable band.
+        bandings.append(score if np.isfinite(score) else 0.0)
         spectrum = resolution_spectrum_vanderschaaf1996(rgb, noise_sigma=sigma_luma)
         resolutions.append(spectrum.effective_resolution)
         slopes.append(spectrum.spectral_slope)
