@@ -112,3 +112,16 @@ def test_true_peak_cases(
     if phase_deg:
         # The samples miss the crest; the meter must not just report the sample peak.
         assert measured > sample_peak + 0.1
+
+
+@pytest.mark.parametrize("rate", RATES)
+@pytest.mark.parametrize("period", [4, 6, 8])
+def test_true_peak_at_every_phase(rate: int, period: int) -> None:
+    """Sines at fs/4, fs/6 and fs/8, −6.02 dBFS, every 7.5° of phase (cases 15–18 vary only
+    the phase): each reads within +0.2/−0.4 dB. At fs/4 and 60° the BS.1770 Annex 2 example
+    filter reads −5.77 dBTP (+0.25 dB: its ripple near fs/4)."""
+    amplitude_dbfs = -6.02
+    for phase_deg in np.arange(0.0, 90.0, 7.5):
+        x = true_peak_signal(rate, period, float(phase_deg), amplitude_dbfs)[:, :1]
+        measured = true_peak(x, rate).max_dbtp
+        assert amplitude_dbfs - 0.4 <= measured <= amplitude_dbfs + 0.2, (phase_deg, measured)

@@ -5,17 +5,22 @@ Reference
 ITU-R BS.1770-5 (11/2023), Annex 2 "Guidelines for accurate measurement of true-peak
 level": oversample by at least 4 (to ≥ 192 kHz for 48 kHz material) with a low-pass
 interpolating filter, take the absolute value, and read the maximum in dB relative to full
-scale (dBTP). Annex 2 prints an order-48, 4-phase FIR interpolator (12 taps per phase);
-this module uses exactly those coefficients for the default factor of 4 and, for any other
-factor, a Kaiser-windowed sinc of 12 taps per phase (β = 5.0, cut-off at the input
-Nyquist frequency). The Annex's optional −12.04 dB input attenuation only protects
-fixed-point arithmetic and is not needed in floating point.
+scale (dBTP). The interpolator is a Kaiser-windowed sinc of 20 taps per phase (β = 5.0,
+cut-off at the input Nyquist frequency): every phase is flat within ±0.05 dB up to
+0.42·fs (20 kHz at 48 kHz). The Annex's optional −12.04 dB input attenuation only
+protects fixed-point arithmetic and is not needed in floating point.
+
+Annex 2 prints an example order-48, 4-phase interpolator (12 taps per phase; kept here as
+:data:`ANNEX2_PHASES`). It is not used: its two middle phases pass DC at −0.24 dB and a
+quarter of the sample rate at +0.22 dB, so a −6.02 dBFS sine at fs/4 with a 60° phase
+reads −5.77 dBTP, outside the +0.2 dB that EBU Tech 3341 allows (an ideal 4× interpolator
+reads −6.10, as FFmpeg's ebur128 does).
 
 EBU Tech 3341 §2.3 and test signals 15–23 check a meter to +0.2/−0.4 dB.
 
-The polyphase filter is evaluated for all phases at once as twelve vectorised
-multiply-adds of shifted views of the input — no Python loop over samples or blocks
-(chunks of 2^16 samples bound the memory).
+The polyphase filter is evaluated for all phases at once as one vectorised multiply-add
+per tap over shifted views of the input — no Python loop over samples or blocks (chunks of
+2^15 samples bound the memory).
 
 Domain and range
 ----------------
@@ -35,7 +40,10 @@ Example
 >>> fade = np.minimum(1.0, np.minimum(n, n[::-1]) / 4800)  # 0.1 s ramps, as Tech 3341 #16
 >>> x = fade * 0.5 * np.sin(2 * np.pi * n / 4 + np.pi / 4)  # fs/4: samples peak at -9 dBFS
 >>> float(round(20 * np.log10(np.abs(x).max()), 1)), round(true_peak(x, 48000).max_dbtp, 1)
-(-9.0, -6.0)
+(-9.0, -6.2)
+
+The waveform peaks at −6.0 dBFS; the 4× points fall 11.25° either side of the crest
+(cos 11.25° = −0.17 dB), within Tech 3341's −0.4 dB.
 """
 
 from __future__ import annotations
@@ -63,8 +71,9 @@ __all__ = [
     "true_peak_series",
 ]
 
-#: BS.1770-5 Annex 2 interpolating FIR, order 48, four phases of 12 taps (one row per phase).
-#: The prototype is symmetric: phase 3 is phase 0 reversed, phase 2 is phase 1 reversed.
+#: BS.1770-5 Annex 2's example interpolating FIR, order 48, four phases of 12 taps (one row
+#: per phase). The prototype is symmetric: phase 3 is phase 0 reversed, phase 2 is phase 1
+#: reversed. For reference only (its ripple is too large for Tech 3341: see the docstring).
 _PHASE_0: Final = (
     0.0017089843750, 0.0109863281250, -0.0196533203125, 0.0332031250000,
     -0.0594482421875, 0.1373291015625, 0.9721679687500, -0.1022949218750,
@@ -80,27 +89,27 @@ ANNEX2_PHASES: Final = np.array(
 )
 ANNEX2_PHASES.setflags(write=False)
 
-#: Taps per phase of the interpolators (Annex 2 uses 12).
-TAPS_PER_PHASE: Final = 12
+#: Taps per phase of the interpolators: 20 keep every phase within ±0.05 dB to 0.42·fs
+#: (12, as in Annex 2's example, cannot: ±0.6 dB at 0.4·fs with this window).
+TAPS_PER_PHASE: Final = 20
+_KAISER_BETA: Final = 5.0
 _SUB_CHUNK: Final = 1 << 15
 
 
 def interpolation_taps(oversampling: int = 4) -> NDArray[np.float64]:
-    """Polyphase interpolator, shape ``(oversampling, 12)``: row p gives output phase p.
+    """Polyphase interpolator, shape ``(oversampling, 20)``: row p gives output phase p.
 
     Output phase p of input index m is ``Σ_k taps[p, k] · x[m − k]``: the interpolated value
-    at input time ``m − (12·L − 1)/(2L) + p/L`` for an L-fold, 12·L-tap linear-phase
-    interpolator (m − 5.875 + p/4 for Annex 2).
+    at input time ``m − (20·L − 1)/(2L) + p/L`` for an L-fold, 20·L-tap linear-phase
+    interpolator (m − 9.875 + p/4 for 4×).
     """
     if not isinstance(oversampling, int) or oversampling < 2:
         raise AlgorithmError(
             f"oversampling must be an integer >= 2, got {oversampling!r}",
             hint="BS.1770 Annex 2 asks for at least 4x (192 kHz for 48 kHz audio)",
         )
-    if oversampling == 4:
-        return ANNEX2_PHASES.copy()
     n_taps = TAPS_PER_PHASE * oversampling
-    prototype = signal.firwin(n_taps, 1.0 / oversampling, window=("kaiser", 5.0))
+    prototype = signal.firwin(n_taps, 1.0 / oversampling, window=("kaiser", _KAISER_BETA))
     prototype *= oversampling  # unity gain for the zero-stuffed input
     return np.ascontiguousarray(prototype.reshape(TAPS_PER_PHASE, oversampling).T)
 
@@ -111,7 +120,7 @@ def _oversample_1d(
     """Interpolated samples, shape ``(phases, len(x))``, of ``x`` preceded by 11 ``history``
     samples: ``y[p, m] = Σ_k taps[p, k] · x[m − k]``.
 
-    Twelve vectorised multiply-adds over all phases at once: as fast as a BLAS product on
+    One vectorised multiply-add per tap over all phases at once: as fast as a BLAS product on
     these shapes, and immune to BLAS thread oversubscription in a process pool.
     """
     n = x.size
@@ -129,7 +138,7 @@ def _oversample_1d(
 
 
 def oversample(samples: ArrayLike, oversampling: int = 4) -> NDArray[np.float32]:
-    """Oversampled signal, shape ``(samples·L + 11·L, channels)``, including the filter tail.
+    """Oversampled signal, shape ``(samples·L + 19·L, channels)``, including the filter tail.
 
     Meant for plots and tests; :func:`true_peak` does not build this array.
     """
@@ -329,10 +338,12 @@ def true_peak_envelope(samples: ArrayLike, *, oversampling: int = 4) -> NDArray[
     audio = as_audio(samples)
     n, channels = audio.shape
     taps = _taps32(oversampling)
-    # Output row m of the 12-tap interpolator lies between input times m − 6 and m − 5
-    # (group delay 5.875 samples for phase 0), so the interval (n−1, n+1) is covered by
-    # rows n+5 and n+6: run the filter 7 samples past the end.
-    lead = 7
+    # Output row m of the interpolator lies between input times m − T/2 and m − T/2 + 1
+    # (T taps per phase; group delay T/2 − 1/(2L) samples for phase 0), so the interval
+    # (n−1, n+1) is covered by rows n + T/2 − 1 and n + T/2: run the filter T/2 + 1
+    # samples past the end.
+    half = TAPS_PER_PHASE // 2
+    lead = half + 1
     envelope = np.zeros(n, dtype=np.float32)
     history = np.zeros(TAPS_PER_PHASE - 1, dtype=np.float32)
     for c in range(channels):
@@ -345,7 +356,7 @@ def true_peak_envelope(samples: ArrayLike, *, oversampling: int = 4) -> NDArray[
                 _oversample_1d(piece, previous, taps)
             ).max(axis=0)
             previous = np.concatenate((previous, piece))[-(TAPS_PER_PHASE - 1) :]
-        around = np.maximum(interpolated[5 : 5 + n], interpolated[6 : 6 + n])
+        around = np.maximum(interpolated[half - 1 : half - 1 + n], interpolated[half : half + n])
         np.maximum(envelope, around, out=envelope)
         np.maximum(envelope, np.abs(audio[:, c]), out=envelope)
     return envelope
