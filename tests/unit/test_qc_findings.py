@@ -62,3 +62,26 @@ def test_check_identifiers_and_severity_order_are_stable() -> None:
     assert worst_severity(["info", "warning"]) == "warning"
     assert worst_severity(["info", "fail", "warning"]) == "fail"
     assert worst_severity([]) is None
+
+
+def test_one_finding_type_from_check_to_report_and_back() -> None:
+    """A check's finding gets its timecodes, prints as the QC.1/Status.1 element and reads
+    back the same; what cannot be measured is null, a half dict is refused."""
+    from fractions import Fraction
+
+    raw = Finding("freeze", "fail", 48, 95, float("nan"), 2.0, "FFmpeg freezedetect", "frozen")
+    timed = raw.timed(Fraction(30000, 1001))
+    assert (timed.start_tc, timed.end_tc) == ("00:00:01;18", "00:00:03;05")
+    data = timed.to_dict()
+    assert list(data) == [
+        "check", "severity", "start_frame", "end_frame", "start_tc", "end_tc",
+        "value", "limit", "standard", "message",
+    ]  # fmt: skip
+    assert data["value"] is None and data["limit"] == 2.0
+    assert Finding.from_dict(data) == Finding.at(
+        "freeze", "fail", 48, 95, Fraction(30000, 1001), None, 2.0, "FFmpeg freezedetect", "frozen"
+    )
+    with pytest.raises(AlgorithmError, match="not a QC finding"):
+        Finding.from_dict({"check": "black", "start_frame": 0, "end_frame": 1})
+    with pytest.raises(AlgorithmError, match="severity"):
+        Finding.from_dict({**data, "severity": "dreadful"})

@@ -15,14 +15,13 @@ The layers, in the order data flows:
 """
 
 from reelgraph.qc.profiles import PROFILES, QCProfile, get_profile, profile_for_spec
-from reelgraph.qc.result import SCHEMA, QCFinding, QCResult
+from reelgraph.qc.result import SCHEMA, QCResult
 from reelgraph.qc.run import DEFAULT_SPEC, check_file, qc_metrics
 
 __all__ = [
     "DEFAULT_SPEC",
     "PROFILES",
     "SCHEMA",
-    "QCFinding",
     "QCProfile",
     "QCResult",
     "check_file",

@@ -24,9 +24,9 @@ from reelgraph.algorithms.qc import clipping_aes17 as clipping
 from reelgraph.algorithms.qc import mask_to_segments
 from reelgraph.algorithms.qc import phase_correlation_brixen2011 as phase
 from reelgraph.algorithms.qc import silence_ffmpeg_silencedetect as silence
+from reelgraph.algorithms.qc.findings import Finding, finite_or_none
 from reelgraph.media.audio import LAYOUTS_BY_CHANNELS
 from reelgraph.qc.profiles import AudioRequirements
-from reelgraph.qc.result import QCFinding, finite_or_none
 
 __all__ = ["AudioQC", "check_audio", "effective_layout"]
 
@@ -45,7 +45,7 @@ _UNTAGGED = re.compile(r"\d+ channels?")
 class AudioQC:
     """Findings, the summary for ``audio`` in QC.1, series for the plots, metrics."""
 
-    findings: list[QCFinding] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
     summary: dict[str, Any] = field(default_factory=dict)
     series: dict[str, Any] = field(default_factory=dict)
     metrics: dict[str, float] = field(default_factory=dict)
@@ -73,11 +73,9 @@ class _Frames:
         limit: float | None,
         standard: str,
         message: str,
-    ) -> QCFinding:
+    ) -> Finding:
         first, last = self.span(start_s, end_s)
-        return QCFinding.make(
-            check, severity, first, last, self.rate, value, limit, standard, message
-        )
+        return Finding.at(check, severity, first, last, self.rate, value, limit, standard, message)
 
 
 def effective_layout(layout: str, channels: int) -> tuple[str, bool]:
@@ -234,7 +232,7 @@ def _loudness(
     for first, last in mask_to_segments(over, max_gap=round(MERGE_S * place.fps)).tolist():
         worst = float(frame_peaks[first : last + 1].max())
         out.findings.append(
-            QCFinding.make(
+            Finding.at(
                 "true_peak",
                 "fail",
                 first,

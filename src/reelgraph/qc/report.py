@@ -23,9 +23,9 @@ import numpy as np
 from numpy.typing import NDArray
 
 from reelgraph import __version__
-from reelgraph.algorithms.qc.findings import worst_severity
+from reelgraph.algorithms.qc.findings import Finding, worst_severity
 from reelgraph.qc.profiles import QCProfile
-from reelgraph.qc.result import QCFinding, QCResult
+from reelgraph.qc.result import QCResult
 from reelgraph.qc.thumbnails import ThumbnailSpool
 from reelgraph.review.report_html import HtmlReport, new_figure
 
@@ -118,7 +118,7 @@ def _thumbnails(result: QCResult, folder: Path, spool: ThumbnailSpool) -> dict[i
     return names
 
 
-def _csv(path: Path, findings: Sequence[QCFinding], result: QCResult) -> None:
+def _csv(path: Path, findings: Sequence[Finding], result: QCResult) -> None:
     order = {"fail": 0, "warning": 1, "info": 2}
     rows = sorted(findings, key=lambda f: (order[f.severity], f.start_frame))
     with path.open("w", newline="", encoding="utf-8") as handle:

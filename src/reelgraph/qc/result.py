@@ -1,17 +1,11 @@
-"""The result of checking one file: findings with timecodes, the series behind the plots,
-metrics, and its ``reelgraph.QC.1`` document (docs/cli.md).
-
->>> from fractions import Fraction
->>> finding = QCFinding.make("black", "warning", 0, 59, Fraction(25), 1.0, 0.98,
-...                          "FFmpeg blackdetect", "black for 60 frames")
->>> finding.start_tc, finding.end_tc
-('00:00:00:00', '00:00:02:09')
-"""
+"""The result of checking one file: findings with timecodes (the one
+:class:`~reelgraph.algorithms.qc.findings.Finding` type), the series behind the plots,
+metrics, and its ``reelgraph.QC.1`` document (docs/cli.md)."""
 
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
@@ -19,94 +13,17 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from reelgraph.algorithms.qc import SEVERITIES, Finding
-from reelgraph.algorithms.qc.findings import Severity
-from reelgraph.timecode import frames_to_timecode
+from reelgraph.algorithms.qc.findings import SEVERITIES, Finding
 
 SCHEMA = "reelgraph.QC.1"
 
-__all__ = ["SCHEMA", "QCFinding", "QCResult", "finite_or_none", "series_to_json"]
-
-
-def finite_or_none(value: float | None, digits: int | None = None) -> float | None:
-    """``value`` as a JSON number, or ``None`` for NaN/inf/None."""
-    if value is None or not math.isfinite(value):
-        return None
-    return round(float(value), digits) if digits is not None else float(value)
+__all__ = ["SCHEMA", "QCResult", "series_to_json"]
 
 
 def series_to_json(values: NDArray[Any], digits: int = 6) -> list[float | None]:
     """A numeric series as a JSON list (NaN/inf → ``null``), rounded to keep reports small."""
     array = np.round(np.asarray(values, dtype=np.float64), digits)
     return [v if math.isfinite(v) else None for v in array.tolist()]
-
-
-@dataclass(frozen=True)
-class QCFinding:
-    """One finding as reported: the algorithm's finding plus SMPTE timecodes.
-
-    Frames are 0-based and inclusive, in the checked file; timecodes count from
-    00:00:00:00 at its first frame (drop-frame at 29.97 and 59.94 fps).
-    """
-
-    check: str
-    severity: Severity
-    start_frame: int
-    end_frame: int
-    start_tc: str
-    end_tc: str
-    value: float | None
-    limit: float | None
-    standard: str
-    message: str
-
-    @classmethod
-    def make(
-        cls,
-        check: str,
-        severity: Severity,
-        start_frame: int,
-        end_frame: int,
-        rate: Fraction,
-        value: float | None,
-        limit: float | None,
-        standard: str,
-        message: str,
-    ) -> QCFinding:
-        start, end = max(0, int(start_frame)), max(0, int(end_frame))
-        end = max(start, end)
-        return cls(
-            check,
-            severity,
-            start,
-            end,
-            frames_to_timecode(start, rate),
-            frames_to_timecode(end, rate),
-            finite_or_none(value),
-            finite_or_none(limit),
-            standard,
-            message,
-        )
-
-    @classmethod
-    def from_finding(cls, finding: Finding, rate: Fraction) -> QCFinding:
-        return cls.make(
-            finding.check,
-            finding.severity,
-            finding.start_frame,
-            finding.end_frame,
-            rate,
-            finding.value,
-            finding.limit,
-            finding.standard,
-            finding.message,
-        )
-
-    def to_dict(self) -> dict[str, Any]:
-        data = asdict(self)
-        data["value"] = finite_or_none(self.value, 6)
-        data["limit"] = finite_or_none(self.limit, 6)
-        return data
 
 
 @dataclass
@@ -121,7 +38,7 @@ class QCResult:
     probe: dict[str, Any]
     checks: tuple[str, ...]
     skipped: dict[str, str]
-    findings: list[QCFinding]
+    findings: list[Finding]
     video_series: dict[str, NDArray[Any]]
     audio: dict[str, Any] | None
     audio_series: dict[str, Any] | None

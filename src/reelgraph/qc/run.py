@@ -28,13 +28,14 @@ from typing import Any
 import numpy as np
 
 from reelgraph.algorithms.qc import VideoQC, VideoQCConfig, VideoQCReport, YCbCrPlanes
+from reelgraph.algorithms.qc.findings import Finding
 from reelgraph.errors import AlgorithmError, MediaError, ReelgraphError
 from reelgraph.media.audio import read_audio
 from reelgraph.media.probe import MediaInfo, VideoStreamInfo, open_container, probe
 from reelgraph.media.video import VideoReader
 from reelgraph.qc.audio_checks import AudioQC, check_audio
 from reelgraph.qc.profiles import AUDIO_CHECKS, CHECKS, QCProfile, luma_matrix, profile_for_spec
-from reelgraph.qc.result import QCFinding, QCResult
+from reelgraph.qc.result import QCResult
 from reelgraph.qc.spec_check import check_spec
 from reelgraph.qc.thumbnails import ThumbnailSpool
 from reelgraph.specs.delivery import get_spec
@@ -92,7 +93,7 @@ def check_file(
         conform=stream.variable_frame_rate,
     )
     total = len(reader)
-    findings: list[QCFinding] = []
+    findings: list[Finding] = []
     spool = ThumbnailSpool() if report_dir is not None else None
     try:
         decoded = _stream_video(reader, qc, spool, progress, total, findings, profile)
@@ -100,7 +101,7 @@ def check_file(
         if not stream.variable_frame_rate and not any(f.check == "decode" for f in findings):
             findings += _truncation(path, stream, decoded, total, profile)
         frames = max(decoded, total)
-        findings += [QCFinding.from_finding(f, rate) for f in report.findings]
+        findings += [f.timed(rate) for f in report.findings]
         skipped.update(report.skipped)
         audio = _audio(path, info, profile, rate, frames, findings, skipped)
         if "spec" not in skipped:
@@ -187,7 +188,7 @@ def _stream_video(
     spool: ThumbnailSpool | None,
     progress: ProgressFn | None,
     total: int,
-    findings: list[QCFinding],
+    findings: list[Finding],
     profile: QCProfile,
 ) -> int:
     """Push every decodable frame through the checks; a decoder error becomes a finding."""
@@ -212,7 +213,7 @@ def _stream_video(
         last = max(position, total - 1)
         cause = getattr(error.__cause__, "strerror", None) or error.message
         findings.append(
-            QCFinding.make(
+            Finding.at(
                 "decode",
                 "fail",
                 position,
@@ -249,7 +250,7 @@ def _declared_frames(path: str | Path, stream: VideoStreamInfo) -> tuple[int, in
 
 def _truncation(
     path: str | Path, stream: VideoStreamInfo, decoded: int, total: int, profile: QCProfile
-) -> list[QCFinding]:
+) -> list[Finding]:
     declared = _declared_frames(path, stream)
     expected, tolerance = declared if declared is not None else (total, 0)
     expected = max(expected, total)
@@ -257,7 +258,7 @@ def _truncation(
         return []
     seconds = expected / float(stream.frame_rate)
     return [
-        QCFinding.make(
+        Finding.at(
             "decode",
             "fail",
             decoded,
@@ -279,7 +280,7 @@ def _audio(
     profile: QCProfile,
     rate: Fraction,
     frames: int,
-    findings: list[QCFinding],
+    findings: list[Finding],
     skipped: dict[str, str],
 ) -> AudioQC | None:
     if profile.audio is None or not info.audio:
@@ -291,7 +292,7 @@ def _audio(
         track = read_audio(path)
     except MediaError as error:
         findings.append(
-            QCFinding.make(
+            Finding.at(
                 "decode",
                 "fail",
                 0,
@@ -355,7 +356,7 @@ def _max_abs(series: dict[str, Any], name: str) -> float:
 
 
 def qc_metrics(
-    report: VideoQCReport, findings: list[QCFinding], audio: AudioQC | None = None
+    report: VideoQCReport, findings: list[Finding], audio: AudioQC | None = None
 ) -> dict[str, float]:
     """The numbers an agent's objectives and ``reelgraph status`` read (finite values only).
 

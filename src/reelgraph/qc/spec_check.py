@@ -13,10 +13,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from fractions import Fraction
 
+from reelgraph.algorithms.qc.findings import Finding
 from reelgraph.media.probe import MediaInfo
 from reelgraph.qc.audio_checks import effective_layout
 from reelgraph.qc.profiles import QCProfile
-from reelgraph.qc.result import QCFinding
 
 __all__ = ["check_spec"]
 
@@ -28,14 +28,14 @@ def check_spec(
     frames: int,
     expected_frames: int | None = None,
     audio_duration_s: float | None = None,
-) -> list[QCFinding]:
+) -> list[Finding]:
     """Findings for every way the file differs from ``profile.spec``."""
     req = profile.spec
     video = info.first_video
     rate = video.frame_rate
     standard = profile.standards()["spec"]
     last = max(0, frames - 1)
-    findings: list[QCFinding] = []
+    findings: list[Finding] = []
 
     def add(
         what: str,
@@ -45,7 +45,7 @@ def check_spec(
         severity: str = "fail",
     ) -> None:
         findings.append(
-            QCFinding.make(
+            Finding.at(
                 "spec",
                 "warning" if severity == "warning" else "fail",
                 0,

@@ -1,10 +1,12 @@
-"""The QC result type and the per-frame mask → segment helper every check shares.
+"""The QC finding — the one type every check, the QC report, the agent and the store's
+``findings`` rows share — and the per-frame mask → segment helper every check uses.
 
 A check measures one number (or a few) per frame, turns the series into a boolean mask of
 offending frames, and the mask into inclusive frame segments with :func:`mask_to_segments`.
 Each segment becomes a :class:`Finding`. Frame numbers are 0-based indices into the
-analysed clip; timecodes are added by the caller, which knows the frame rate and the start
-timecode.
+analysed clip; timecodes are added (:meth:`Finding.timed`) by the caller, which knows the
+frame rate. :meth:`Finding.to_dict` is the JSON form (``findings[]`` of
+``reelgraph.QC.1`` and ``reelgraph.Status.1``), :meth:`Finding.from_dict` reads it back.
 
 Domain and range of :func:`mask_to_segments`:
 
@@ -27,20 +29,24 @@ array([[1, 2],
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import asdict, dataclass
-from typing import Any, Literal
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from fractions import Fraction
+from typing import Any, Literal, cast
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from reelgraph.errors import AlgorithmError
+from reelgraph.timecode import frames_to_timecode
 
 __all__ = [
     "SEVERITIES",
     "VIDEO_CHECKS",
     "Finding",
     "Severity",
+    "finite_or_none",
     "mask_to_segments",
     "worst_severity",
 ]
@@ -63,9 +69,24 @@ VIDEO_CHECKS: tuple[str, ...] = (
 )
 
 
+def finite_or_none(value: float | None, digits: int | None = None) -> float | None:
+    """``value`` as a JSON number, or ``None`` for NaN/inf/None."""
+    if value is None or not math.isfinite(value):
+        return None
+    return round(float(value), digits) if digits is not None else float(value)
+
+
 @dataclass(frozen=True)
 class Finding:
-    """One QC result: which check, how bad, where, what was measured against which limit."""
+    """One QC result: which check, how bad, where, what was measured against which limit.
+
+    >>> finding = Finding.at("black", "warning", 0, 59, Fraction(25), 1.0, 0.98,
+    ...                      "FFmpeg blackdetect", "black for 60 frames")
+    >>> finding.start_tc, finding.end_tc, finding.frames
+    ('00:00:00:00', '00:00:02:09', 60)
+    >>> Finding.from_dict(finding.to_dict()) == finding
+    True
+    """
 
     check: str
     """Stable check identifier, one of :data:`VIDEO_CHECKS` for the video checks."""
@@ -75,14 +96,20 @@ class Finding:
     """First offending frame, 0-based, inclusive."""
     end_frame: int
     """Last offending frame, 0-based, inclusive."""
-    value: float
-    """The measured value that breaks (or, for ``info``, describes) the limit."""
-    limit: float
-    """The limit ``value`` is compared with, in the same unit."""
+    value: float | None
+    """The measured value that breaks (or, for ``info``, describes) the limit; None when
+    nothing could be measured (a file that does not decode)."""
+    limit: float | None
+    """The limit ``value`` is compared with, in the same unit; None when there is none."""
     standard: str
     """The standard or practice the limit comes from."""
     message: str
     """One human-readable sentence: what was found and what the numbers mean."""
+    start_tc: str | None = None
+    """SMPTE timecode of ``start_frame`` from the file's first frame (drop-frame at 29.97
+    and 59.94 fps), once the frame rate is known; None from the checks themselves."""
+    end_tc: str | None = None
+    """SMPTE timecode of ``end_frame``."""
 
     def __post_init__(self) -> None:
         if self.severity not in SEVERITIES:
@@ -100,9 +127,69 @@ class Finding:
         """Number of frames the finding covers."""
         return self.end_frame - self.start_frame + 1
 
+    @classmethod
+    def at(
+        cls,
+        check: str,
+        severity: Severity,
+        start_frame: int,
+        end_frame: int,
+        rate: Fraction,
+        value: float | None,
+        limit: float | None,
+        standard: str,
+        message: str,
+    ) -> Finding:
+        """A finding with timecodes at ``rate``; the frame range is clamped to a valid one
+        (frames before the first become 0; an end before the start becomes the start)."""
+        start = max(0, int(start_frame))
+        end = max(start, int(end_frame))
+        finding = cls(check, severity, start, end, value, limit, standard, message)
+        return finding.timed(rate)
+
+    def timed(self, rate: Fraction) -> Finding:
+        """This finding with the timecodes of its frames at ``rate``."""
+        return replace(
+            self,
+            start_tc=frames_to_timecode(self.start_frame, rate),
+            end_tc=frames_to_timecode(self.end_frame, rate),
+        )
+
     def to_dict(self) -> dict[str, Any]:
-        """Plain-JSON form (the field names are the schema)."""
-        return asdict(self)
+        """The JSON form (``findings[]`` in ``reelgraph.QC.1``): non-finite values → null."""
+        return {
+            "check": self.check,
+            "severity": self.severity,
+            "start_frame": self.start_frame,
+            "end_frame": self.end_frame,
+            "start_tc": self.start_tc,
+            "end_tc": self.end_tc,
+            "value": finite_or_none(self.value, 6),
+            "limit": finite_or_none(self.limit, 6),
+            "standard": self.standard,
+            "message": self.message,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Finding:
+        """Read :meth:`to_dict`'s form back (validated as on construction)."""
+        try:
+            return cls(
+                check=str(data["check"]),
+                severity=cast(Severity, data["severity"]),
+                start_frame=int(data["start_frame"]),
+                end_frame=int(data["end_frame"]),
+                value=None if data.get("value") is None else float(data["value"]),
+                limit=None if data.get("limit") is None else float(data["limit"]),
+                standard=str(data.get("standard", "")),
+                message=str(data.get("message", "")),
+                start_tc=data.get("start_tc"),
+                end_tc=data.get("end_tc"),
+            )
+        except (KeyError, TypeError, ValueError) as exc:
+            raise AlgorithmError(
+                f"not a QC finding: {exc}", hint="a finding needs check, severity and frames"
+            ) from None
 
 
 def mask_to_segments(mask: ArrayLike, min_frames: int = 1, max_gap: int = 0) -> NDArray[np.int64]:
