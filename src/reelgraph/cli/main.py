@@ -38,6 +38,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "loudness": ("loudness", "measure loudness (BS.1770 / EBU R 128) of an audio or video file"),
     "level": ("level", "level and normalise a file's sound to a loudness spec"),
     "restore": ("restore", "restore a clip (deblock, denoise, upscale, deband, grain, SDR→HDR)"),
+    "roto": ("roto", "per-frame subject mattes (person, salient or keyframe), steady over time"),
+    "user": ("user", "add, list or remove review app users (viewer, reviewer, admin)"),
+    "serve": ("serve", "the review web app: shots, player, approvals, scenes, costs"),
+    "shots": ("shots", "find hard cuts, dissolves, fades and wipes in a video (--json, --csv)"),
 }
 
 EXIT_ERROR = 2

@@ -59,7 +59,7 @@ class Project:
             values[row["name"]] = json.loads(row["value_json"])
         return values
 
-    def set_variable(self, scene: str, name: str, value: Any) -> None:
+    def set_variable(self, scene: str, name: str, value: Any, *, actor: str | None = None) -> None:
         from datetime import UTC, datetime
 
         brief = self.brief()
@@ -74,7 +74,9 @@ class Project:
                 "INSERT OR REPLACE INTO variables VALUES (?, ?, ?, ?)",
                 (scene, name, dumps(value), datetime.now(UTC).isoformat()),
             )
-            self.audit.append("set", f"{scene}.{name}", {"before": before, "after": value})
+            self.audit.append(
+                "set", f"{scene}.{name}", {"before": before, "after": value}, actor=actor
+            )
 
     def close(self) -> None:
         self.store.close()

@@ -62,3 +62,40 @@ def ensure_proxy(project: Project, input_key: str) -> Path:
                 hint=result.hint or "see the server's log; re-run with --debug",
             )
         return artifacts.path_for(key) / str(result.meta["file"])
+
+
+#: Width of grid thumbnails in pixels, and how many are kept in memory.
+THUMBNAIL_WIDTH, THUMBNAIL_CACHE = 320, 1024
+_thumbnails: dict[str, bytes] = {}
+
+
+def thumbnail(project: Project, key: str) -> bytes:
+    """A JPEG of the middle frame of a video artifact (kept in memory by key: artifacts
+    never change, so neither does their thumbnail)."""
+    cached = _thumbnails.get(key)
+    if cached is not None:
+        return cached
+    import cv2
+    import numpy as np
+
+    from reelgraph.media.video import VideoReader
+
+    artifacts = ArtifactStore(project.artifacts, project.tmp)
+    found = artifacts.load(key, verify=False)
+    if found is None or found.meta.get("kind") != "video":
+        raise ProjectError(f"artifact {key[:12]} is not a video in the cache")
+    middle = int(found.meta.get("frames", 1)) // 2
+    frame = next(
+        iter(VideoReader(found.path / str(found.meta["file"]), start=middle, stop=middle + 1))
+    )
+    height, width = frame.rgb.shape[:2]
+    size = (THUMBNAIL_WIDTH, max(2, round(height * THUMBNAIL_WIDTH / width)))
+    small = cv2.resize(frame.rgb, size, interpolation=cv2.INTER_AREA)
+    codes = np.clip(small * 255.0 + 0.5, 0, 255).astype(np.uint8)
+    ok, buffer = cv2.imencode(".jpg", codes[..., ::-1], [cv2.IMWRITE_JPEG_QUALITY, 85])
+    if not ok:  # pragma: no cover - OpenCV's JPEG encoder does not fail on 8-bit BGR
+        raise ProjectError(f"could not encode a thumbnail of {key[:12]}")
+    if len(_thumbnails) >= THUMBNAIL_CACHE:
+        _thumbnails.pop(next(iter(_thumbnails)))
+    _thumbnails[key] = data = buffer.tobytes()
+    return data

@@ -60,6 +60,10 @@ class ShotDetail:
     plots: list[tuple[str, str]] = field(default_factory=list)  # (artifact key, file)
 
 
+def has_shot(project: Project, shot: str) -> bool:
+    return project.store.one("SELECT id FROM shots WHERE id = ?", (shot,)) is not None
+
+
 def shot_rows(project: Project) -> list[ShotRow]:
     store = project.store
     run_id = latest_render_id(store)
