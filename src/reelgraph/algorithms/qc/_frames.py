@@ -14,15 +14,17 @@ import cv2
 import numpy as np
 from numpy.typing import NDArray
 
+from reelgraph.algorithms.colour.standards import LUMA_BT601, LUMA_BT709, LUMA_BT2020
 from reelgraph.errors import AlgorithmError
 
 Matrix = Literal["bt709", "bt2020", "bt601"]
 
-#: (K_R, K_G, K_B) per colour matrix.
+#: (K_R, K_G, K_B) per colour matrix, from colour.standards. Those are float32 for frame
+#: maths; the standards give the weights to four decimals, which restores them exactly
+#: for the float64 sums done here (so white stays exactly 1.0).
 LUMA_WEIGHTS: dict[str, tuple[float, float, float]] = {
-    "bt709": (0.2126, 0.7152, 0.0722),
-    "bt2020": (0.2627, 0.6780, 0.0593),
-    "bt601": (0.299, 0.587, 0.114),
+    name: (round(float(k[0]), 4), round(float(k[1]), 4), round(float(k[2]), 4))
+    for name, k in (("bt709", LUMA_BT709), ("bt2020", LUMA_BT2020), ("bt601", LUMA_BT601))
 }
 
 FloatImage = NDArray[np.float32]

@@ -75,7 +75,13 @@ import cv2
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from reelgraph.algorithms.qc._frames import compare_scalar, round_fps, to_codes8, validate_rgb
+from reelgraph.algorithms.qc._frames import (
+    LUMA_WEIGHTS,
+    compare_scalar,
+    round_fps,
+    to_codes8,
+    validate_rgb,
+)
 from reelgraph.algorithms.qc.findings import Finding, mask_to_segments
 from reelgraph.errors import AlgorithmError
 
@@ -96,10 +102,10 @@ STANDARD = "ITU-R BT.1702 / WCAG 2.3.1 (EA IRIS method)"
 
 FLASH_RESULTS = ("pass", "warning", "extended fail", "flash fail")
 
-_PRIMARY_WEIGHTS = {
-    "bt709": (0.2126, 0.7152, 0.0722),
-    "bt2020": (0.2627, 0.6780, 0.0593),
-}
+#: Relative luminance Y of linear R, G, B per primaries: the luma weights of the matrix
+#: standardised with those primaries are derived from the same Y row (BT.709 §3.2, BT.2020
+#: Table 4), so one set of numbers serves both.
+_PRIMARY_WEIGHTS = {name: LUMA_WEIGHTS[name] for name in ("bt709", "bt2020")}
 
 
 @dataclass(frozen=True)
