@@ -10,13 +10,13 @@ from typing import Any
 import numpy as np
 import pytest
 
+from reelgraph.agents._io import frames, is_view, read_view
 from reelgraph.agents.master import Master
 from reelgraph.agents.restore import MAX_RADIUS, AnalysePlate, Restore, SdrToHdr
 from reelgraph.errors import AgentError, PlanError
 from reelgraph.media.exr import read_exr, write_exr
 from reelgraph.media.hdr import read_hdr10_metadata
 from reelgraph.media.probe import probe
-from reelgraph.media.video import VideoReader
 from reelgraph.orchestrator.agent import Agent, Input, NodeContext, Output
 from reelgraph.orchestrator.registry import Registry
 from reelgraph.plan.restoration import Target, decide_restore
@@ -41,7 +41,7 @@ def run_agent(
 
 
 def read_all(item: Input) -> list[np.ndarray]:
-    return [frame.rgb for frame in VideoReader(item.file())]
+    return [frame.rgb for frame in frames(item)]
 
 
 @pytest.fixture(scope="module")

@@ -1,23 +1,223 @@
-"""Streaming helpers shared by agents: read an input's frames, write a video artifact."""
+"""Streaming helpers shared by agents: read an input's frames, write a video artifact, and
+views — artifacts that describe a picture instead of storing it.
+
+A per-pixel step (conform's cut and colour conversion, grade's CDL, SDR→HDR's mapping)
+would otherwise pay a full lossless encode and decode of every frame. Its artifact is a
+*view* instead: ``view.json`` (schema ``reelgraph.View.1``) naming the frame ranges of real
+picture files and the chain of per-pixel operations to apply to them, plus those files
+themselves, hard-linked into the artifact folder. Readers (:func:`frames`) stream the files
+and apply the chain, so a grade → SDR→HDR → master chain decodes the restored picture once.
+
+Why the guarantees still hold:
+
+* the cache key of a view's node names its whole recipe (keys chain through its inputs),
+  and a view over a view is flattened into one list of files and one chain of operations;
+* the linked files are files of the view's own artifact, so the store checksums them when
+  it loads the view: an upstream file damaged in place fails the view's verification and
+  the view is recomputed with it, and an upstream artifact removed from the store leaves
+  the view's link (and its bytes) alive;
+* artifacts are immutable (never written in place), so sharing their bytes is safe.
+
+A link needs the same file system; where there is none (the project on another volume than
+its footage) the file is copied instead, which costs disk space but changes nothing else.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+import json
+import os
+import shutil
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
+from reelgraph.errors import MediaError
 from reelgraph.media.colour import BT709, ColourTag
-from reelgraph.media.video import PRESETS, DecodedFrame, VideoReader, VideoWriter
+from reelgraph.media.video import PRESETS, DecodedFrame, Frame, VideoReader, VideoWriter
 from reelgraph.orchestrator.agent import Input
 
 INTERMEDIATE = "ffv1-rgb16"  # lossless 16-bit R'G'B' between agents
+VIEW_FILE = "view.json"
+VIEW_SCHEMA = "reelgraph.View.1"
+
+#: A per-pixel operation of a view: (R'G'B' float32 (H, W, 3), its parameters) → frame.
+PixelOp = Callable[[Frame, Mapping[str, Any]], Frame]
+
+
+def _cdl(rgb: Frame, params: Mapping[str, Any]) -> Frame:
+    from reelgraph.algorithms.colour.asc_cdl import CDL, apply_cdl
+
+    return apply_cdl(rgb, CDL.from_dict(dict(params)))
+
+
+def _inverse_tone_map(rgb: Frame, params: Mapping[str, Any]) -> Frame:
+    from reelgraph.algorithms.restore.itm import inverse_tone_map
+
+    return inverse_tone_map(
+        np.clip(rgb, 0.0, 1.0),
+        transfer=str(params["transfer"]),
+        method=str(params["method"]),
+        options=dict(params["options"]),
+    )
+
+
+#: The operations a view may chain, by the name ``view.json`` records.
+PIXEL_OPS: dict[str, PixelOp] = {"cdl": _cdl, "itm": _inverse_tone_map}
+
+
+@dataclass(frozen=True)
+class Part:
+    """Frames ``start``…``stop − 1`` of a picture file in the view's folder."""
+
+    file: str
+    start: int
+    stop: int
+    conform: bool = False  # resample a variable-frame-rate file onto its average rate
+
+    @property
+    def frames(self) -> int:
+        return self.stop - self.start
+
+
+@dataclass(frozen=True)
+class View:
+    """A picture described, not stored: parts of real files in order, then per-pixel ops."""
+
+    parts: tuple[Part, ...]
+    ops: tuple[dict[str, Any], ...] = ()
+
+    @property
+    def frames(self) -> int:
+        return sum(p.frames for p in self.parts)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "schema": VIEW_SCHEMA,
+            "parts": [vars(p) for p in self.parts],
+            "ops": [dict(op) for op in self.ops],
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> View:
+        if data.get("schema") != VIEW_SCHEMA:
+            raise MediaError(
+                f"not a {VIEW_SCHEMA} picture description", hint="re-run the node that wrote it"
+            )
+        ops = tuple(dict(op) for op in data["ops"])
+        for op in ops:
+            if op.get("op") not in PIXEL_OPS:
+                raise MediaError(
+                    f"unknown picture operation {op.get('op')!r}",
+                    hint=f"this version applies: {', '.join(PIXEL_OPS)}",
+                )
+        return cls(tuple(Part(**p) for p in data["parts"]), ops)
+
+
+def is_view(item: Input) -> bool:
+    return str(item.meta.get("file", "")) == VIEW_FILE and not item.path.is_file()
+
+
+def read_view(item: Input) -> View:
+    try:
+        return View.from_dict(json.loads((item.path / VIEW_FILE).read_text(encoding="utf-8")))
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise MediaError(
+            f"{item.path / VIEW_FILE}: unreadable picture description ({exc})",
+            hint="the artifact is damaged; remove it so the node runs again",
+        ) from exc
+
+
+def _link(source: Path, target: Path) -> None:
+    try:
+        os.link(source, target)
+    except OSError:  # another file system, or one without hard links
+        shutil.copyfile(source, target)
+
+
+def view_over(item: Input, out_dir: Path, *, start: int = 0, stop: int | None = None) -> View:
+    """A view of frames ``start``…``stop − 1`` of ``item`` (a picture file, an artifact or a
+    view), its files linked into ``out_dir``; a view's own ops are kept."""
+    if is_view(item):
+        upstream = read_view(item)
+        sources = [(item.path / p.file, p) for p in upstream.parts]
+        ops = upstream.ops
+    else:
+        total = int(item.meta.get("frames", 0))
+        conform = bool(item.meta.get("variable_frame_rate"))
+        sources = [(item.file(), Part(item.file().name, 0, total, conform))]
+        ops = ()
+    stop = sum(p.frames for _, p in sources) if stop is None else stop
+    parts: list[Part] = []
+    position = 0  # view frame number of each part's first frame
+    for path, part in sources:
+        lo, hi = max(start, position), min(stop, position + part.frames)
+        if lo < hi:
+            name = f"part{len(parts)}{path.suffix}"
+            _link(path, out_dir / name)
+            first = part.start + lo - position
+            parts.append(Part(name, first, first + hi - lo, part.conform))
+        position += part.frames
+    return View(tuple(parts), ops)
+
+
+def write_view(out_dir: Path, view: View, *ops: dict[str, Any]) -> str:
+    """Write ``view`` with ``ops`` appended as ``view.json``; returns the file name."""
+    for op in ops:
+        if op.get("op") not in PIXEL_OPS:
+            raise MediaError(f"unknown picture operation {op.get('op')!r}")
+    full = View(view.parts, (*view.ops, *ops))
+    text = json.dumps(full.to_dict(), indent=1, sort_keys=True)
+    (out_dir / VIEW_FILE).write_text(text, encoding="utf-8")
+    return VIEW_FILE
+
+
+def _view_frames(item: Input, start: int, stop: int | None) -> Iterator[DecodedFrame]:
+    view = read_view(item)
+    stop = view.frames if stop is None else min(stop, view.frames)
+    colour = item.meta.get("colour")
+    tag = ColourTag(**{**colour, "assumed": tuple(colour.get("assumed", ()))}) if colour else BT709
+    ops = [(PIXEL_OPS[op["op"]], op) for op in view.ops]
+    position = 0
+    for part in view.parts:
+        lo, hi = max(start, position), min(stop, position + part.frames)
+        if lo < hi:
+            first = part.start + lo - position
+            reader = VideoReader(
+                item.path / part.file, start=first, stop=first + hi - lo, conform=part.conform
+            )
+            index = lo
+            for frame in reader:
+                # Clipped to [0, 1] before and after each operation, as a stored 16-bit
+                # R'G'B' step would be: a picture does not depend on which steps are views.
+                rgb = np.clip(frame.rgb, 0.0, 1.0, out=frame.rgb)
+                for apply, params in ops:
+                    rgb = apply(rgb, params)
+                    np.clip(rgb, 0.0, 1.0, out=rgb)
+                yield DecodedFrame(index, rgb, tag, frame.bits)
+                index += 1
+            if index < hi:
+                raise MediaError(
+                    f"{item.path / part.file}: {index - lo} decodable frames where the picture "
+                    f"needs {hi - lo} (from frame {first})",
+                    hint="the source is shorter than the shot; fix the shot's frames in brief.yaml",
+                )
+        position += part.frames
 
 
 def frames(
     item: Input, *, start: int = 0, stop: int | None = None, keep_ycbcr: bool = False
 ) -> Iterator[DecodedFrame]:
-    """Frames of a video input (an artifact's main file or a source file)."""
+    """Frames of a video input (an artifact's main file, a view, or a source file).
+
+    ``keep_ycbcr`` keeps the coded planes of a file read directly; a view's frames have been
+    through its operations, so they never carry them."""
+    if is_view(item):
+        yield from _view_frames(item, start, stop)
+        return
     yield from VideoReader(
         item.file(),
         start=start,
@@ -87,3 +287,21 @@ def open_writer(
         **kwargs,
     )
     return writer, file
+
+
+__all__: Sequence[str] = (
+    "INTERMEDIATE",
+    "PIXEL_OPS",
+    "VIEW_FILE",
+    "Part",
+    "View",
+    "content_tag",
+    "frames",
+    "is_view",
+    "open_writer",
+    "read_view",
+    "video_meta",
+    "view_over",
+    "write_view",
+    "writer_tag",
+)

@@ -1,7 +1,10 @@
 """Conform: cut a shot's frame range out of its source into the working format.
 
-Video becomes a lossless 16-bit R'G'B' FFV1 intermediate (the source's own matrix and range
-are applied once, here); audio becomes 24-bit PCM of the same time range.
+Video becomes a view (:mod:`reelgraph.agents._io`) of the shot's frames of the source:
+readers decode the source and apply its own matrix and range as they stream it, so the
+cut costs no lossless round trip; the source's bytes are linked into the artifact, so the
+cut stays valid whatever happens to the footage folder. Audio becomes 24-bit PCM of the
+same time range.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from reelgraph.agents._io import content_tag, frames, open_writer, video_meta
+from reelgraph.agents._io import VIEW_FILE, content_tag, video_meta, view_over, write_view
 from reelgraph.errors import MediaError
 from reelgraph.media.audio import read_audio, write_audio
 from reelgraph.orchestrator.agent import Agent, Cost, NodeContext, Output, Work
@@ -32,20 +35,21 @@ class ConformParams:
 
 class Conform(Agent):
     name = "conform"
-    version = "1"
-    description = "cut the shot's frames into a lossless 16-bit R'G'B' intermediate"
+    version = "2"
+    description = "cut the shot's frames out of the source (a view: no intermediate written)"
     Params = ConformParams
-    cost = Cost("megapixel_frame", 0.06)
+    cost = Cost("node", 0.05)
 
     def describe_output(self, inputs: Sequence[Mapping[str, Any]], params: Any) -> dict[str, Any]:
         source = inputs[0]
         return video_meta(
-            "video.mkv",
+            VIEW_FILE,
             params.last - params.first + 1,
             source["width"],
             source["height"],
             source["frame_rate"],
             content=content_tag(source),
+            view=True,
         )
 
     def work(self, inputs: Sequence[Mapping[str, Any]], params: Any) -> Work:
@@ -60,17 +64,16 @@ class Conform(Agent):
     def run(self, ctx: NodeContext) -> Output:
         p, source = ctx.params, ctx.inputs[0]
         total = p.last - p.first + 1
-        meta = self.describe_output([source.meta], p)
-        writer, _ = open_writer(ctx.out_dir, "video", meta, meta["width"], meta["height"])
-        with writer:
-            for frame in frames(source, start=p.first, stop=p.last + 1):
-                writer.write(frame.rgb)
-                ctx.progress(frame.index - p.first + 1, total)
-        if writer.count != total:
+        available = int(source.meta.get("frames", 0))
+        if p.first < 0 or p.last < p.first or p.last >= available:
             raise MediaError(
-                f"source has {writer.count} decodable frames in [{p.first}, {p.last}]",
+                f"source has {available} frames; the shot asks for [{p.first}, {p.last}]",
                 hint="the source is shorter than the shot; fix the shot's frames in brief.yaml",
             )
+        meta = self.describe_output([source.meta], p)
+        view = view_over(source, ctx.out_dir, start=p.first, stop=p.last + 1)
+        write_view(ctx.out_dir, view)
+        ctx.progress(total, total)
         meta["source_colour"] = source.meta.get("colour")
         return Output(meta)
 

@@ -1,16 +1,19 @@
 """Grade: a scene look as an ASC CDL, chosen by the scene variable ``time_of_day``.
 
-The correction is applied to the frames and also written as a ``.cdl`` file so a colourist
-can load the same decision in their grading system.
+The correction is written as a ``.cdl`` file a colourist can load in their grading system,
+and applied to the picture as a view (:mod:`reelgraph.agents._io`): the graded picture is
+the upstream picture plus the CDL, applied by whoever reads it, so changing the look
+re-renders without writing a lossless intermediate. An identity look adds no operation.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from types import MappingProxyType
+from typing import Any
 
-from reelgraph.agents._io import frames, open_writer
-from reelgraph.algorithms.colour.asc_cdl import CDL, apply_cdl
+from reelgraph.agents._io import VIEW_FILE, view_over, write_view
+from reelgraph.algorithms.colour.asc_cdl import CDL
 from reelgraph.errors import AgentError
 from reelgraph.orchestrator.agent import Agent, Cost, NodeContext, Output
 
@@ -30,35 +33,44 @@ class GradeParams:
     strength: float = 1.0
 
 
+def choose_look(variables: Mapping[str, Any], strength: float) -> tuple[str, CDL]:
+    """The look's name and its CDL at ``strength``: the one decision of this agent (the
+    rest streams whatever CDL it returns)."""
+    look = str(variables.get("time_of_day", "day"))
+    if look not in LOOKS:
+        raise AgentError(
+            f"time_of_day {look!r} has no look", hint=f"use one of: {', '.join(LOOKS)}"
+        )
+    full, s = LOOKS[look], strength
+
+    def towards(one: float, value: float) -> float:
+        return one + s * (value - one)
+
+    return look, CDL(
+        slope=(towards(1, full.slope[0]), towards(1, full.slope[1]), towards(1, full.slope[2])),
+        offset=(towards(0, full.offset[0]), towards(0, full.offset[1]), towards(0, full.offset[2])),
+        power=(towards(1, full.power[0]), towards(1, full.power[1]), towards(1, full.power[2])),
+        saturation=towards(1, full.saturation),
+    )
+
+
 class Grade(Agent):
     name = "grade"
-    version = "1"
+    version = "2"
     description = "apply the scene's look (time_of_day) as an ASC CDL and export it as .cdl"
     Params = GradeParams
     reads = ("time_of_day",)
-    # The looks table itself, not a copy: a look added there is a valid value at once.
-    accepts = MappingProxyType({"time_of_day": LOOKS})
-    cost = Cost("megapixel_frame", 0.03)
+    cost = Cost("node", 0.05)
+
+    def describe_output(self, inputs: Sequence[Mapping[str, Any]], params: Any) -> dict[str, Any]:
+        return {**inputs[0], "file": VIEW_FILE, "view": True, "cdl": "grade.cdl"}
 
     def run(self, ctx: NodeContext) -> Output:
-        look = str(ctx.variables.get("time_of_day", "day"))
-        if look not in LOOKS:
-            raise AgentError(
-                f"time_of_day {look!r} has no look", hint=f"use one of: {', '.join(LOOKS)}"
-            )
-        full, s = LOOKS[look], ctx.params.strength
-        cdl = CDL(
-            slope=tuple(1 + s * (v - 1) for v in full.slope),
-            offset=tuple(s * v for v in full.offset),
-            power=tuple(1 + s * (v - 1) for v in full.power),
-            saturation=1 + s * (full.saturation - 1),
-        )
+        look, cdl = choose_look(ctx.variables, ctx.params.strength)
         source = ctx.inputs[0]
-        meta = dict(source.meta)
-        writer, file = open_writer(ctx.out_dir, "video", meta, meta["width"], meta["height"])
-        with writer:
-            for frame in frames(source):
-                writer.write(apply_cdl(frame.rgb, cdl))
-                ctx.progress(frame.index + 1, int(meta["frames"]))
+        ops = () if cdl.is_identity() else ({"op": "cdl", **cdl.to_dict()},)
+        write_view(ctx.out_dir, view_over(source, ctx.out_dir), *ops)
         (ctx.out_dir / "grade.cdl").write_text(cdl.to_xml(f"{ctx.node_id}:{look}"))
-        return Output({**meta, "file": file, "look": look, "cdl": "grade.cdl"})
+        ctx.progress(1, 1)
+        meta = self.describe_output([source.meta], ctx.params)
+        return Output({**meta, "look": look})

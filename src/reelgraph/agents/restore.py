@@ -32,7 +32,15 @@ from typing import Any
 import cv2
 import numpy as np
 
-from reelgraph.agents._io import content_tag, frames, open_writer, video_meta
+from reelgraph.agents._io import (
+    VIEW_FILE,
+    content_tag,
+    frames,
+    open_writer,
+    video_meta,
+    view_over,
+    write_view,
+)
 from reelgraph.algorithms.qc.banding_cambi_tandon2021 import cambi
 from reelgraph.algorithms.restore._checks import luma_bt709
 from reelgraph.algorithms.restore.analysis import PlateAnalysis, analyse_frames
@@ -49,7 +57,7 @@ from reelgraph.algorithms.restore.film_grain_av1 import (
     estimate_film_grain_av1,
 )
 from reelgraph.algorithms.restore.flicker_static_regions import StaticFlickerMeter
-from reelgraph.algorithms.restore.itm import ITM_METHODS, inverse_tone_map
+from reelgraph.algorithms.restore.itm import ITM_METHODS
 from reelgraph.algorithms.restore.noise_immerkaer1996 import noise_sigma_immerkaer1996
 from reelgraph.algorithms.restore.upscale_onnx import OnnxUpscaler, load_onnx_upscaler
 from reelgraph.errors import AgentError, AlgorithmError
@@ -565,7 +573,7 @@ class SdrToHdrParams:
 
 class SdrToHdr(Agent):
     name = "sdr_to_hdr"
-    version = "1"
+    version = "2"
     description = "inverse tone mapping SDR → BT.2100 PQ/HLG (BT.2408), with MaxCLL/MaxFALL"
     Params = SdrToHdrParams
     cost = Cost("megapixel_frame", 0.8)
@@ -573,12 +581,13 @@ class SdrToHdr(Agent):
     def describe_output(self, inputs: Sequence[Mapping[str, Any]], params: Any) -> dict[str, Any]:
         meta = inputs[0]
         out = video_meta(
-            "video.mkv",
+            VIEW_FILE,
             int(meta["frames"]),
             int(meta["width"]),
             int(meta["height"]),
             str(meta["frame_rate"]),
             content=_HDR_TAGS[params.transfer],
+            view=True,
         )
         out.update(peak_luminance=params.peak_luminance, reference_white=params.reference_white)
         return out
@@ -592,26 +601,21 @@ class SdrToHdr(Agent):
                 hint="inverse tone mapping takes SDR BT.709 pictures; leave the HDR step out",
             )
         meta = self.describe_output([picture.meta], p)
-        tag = _HDR_TAGS[p.transfer]
         total = int(meta["frames"])
+        # A view: the mapping is applied by whoever reads the picture. Reading it once here
+        # measures the light levels the HDR10 metadata needs.
         options = p.itm_options()
+        op = {"op": "itm", "transfer": p.transfer, "method": p.method, "options": options}
+        write_view(ctx.out_dir, view_over(picture, ctx.out_dir), op)
+        mapped = Input(picture.key, ctx.out_dir, meta)
         light = ContentLightMeter()
-        writer, file = open_writer(
-            ctx.out_dir, "video", picture.meta, meta["width"], meta["height"], content=tag
-        )
-        with writer:
-            for frame in frames(picture):
-                signal = inverse_tone_map(
-                    np.clip(frame.rgb, 0.0, 1.0), transfer=p.transfer, method=p.method,
-                    options=options,
-                )  # fmt: skip
-                light.push(
-                    max_component_nits(signal, transfer=p.transfer, nominal_peak=p.peak_luminance)
-                )
-                writer.write(signal)
-                ctx.progress(frame.index + 1, total)
+        for frame in frames(mapped):
+            light.push(
+                max_component_nits(frame.rgb, transfer=p.transfer, nominal_peak=p.peak_luminance)
+            )
+            ctx.progress(frame.index + 1, total)
         max_cll, max_fall = math.ceil(light.max_cll), math.ceil(light.max_fall)
         return Output(
-            {**meta, "file": file, "max_cll": max_cll, "max_fall": max_fall, "itm": p.method},
+            {**meta, "max_cll": max_cll, "max_fall": max_fall, "itm": p.method},
             {"max_cll": float(max_cll), "max_fall": float(max_fall)},
         )

@@ -1,0 +1,150 @@
+"""Views: per-pixel steps (conform, grade, SDR→HDR) describe their picture instead of
+encoding it; readers apply the chain. A look change re-renders without a lossless
+intermediate, the chain reads back what the unfused steps would have written, and a view
+over a damaged upstream is recomputed."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from reelgraph.agents._io import VIEW_FILE, frames, is_view, read_view
+from reelgraph.agents.grade import LOOKS
+from reelgraph.algorithms.colour.asc_cdl import apply_cdl
+from reelgraph.errors import MediaError
+from reelgraph.ingest.sources import source_meta
+from reelgraph.media.probe import probe
+from reelgraph.media.video import VideoReader
+from reelgraph.orchestrator.agent import Input
+from reelgraph.orchestrator.cache import file_sha256
+from reelgraph.orchestrator.executor import InlineExecutor
+from reelgraph.orchestrator.graph import Node, Plan
+from reelgraph.orchestrator.runner import Runner, SourceRef
+from reelgraph.project.folder import Project, init_project
+from restore_clips import noisy_frames, write_clip
+
+FIRST, LAST = 1, 6  # the shot: frames 1–6 of an 8-frame clip
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Project:
+    return init_project(tmp_path / "proj")
+
+
+def camera(project: Project) -> dict[str, SourceRef]:
+    path = project.root / "cam.mp4"
+    if not path.exists():
+        write_clip(path, noisy_frames(8, 64, 48), "h264")
+    return {"cam": SourceRef("cam", path, file_sha256(path), source_meta(probe(path)))}
+
+
+def shot_plan(look: str, *, restore: bool = False) -> Plan:
+    picture = "conform"
+    nodes = [Node("conform", "conform", {"first": FIRST, "last": LAST}, ("source:cam",), "", "s")]
+    if restore:  # every step off: a real (lossless) intermediate of the same picture
+        nodes.append(Node("restore", "restore", {}, ("conform",), "", "s"))
+        picture = "restore"
+    nodes += [
+        Node("grade", "grade", {}, (picture,), "", "s", variables={"time_of_day": look}),
+        Node("master", "master", {"preset": "ffv1-rgb16"}, ("grade",), "", "s"),
+    ]
+    return Plan("p", "web-sdr", tuple(nodes))
+
+
+def run(project: Project, plan: Plan) -> dict[str, str]:
+    summary = Runner(project, plan, InlineExecutor(), sources=camera(project)).run()
+    return {node_id: outcome.outcome for node_id, outcome in summary.nodes.items()}
+
+
+def artifact(project: Project, node_id: str) -> Input:
+    row = project.store.one(
+        "SELECT key FROM nodes WHERE node_id = ? ORDER BY run_id DESC LIMIT 1", (node_id,)
+    )
+    assert row is not None
+    folder = project.artifacts / row["key"][:2] / row["key"]
+    manifest = json.loads((folder / "manifest.json").read_text())
+    return Input(row["key"], folder, manifest["output"])
+
+
+def decoded_shot(project: Project) -> list[np.ndarray]:
+    path = project.root / "cam.mp4"
+    return [f.rgb for f in VideoReader(path, start=FIRST, stop=LAST + 1)]
+
+
+def test_a_look_change_rerenders_without_writing_a_lossless_intermediate(
+    project: Project,
+) -> None:
+    assert set(run(project, shot_plan("day")).values()) == {"ran"}
+    outcomes = run(project, shot_plan("sunset"))
+    assert outcomes == {"conform": "cached", "grade": "ran", "master": "ran"}
+    grade = artifact(project, "grade")
+    assert is_view(grade)
+    written = sorted(p.name for p in grade.path.iterdir())
+    assert written == ["grade.cdl", "manifest.json", "part0.mp4", VIEW_FILE]
+    # The only picture file is the camera original itself, shared, not re-encoded.
+    assert os.path.samefile(grade.path / "part0.mp4", project.root / "cam.mp4")
+    assert read_view(grade).parts[0].start == FIRST
+    assert [op["op"] for op in read_view(grade).ops] == ["cdl"]
+
+
+def test_the_chain_reads_back_what_the_unfused_steps_would_have_written(
+    project: Project,
+) -> None:
+    run(project, shot_plan("night"))
+    master = [f.rgb for f in frames(artifact(project, "master"))]
+    assert len(master) == LAST - FIRST + 1
+    # Unfused: decode, store as 16-bit (the old intermediate), apply the CDL, store again.
+    step = 1.0 / 65535
+    for got, source in zip(master, decoded_shot(project), strict=True):
+        stored = np.round(np.clip(source, 0, 1) / step) * step
+        expected = np.round(apply_cdl(stored.astype(np.float32), LOOKS["night"]) / step) * step
+        assert np.abs(got - expected).max() <= 2 * step  # within two 16-bit code values
+    # An identity look is no operation at all: the master is the decoded source.
+    run(project, shot_plan("day"))
+    assert read_view(artifact(project, "grade")).ops == ()
+    plain = [f.rgb for f in frames(artifact(project, "master"))]
+    for got, source in zip(plain, decoded_shot(project), strict=True):
+        assert np.abs(got - np.clip(source, 0, 1)).max() <= 0.51 * step  # 16-bit rounding
+
+
+def test_a_view_over_a_damaged_upstream_is_recomputed(project: Project) -> None:
+    run(project, shot_plan("sunset", restore=True))
+    restored = artifact(project, "restore").file()
+    grade = artifact(project, "grade")
+    assert os.path.samefile(grade.path / "part0.mkv", restored)
+    # Bit rot in the restored picture, same size: the view shares those bytes.
+    data = bytearray(restored.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    with restored.open("r+b") as handle:
+        handle.write(data)
+    outcomes = run(project, shot_plan("sunset", restore=True))
+    assert outcomes["restore"] == "ran" and outcomes["grade"] == "ran"
+    assert outcomes["master"] == "cached"  # same recipe, its own bytes intact
+    grade = artifact(project, "grade")
+    assert os.path.samefile(grade.path / "part0.mkv", artifact(project, "restore").file())
+    assert len(list(frames(grade))) == LAST - FIRST + 1
+
+
+def test_a_damaged_or_unknown_description_is_a_clear_error(project: Project) -> None:
+    run(project, shot_plan("sunset"))
+    grade = artifact(project, "grade")
+    described = json.loads((grade.path / VIEW_FILE).read_text())
+    described["ops"][0]["op"] = "mystery"
+    (grade.path / VIEW_FILE).write_text(json.dumps(described))
+    with pytest.raises(MediaError, match="unknown picture operation 'mystery'"):
+        list(frames(grade))
+
+
+def test_conform_refuses_a_shot_longer_than_its_source(project: Project) -> None:
+    plan = Plan(
+        "p",
+        "web-sdr",
+        (Node("conform", "conform", {"first": 0, "last": 8}, ("source:cam",), "", "s"),),
+    )
+    summary = Runner(project, plan, InlineExecutor(), sources=camera(project)).run()
+    outcome = summary.nodes["conform"]
+    assert outcome.outcome == "failed" and "8 frames" in str(outcome.reason)
