@@ -24,6 +24,7 @@ BUILTIN: dict[str, str] = {
     "analyse_plate": "reelgraph.agents.restore:AnalysePlate",
     "restore": "reelgraph.agents.restore:Restore",
     "sdr_to_hdr": "reelgraph.agents.restore:SdrToHdr",
+    "shot_detect": "reelgraph.agents.shots:ShotDetect",
     "proxy": "reelgraph.agents.proxy:Proxy",
 }
 

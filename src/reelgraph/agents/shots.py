@@ -1,0 +1,156 @@
+"""shot_detect: find the shots of a clip (hard cuts and gradual transitions).
+
+Streams the clip's frames from PyAV, scaled by the decoder's own scaler straight to the
+detector's analysis width (so no full-size float frame is ever made), through a detector of
+:mod:`reelgraph.algorithms.shots`, and writes ``shots.json`` (``reelgraph.Shots.1``): the
+cuts, every transition with its kind, extent and confidence, the shot ranges, and the
+detector that found them.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+import av
+import av.error
+import numpy as np
+from numpy.typing import NDArray
+
+from reelgraph.algorithms.shots import (
+    ANALYSIS_WIDTH,
+    DEFAULT_SHOT_METHOD,
+    SHOT_METHODS,
+    ShotBoundaries,
+    make_detector,
+)
+from reelgraph.errors import MediaError
+from reelgraph.media.probe import open_container, probe
+from reelgraph.orchestrator.agent import Agent, Cost, NodeContext, Output
+
+SCHEMA = "reelgraph.Shots.1"
+
+ProgressFn = Callable[[int, int], None]
+
+
+def small_frames(path: str | Path, width: int = ANALYSIS_WIDTH) -> Iterator[NDArray[np.uint8]]:
+    """8-bit ``R′G′B′`` frames of the first video stream, area-scaled to ``width`` pixels
+    wide by FFmpeg's scaler, in decode (presentation) order."""
+    container = open_container(path)
+    index = 0
+    with container:
+        if not container.streams.video:
+            raise MediaError(
+                f"{path}: has no video stream",
+                path=path,
+                hint="shot detection needs a picture; pass a video file",
+            )
+        stream = container.streams.video[0]
+        stream.thread_type = "AUTO"
+        source_width, source_height = stream.codec_context.width, stream.codec_context.height
+        target_width = min(width, source_width) if source_width else width
+        target_height = max(2, round(source_height * target_width / max(1, source_width)))
+        try:
+            for frame in container.decode(stream):
+                yield frame.to_ndarray(
+                    format="rgb24",
+                    width=target_width,
+                    height=target_height,
+                    interpolation="AREA",
+                )
+                index += 1
+        except av.error.FFmpegError as exc:
+            raise MediaError(
+                f"{path}: decoding failed after frame {index - 1} ({exc})",
+                path=path,
+                frame=index,
+                hint="the file is damaged from that point; re-export it",
+            ) from exc
+
+
+def detect_file(
+    path: str | Path,
+    method: str = DEFAULT_SHOT_METHOD,
+    progress: ProgressFn | None = None,
+) -> ShotBoundaries:
+    """Shot boundaries of a media file's first video stream."""
+    detector = make_detector(method)  # refuses an unknown or unavailable method first
+    info = probe(path)
+    total = info.first_video.frame_count
+    for index, frame in enumerate(small_frames(path)):
+        detector.push(frame)
+        if progress is not None and index % 25 == 0:
+            progress(index, total)
+    result = detector.finish()
+    if result.frames == 0:
+        raise MediaError(
+            f"{path}: no frames could be decoded",
+            path=path,
+            hint="the video stream is empty or unreadable; re-export the file",
+        )
+    if progress is not None:
+        progress(result.frames, result.frames)
+    return result
+
+
+def shots_document(result: ShotBoundaries, frame_rate: Fraction, file: str) -> dict[str, Any]:
+    """The ``reelgraph.Shots.1`` document of a detection."""
+    return {
+        "schema": SCHEMA,
+        "file": file,
+        "frame_rate": f"{frame_rate.numerator}/{frame_rate.denominator}",
+        **result.to_dict(),
+    }
+
+
+@dataclass(frozen=True)
+class ShotDetectParams:
+    """Attributes:
+    detector: shot-boundary detector (``classical`` or ``transnetv2``, extra ``[ml]``).
+    """
+
+    detector: str = DEFAULT_SHOT_METHOD
+
+    def __post_init__(self) -> None:
+        if self.detector not in SHOT_METHODS:
+            raise ValueError(
+                f"unknown shot detector {self.detector!r}; valid: {', '.join(SHOT_METHODS)}"
+            )
+
+
+class ShotDetect(Agent):
+    name = "shot_detect"
+    version = "1"
+    description = "hard cuts and gradual transitions of a clip, with extent and confidence"
+    Params = ShotDetectParams
+    # Decode dominates: about 4 ms of CPU per 1080p frame with the scaler's downsizing.
+    cost = Cost("megapixel_frame", 0.002, overhead_cpu_s=0.2)
+
+    def describe_output(self, inputs: Sequence[Mapping[str, Any]], params: Any) -> dict[str, Any]:
+        clip = inputs[0] if inputs else {}
+        return {
+            "kind": "shots",
+            "file": "shots.json",
+            "detector": params.detector,
+            "frames": clip.get("frames", 0),
+        }
+
+    def run(self, ctx: NodeContext) -> Output:
+        clip = ctx.inputs[0]
+        result = detect_file(clip.file(), ctx.params.detector, ctx.progress)
+        rate = Fraction(str(clip.meta.get("frame_rate", "25/1")))
+        document = shots_document(result, rate, str(clip.meta.get("file", clip.file().name)))
+        (ctx.out_dir / "shots.json").write_text(json.dumps(document, indent=1), encoding="utf-8")
+        meta = self.describe_output([clip.meta], ctx.params)
+        meta.update(frames=result.frames, shots=len(result.shot_ranges()))
+        return Output(
+            meta,
+            metrics={
+                "cuts": float(len(result.cuts)),
+                "transitions": float(len(result.transitions)),
+            },
+        )
