@@ -199,3 +199,19 @@ def test_nan_in_a_later_stream_chunk_reports_absolute_index() -> None:
     meter.process(np.zeros(1000))
     with pytest.raises(AlgorithmError, match="first at sample 1001"):
         meter.process(np.array([0.0, np.nan]))
+
+
+def test_relative_gate_is_taken_over_the_blocks_above_the_absolute_gate_only() -> None:
+    """3 s of tone, 3 s of the same tone 15 dB down, then 30 s of digital silence. Eq. (6)
+    averages only the blocks above −70 LKFS, so Γ_r ≈ −33 LUFS and the quiet passage (−35)
+    is gated out: I is the loud part's −20. Averaged over all blocks, the silence would drag
+    Γ_r to ≈ −41 and let the quiet passage in (I ≈ −22.6)."""
+    rate = 48000
+    t = np.arange(3 * rate) / rate
+    tone = np.sin(2 * np.pi * 997.0 * t)
+    loud = tone * 10 ** ((-20.0 - loudness_bs1770(tone, rate).integrated_lufs) / 20)
+    x = np.concatenate([loud, loud * 10 ** (-15 / 20), np.zeros(30 * rate)])
+    result = loudness_bs1770(x, rate)
+    assert result.integrated_lufs == pytest.approx(reference_integrated_48k(x[:, None]), abs=1e-6)
+    assert result.integrated_lufs == pytest.approx(-20.0, abs=0.3)
+    assert result.integrated.relative_gate_lufs == pytest.approx(-32.8, abs=0.5)
