@@ -123,3 +123,17 @@ def test_noisy_still_picture_is_not_frozen_but_a_held_frame_is() -> None:
     results = [tracker.push(frame) for frame in [*frames, frames[-1]]]
     assert all(not frozen for _, frozen in results[:4])  # noise 0.004 > n = 0.001
     assert results[4] == (0.0, True)
+
+
+def test_defaults_are_ffmpegs() -> None:
+    # libavfilter/vf_blackdetect.c: pic_th 0.98, pix_th 0.10, d 2.0;
+    # vf_freezedetect.c: n −60 dB (0.001), d 2.0. A finding must mean what FFmpeg's would.
+    black = BlackParameters()
+    assert (black.pixel_threshold, black.picture_threshold, black.min_duration) == (
+        0.10,
+        0.98,
+        2.0,
+    )
+    freeze = FreezeParameters()
+    assert freeze.noise == pytest.approx(noise_from_db(-60.0)) == pytest.approx(0.001)
+    assert freeze.min_duration == 2.0

@@ -59,6 +59,52 @@ def test_5hz_full_screen_train_fails_where_it_is_and_2hz_does_not() -> None:
     assert [f.check for f in two] == ["flash"]
 
 
+def full_screen_train(fps: float, period: int, on: int, seconds: float) -> list[np.ndarray]:
+    """Black with white for ``on`` frames of every ``period`` for ``seconds``, one second of
+    black either side."""
+    lead = round(fps)
+    frames = []
+    for k in range(2 * lead + round(seconds * fps)):
+        i = k - lead
+        white = 0 <= i < seconds * fps and i % period < on
+        frames.append(np.full((36, 64, 3), 1.0 if white else 0.0, np.float32))
+    return frames
+
+
+def test_exactly_three_flashes_a_second_passes_and_more_fails() -> None:
+    # BT.1702: a failure is MORE than three flashes (six transitions) in any one second.
+    # At 24 fps a period of 8 frames is exactly 3 flashes/s; 7 frames is 3.4. 2.5 s is too
+    # short for the extended (4 s in 5) rule.
+    three = analyse_at(24.0, full_screen_train(24.0, period=8, on=4, seconds=2.5))
+    assert [f.check for f in three] == ["flash"]
+    assert three[0].severity == "warning" and three[0].value == pytest.approx(3.0)
+    more = analyse_at(24.0, full_screen_train(24.0, period=7, on=4, seconds=2.5))
+    assert [(f.check, f.severity) for f in more] == [("flash", "fail")]
+
+
+def analyse_at(fps: float, frames: list[np.ndarray]) -> list[Finding]:
+    analyser = FlashAnalyser(fps)
+    for frame in frames:
+        analyser.push(frame)
+    return analyser.findings()
+
+
+def test_defaults_are_the_standards_numbers() -> None:
+    """ITU-R BT.1702 (and Ofcom's guidance, as IRIS applies them): a luminance flash is a
+    pair of opposing changes of 10 % (20 cd/m² of 200) where the darker image is below
+    0.8 (160 cd/m²); it counts when it covers 25 % of the screen; more than 3 flashes
+    (6 transitions) in one second fail; a red transition is a change of 20 on the 0–320
+    red-saturation scale of pixels with R/(R+G+B) ≥ 0.8; 4–6 transitions sustained for
+    4 s in any 5 s fail as extended flashing."""
+    p = FlashParameters()
+    assert p.luminance_flash_threshold == 0.1
+    assert p.dark_luminance_threshold == 0.8
+    assert p.area_proportion == 0.25
+    assert p.max_transitions == 6
+    assert p.red_flash_threshold == 20.0 and p.red_saturation_ratio == 0.8
+    assert (p.min_transitions, p.extended_fail_seconds, p.extended_fail_window) == (4, 4, 5)
+
+
 def test_flashing_area_must_reach_a_quarter_of_the_screen() -> None:
     base = clips.static_clip(100)
     for fraction, fails in ((0.10, False), (0.40, True)):
