@@ -145,6 +145,31 @@ def test_defaults_come_from_the_delivery_targets() -> None:
         LoudnessLevel.make_params({"tolerance_lu": 0.0})
 
 
+@pytest.mark.parametrize(
+    ("agent", "values", "said", "bound"),
+    [
+        ("dialogue_clean", {"strength": 1.5}, "strength=1.5: input should", "0 ≤ strength ≤ 1"),
+        ("loudness_level", {"tolerance_lu": 0.0}, "tolerance_lu=0.0", "0 < tolerance_lu"),
+        ("loudness_level", {"target_lufs": float("nan")}, "finite", "-70 ≤ target_lufs ≤ 0"),
+        ("loudness_level", {"target_offset_lu": 4}, "offset_lu=4", "-3 ≤ target_offset_lu ≤ 3"),
+        ("loudness_measure", {"target": "loud"}, "target='loud': unknown loudness spec", None),
+        ("qc", {"spec": "cinema"}, "unknown delivery spec 'cinema'; valid: web-sdr", None),
+    ],
+)  # fmt: skip
+def test_parameters_out_of_bounds_name_the_field_and_the_bound(
+    agent: str, values: dict[str, Any], said: str, bound: str | None
+) -> None:
+    """A plan (or a brief's rule) asking for a value an agent cannot take is refused before
+    anything runs, naming the field, the value and what is allowed."""
+    from reelgraph.errors import PlanError
+
+    with pytest.raises(PlanError) as refused:
+        DEFAULT.get(agent).make_params(values)
+    assert str(refused.value).startswith(f"agent {agent}: ") and said in str(refused.value)
+    if bound is not None:
+        assert refused.value.hint == f"allowed: {bound}"
+
+
 def test_delivery_specs_agree_with_the_loudness_targets() -> None:
     for spec in SPECS.values():
         if spec.audio is None:

@@ -19,10 +19,11 @@ import dataclasses
 import json
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from typing import Any
+from typing import Annotated, Any
 
 import numpy as np
+from pydantic import AfterValidator, Field
+from pydantic.dataclasses import dataclass
 
 from reelgraph.algorithms.audio import (
     DELIVERY_TARGETS,
@@ -47,8 +48,17 @@ from reelgraph.analyse.loudness import (
     resolve_target,
     signed,
 )
+from reelgraph.errors import ReelgraphError
 from reelgraph.media.audio import write_audio
-from reelgraph.orchestrator.agent import Agent, Cost, Input, NodeContext, Objective, Output
+from reelgraph.orchestrator.agent import (
+    PARAMS_CONFIG,
+    Agent,
+    Cost,
+    Input,
+    NodeContext,
+    Objective,
+    Output,
+)
 from reelgraph.specs.loudness_targets import Reference
 
 _DEFAULT_TARGET = DELIVERY_TARGETS["ebu-r128"]
@@ -106,18 +116,22 @@ def _finite_metrics(values: Mapping[str, float]) -> dict[str, float]:
 # -- loudness_measure -----------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+def _known_target(target: str) -> str:
+    if target:
+        try:
+            resolve_target(target)
+        except ReelgraphError as exc:
+            raise ValueError(exc.message) from None
+    return target
+
+
+@dataclass(frozen=True, config=PARAMS_CONFIG)
 class LoudnessMeasureParams:
-    """Attributes:
-    target: loudness target (``ebu-r128``, ``atsc-a85``, ``streaming``, ``web``) or delivery
-        spec the shot is compared with; empty: measure only.
-    """
+    """What the shot's sound is compared with."""
 
-    target: str = ""
-
-    def __post_init__(self) -> None:
-        if self.target:
-            resolve_target(self.target)
+    target: Annotated[str, AfterValidator(_known_target)] = ""
+    """Loudness target (``ebu-r128``, ``atsc-a85``, ``streaming``, ``web``) or delivery spec
+    the shot is compared with; empty: measure only."""
 
 
 class LoudnessMeasure(_SoundAgent):
@@ -161,24 +175,15 @@ class LoudnessMeasure(_SoundAgent):
 # -- dialogue_clean -------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, config=PARAMS_CONFIG)
 class DialogueCleanParams:
-    """Attributes:
-    strength: how hard to suppress the background, 0 (bypass) to 1; scales the attenuation
-        in dB.
-    gain_floor_db: the most any frequency is turned down, dB (keeps some room tone and
-        avoids musical noise).
-    """
+    """How hard the background under the dialogue is suppressed."""
 
-    strength: float = DEFAULT_STRENGTH
-    gain_floor_db: float = DEFAULT_GAIN_FLOOR_DB
-
-    def __post_init__(self) -> None:
-        if not (isinstance(self.strength, int | float) and 0.0 <= self.strength <= 1.0):
-            raise ValueError(f"strength must be in [0, 1], got {self.strength!r}")
-        if not (isinstance(self.gain_floor_db, int | float) and
-                -120.0 <= self.gain_floor_db <= 0.0):  # fmt: skip
-            raise ValueError(f"gain_floor_db must be in [-120, 0], got {self.gain_floor_db!r}")
+    strength: Annotated[float, Field(ge=0.0, le=1.0)] = DEFAULT_STRENGTH
+    """How hard to suppress the background, 0 (bypass) to 1; scales the attenuation in dB."""
+    gain_floor_db: Annotated[float, Field(ge=-120.0, le=0.0)] = DEFAULT_GAIN_FLOOR_DB
+    """The most any frequency is turned down, dB (keeps some room tone and avoids musical
+    noise)."""
 
 
 class DialogueClean(_SoundAgent):
@@ -233,61 +238,47 @@ class DialogueClean(_SoundAgent):
 # -- loudness_level -------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, config=PARAMS_CONFIG)
 class LoudnessLevelParams:
-    """Attributes:
-    target_lufs: target loudness, LUFS (programme, or dialogue-gated when
-        ``dialogue_gated``).
-    tolerance_lu: permitted deviation either side of the target, LU (the objective).
-    true_peak_max_dbtp: maximum true peak of the delivery, dBTP (the objective).
-    dialogue_gated: measure loudness over speech only (streaming specs) instead of the
-        whole programme.
-    standard: the standard or specification the numbers come from (named in findings).
-    true_peak_margin_db: extra headroom under the ceiling for the limiter, dB — for a
-        lossy (AAC) encode downstream, which raises true peaks a little.
-    target_offset_lu: correction added to the target the normaliser aims at, LU (set by
-        the iteration loop when a variant lands off target; 0 normally).
-    level: ride the dialogue with the speech-aware leveler before normalising.
-    window_s: leveler loudness window, seconds.
-    attack_s: leveler time constant of gain cuts (applied ahead of loud phrases), seconds.
-    release_s: leveler time constant of gain rises, seconds.
-    max_boost_db: largest leveler boost, dB.
-    max_cut_db: largest leveler cut, dB.
-    min_speech_ratio: below this share of dialogue, gated loudness falls back to programme
-        loudness and the leveler is skipped.
-    """
+    """The target the normaliser aims at and the leveler's knobs."""
 
-    target_lufs: float = _DEFAULT_TARGET.integrated_lufs
-    tolerance_lu: float = _DEFAULT_TARGET.tolerance_lu
-    true_peak_max_dbtp: float = _DEFAULT_TARGET.true_peak_max_dbtp
+    # −70 LUFS is BS.1770's absolute gate: a target below it could never be measured.
+    target_lufs: Annotated[float, Field(ge=-70.0, le=0.0)] = _DEFAULT_TARGET.integrated_lufs
+    """Target loudness, LUFS (programme, or dialogue-gated when ``dialogue_gated``)."""
+    tolerance_lu: Annotated[float, Field(gt=0.0)] = _DEFAULT_TARGET.tolerance_lu
+    """Permitted deviation either side of the target, LU (the objective)."""
+    true_peak_max_dbtp: Annotated[float, Field(le=0.0)] = _DEFAULT_TARGET.true_peak_max_dbtp
+    """Maximum true peak of the delivery, dBTP (the objective)."""
     dialogue_gated: bool = _DEFAULT_TARGET.gating == "dialogue"
+    """Measure loudness over speech only (streaming specs) instead of the whole programme."""
     standard: str = _DEFAULT_TARGET.reference.number.split(" (")[0]
-    true_peak_margin_db: float = 0.0
-    target_offset_lu: float = 0.0
+    """The standard or specification the numbers come from (named in findings)."""
+    true_peak_margin_db: Annotated[float, Field(ge=0.0, le=MAX_TRUE_PEAK_MARGIN_DB)] = 0.0
+    """Extra headroom under the ceiling for the limiter, dB — for a lossy (AAC) encode
+    downstream, which raises true peaks a little."""
+    target_offset_lu: Annotated[float, Field(ge=-MAX_TARGET_OFFSET_LU, le=MAX_TARGET_OFFSET_LU)] = (
+        0.0
+    )
+    """Correction added to the target the normaliser aims at, LU (set by the iteration loop
+    when a variant lands off target; 0 normally)."""
     level: bool = True
+    """Ride the dialogue with the speech-aware leveler before normalising."""
     window_s: float = _LEVELER.window_s
+    """Leveler loudness window, seconds (bounds: :class:`LevelerParameters`)."""
     attack_s: float = _LEVELER.attack_s
+    """Leveler time constant of gain cuts (applied ahead of loud phrases), seconds."""
     release_s: float = _LEVELER.release_s
+    """Leveler time constant of gain rises, seconds."""
     max_boost_db: float = _LEVELER.max_boost_db
+    """Largest leveler boost, dB."""
     max_cut_db: float = _LEVELER.max_cut_db
-    min_speech_ratio: float = DEFAULT_MIN_SPEECH_RATIO
+    """Largest leveler cut, dB."""
+    min_speech_ratio: Annotated[float, Field(ge=0.0, le=1.0)] = DEFAULT_MIN_SPEECH_RATIO
+    """Below this share of dialogue, gated loudness falls back to programme loudness and the
+    leveler is skipped."""
 
     def __post_init__(self) -> None:
-        for f in dataclasses.fields(self):
-            value = getattr(self, f.name)
-            if f.type in ("float", float) and not (
-                isinstance(value, int | float) and math.isfinite(value)
-            ):
-                raise ValueError(f"{f.name} must be a finite number, got {value!r}")
-        if self.tolerance_lu <= 0:
-            raise ValueError(f"tolerance_lu must be > 0, got {self.tolerance_lu!r}")
-        if not 0.0 <= self.true_peak_margin_db <= MAX_TRUE_PEAK_MARGIN_DB:
-            raise ValueError(f"true_peak_margin_db must be in [0, {MAX_TRUE_PEAK_MARGIN_DB:g}] dB")
-        if abs(self.target_offset_lu) > MAX_TARGET_OFFSET_LU:
-            raise ValueError(f"target_offset_lu must be within ±{MAX_TARGET_OFFSET_LU:g} LU")
-        if not 0.0 <= self.min_speech_ratio <= 1.0:
-            raise ValueError("min_speech_ratio must be in [0, 1]")
-        self.leveler()  # validates the leveler's knobs
+        self.leveler()  # the leveler's knobs are bounded where the leveler defines them
 
     def leveler(self) -> LevelerParameters:
         return LevelerParameters(

@@ -17,27 +17,30 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from typing import Any
+from typing import Annotated, Any
 
-from reelgraph.orchestrator.agent import Agent, Cost, NodeContext, Output
+from pydantic import AfterValidator
+from pydantic.dataclasses import dataclass
+
+from reelgraph.orchestrator.agent import PARAMS_CONFIG, Agent, Cost, NodeContext, Output
 from reelgraph.qc.run import DEFAULT_SPEC, check_file
 from reelgraph.specs.delivery import SPECS
 
 
-@dataclass(frozen=True)
+def _known_spec(spec: str) -> str:
+    if spec not in SPECS:
+        raise ValueError(f"unknown delivery spec {spec!r}; valid: {', '.join(SPECS)}")
+    return spec
+
+
+@dataclass(frozen=True, config=PARAMS_CONFIG)
 class QCParams:
-    """Attributes:
-    spec: delivery spec whose QC profile applies (``web-sdr``, ``broadcast-ebu``, …).
-    report: also write the HTML report (plots, thumbnails, failures.csv) into the artifact.
-    """
+    """What the ``qc`` node checks against and what it writes."""
 
-    spec: str = DEFAULT_SPEC
+    spec: Annotated[str, AfterValidator(_known_spec)] = DEFAULT_SPEC
+    """Delivery spec whose QC profile applies (``web-sdr``, ``broadcast-ebu``, …)."""
     report: bool = True
-
-    def __post_init__(self) -> None:
-        if self.spec not in SPECS:
-            raise ValueError(f"unknown delivery spec {self.spec!r}; valid: {', '.join(SPECS)}")
+    """Also write the HTML report (plots, thumbnails, failures.csv) into the artifact."""
 
 
 class QC(Agent):

@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar, Literal
 
+import pydantic
+
 from reelgraph.errors import PlanError
 
 # A string parameter ending in one of these names a model file; its content goes into the
@@ -153,7 +155,8 @@ class Agent(ABC):
 
     @classmethod
     def make_params(cls, values: Mapping[str, Any]) -> Any:
-        """Build the frozen params, refusing unknown names with the valid ones listed."""
+        """Build the frozen params, refusing unknown names with the valid ones listed and a
+        value out of its field's bounds with the field, the value and the bound."""
         known = {f.name for f in dataclasses.fields(cls.Params)}
         unknown = set(values) - known
         if unknown:
@@ -163,6 +166,12 @@ class Agent(ABC):
             )
         try:
             return cls.Params(**values)
+        except pydantic.ValidationError as exc:
+            problems, bounds = _validation_problems(cls.Params, exc)
+            raise PlanError(
+                f"agent {cls.name}: {'; '.join(problems)}",
+                hint=f"allowed: {'; '.join(bounds)}" if bounds else "see the agent's parameters",
+            ) from None
         except (TypeError, ValueError) as exc:
             raise PlanError(f"agent {cls.name}: {exc}") from exc
 
@@ -228,6 +237,51 @@ class Agent(ABC):
             kind = "audio" if self.cost.unit == "audio_second" else "video"
             return [synthetic[kind]], self.Params()
         return None
+
+
+#: How agent parameters are declared: ``@pydantic.dataclasses.dataclass(frozen=True,
+#: config=PARAMS_CONFIG)``, each field ``Annotated[float, Field(ge=…, le=…)]`` with its
+#: bounds and a docstring beneath it. Validation is then one way for every agent (pydantic;
+#: ``make_params`` reports a field out of bounds with the bound), values are finite, and
+#: the docstrings are the fields' descriptions.
+PARAMS_CONFIG = pydantic.ConfigDict(
+    extra="forbid", allow_inf_nan=False, use_attribute_docstrings=True
+)
+
+
+def _field_bounds(params: type, name: str) -> str | None:
+    """``"0 ≤ strength ≤ 1"`` from a pydantic dataclass field's constraints, or None."""
+    fields = getattr(params, "__pydantic_fields__", {})
+    info = fields.get(name)
+    if info is None:
+        return None
+    lower, upper = "", ""
+    # Field(ge=…) and friends are kept as annotated-types constraints named ge, gt, le, lt.
+    for constraint in info.metadata:
+        for attribute, symbol in (("ge", "≤"), ("gt", "<")):
+            if getattr(constraint, attribute, None) is not None:
+                lower = f"{getattr(constraint, attribute):g} {symbol} "
+        for attribute, symbol in (("le", "≤"), ("lt", "<")):
+            if getattr(constraint, attribute, None) is not None:
+                upper = f" {symbol} {getattr(constraint, attribute):g}"
+    return f"{lower}{name}{upper}" if lower or upper else None
+
+
+def _validation_problems(
+    params: type, exc: pydantic.ValidationError
+) -> tuple[list[str], list[str]]:
+    """One line per refused value (``field=value: why``) and the failing fields' bounds."""
+    problems, bounds = [], []
+    for error in exc.errors(include_url=False):
+        name = ".".join(str(part) for part in error["loc"])
+        why = str(error["msg"]).removeprefix("Value error, ")
+        why = why[:1].lower() + why[1:]
+        # A check across fields (``__post_init__``) has no single field to name.
+        problems.append(f"{name}={error.get('input')!r}: {why}" if name else why)
+        bound = _field_bounds(params, name)
+        if bound is not None and bound not in bounds:
+            bounds.append(bound)
+    return problems, bounds
 
 
 def _has_defaults(params: type) -> bool:
