@@ -12,6 +12,7 @@ from typing import Any
 
 from reelgraph.errors import ProjectError
 from reelgraph.project.folder import Project
+from reelgraph.review.decisions import review_states
 
 SCHEMA = "reelgraph.Status.1"
 
@@ -94,6 +95,11 @@ def run_status(project: Project, run_id: int | None = None) -> dict[str, Any]:
                 finished_frames += frames
                 finished_s += frames / float(Fraction(str(meta.get("frame_rate", "24"))))
     total = round(sum(n["cost_usd"] for n in nodes), 6)
+    masters = {
+        n["shot"]: n["key"]
+        for n in nodes
+        if n["agent"] == "master" and n["outcome"] in ("ran", "cached") and n["key"] and n["shot"]
+    }
     counts = {
         k: sum(1 for n in nodes if n["outcome"] == k)
         for k in ("ran", "cached", "failed", "skipped")
@@ -111,6 +117,7 @@ def run_status(project: Project, run_id: int | None = None) -> dict[str, Any]:
         },
         "nodes": nodes,
         "findings": findings,
+        "reviews": review_states(store, masters),
         "totals": {
             "nodes": len(nodes),
             **counts,

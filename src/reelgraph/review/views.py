@@ -8,7 +8,6 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from dataclasses import dataclass, field
-from fractions import Fraction
 from typing import Any
 
 from reelgraph.errors import ProjectError
@@ -189,6 +188,9 @@ def shot_detail(project: Project, shot: str) -> ShotDetail:
         if row.run_id is not None
         else []
     )
+    why = _explanations(project, row.run_id)
+    for n in nodes:
+        n["why"] = why.get(n["node"], "")
     source_key = next((n["key"] for n in nodes if n["agent"] == "conform" and n["key"]), None)
     previous = [
         r["key"]
@@ -224,8 +226,21 @@ def shot_detail(project: Project, shot: str) -> ShotDetail:
     )
 
 
-def frame_rate(text: str) -> Fraction:
-    return Fraction(str(text))
+def _explanations(project: Project, run_id: int | None) -> dict[str, str]:
+    """Node id → the planner's explanation of it, from the run's plan."""
+    if run_id is None:
+        return {}
+    row = project.store.one(
+        "SELECT p.plan_json FROM runs r JOIN plans p ON p.id = r.plan_id WHERE r.id = ?",
+        (run_id,),
+    )
+    if row is None:
+        return {}
+    try:
+        plan = json.loads(row["plan_json"])
+    except ValueError:
+        return {}
+    return {str(n.get("id")): str(n.get("explanation") or "") for n in plan.get("nodes", [])}
 
 
 def sources_rights(project: Project) -> list[dict[str, Any]]:

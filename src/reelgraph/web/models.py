@@ -41,7 +41,8 @@ class PlanNode(BaseModel):
     node: str
     agent: str
     outcome: str
-    reason: str
+    reason: str = Field(description="why it ended as it did (failure, skip), from the run")
+    why: str = Field(description="the planner's explanation of the node and its parameters")
     cost_usd: float
     estimate_usd: float
     key: str | None
