@@ -38,6 +38,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "loudness": ("loudness", "measure loudness (BS.1770 / EBU R 128) of an audio or video file"),
     "level": ("level", "level and normalise a file's sound to a loudness spec"),
     "restore": ("restore", "restore a clip (deblock, denoise, upscale, deband, grain, SDR→HDR)"),
+    "match": ("match", "match a shot's colour to a hero shot; export the CDL (.cc) and a .cube"),
+    "look": ("look", "give a clip the look of reference stills; export a .cube"),
     "roto": ("roto", "per-frame subject mattes (person, salient or keyframe), steady over time"),
     "user": ("user", "add, list or remove review app users (viewer, reviewer, admin)"),
     "serve": ("serve", "the review web app: shots, player, approvals, scenes, costs"),

@@ -85,15 +85,16 @@ class ColourDecision:
         )
 
     def to_meta(self) -> dict[str, Any]:
+        """The decision for artifact meta and JSON: the CDL (where a timeline export places
+        it), where it applies, and the residual after it (identity when there is none)."""
+        residual = self.residual or AffineColour.identity()
         return {
             "cdl": self.cdl.to_dict(),
             "working_space": WORKING_SPACE,
             "transfer": self.transfer,
-            "residual": None
-            if self.residual is None
-            else {
-                "matrix": np.round(self.residual.matrix, 6).tolist(),
-                "offset": np.round(self.residual.offset, 6).tolist(),
+            "residual": {
+                "matrix": np.round(residual.matrix, 6).tolist(),
+                "offset": np.round(residual.offset, 6).tolist(),
             },
             "gain": round(self.gain, 6),
         }

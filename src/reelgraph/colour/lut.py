@@ -17,6 +17,8 @@ import colour
 import numpy as np
 import numpy.typing as npt
 
+from reelgraph.algorithms.colour.asc_cdl import CDL
+from reelgraph.algorithms.colour.asc_cdl import FORMATS as CDL_FORMATS
 from reelgraph.errors import MediaError
 
 #: Grid points per axis of every 3D LUT written (the size grading systems expect).
@@ -111,3 +113,20 @@ def read_cube(path: Path) -> Array:
     if not isinstance(lut, colour.LUT3D):
         raise MediaError(f"{path}: is not a 3D LUT", path=path, hint="give a 3D .cube file")
     return np.asarray(lut.table, np.float32)
+
+
+def check_cdl_destination(path: Path) -> None:
+    check_destination(path, "CDL")
+    if path.suffix.lower() not in CDL_FORMATS:
+        raise MediaError(
+            f"{path}: a CDL is written as {', '.join(CDL_FORMATS)}",
+            path=path,
+            hint=f"name it {path.with_suffix('.cc').name} (one correction, what most grading "
+            "systems load per shot)",
+        )
+
+
+def write_cdl(path: Path, correction_id: str, cdl: CDL, description: str) -> None:
+    """One correction as ``.cc``/``.ccc``/``.cdl`` (by extension) through OpenColorIO."""
+    check_cdl_destination(path)
+    write_text_atomic(path, cdl.to_xml(correction_id, path.suffix.lower(), description))

@@ -88,11 +88,12 @@ class CDL:
         """The correction as a ``PyOpenColorIO.CDLTransform``."""
         import PyOpenColorIO as ocio
 
+        # Six decimals: finer than any grading system's controls, and files stay readable.
         transform = ocio.CDLTransform(
-            slope=list(self.slope),
-            offset=list(self.offset),
-            power=list(self.power),
-            sat=self.saturation,
+            slope=[round(v, 6) for v in self.slope],
+            offset=[round(v, 6) for v in self.offset],
+            power=[round(v, 6) for v in self.power],
+            sat=round(self.saturation, 6),
             id=correction_id,
             description=_plain(description),
         )
