@@ -11,12 +11,15 @@ import pytest
 from reelgraph.cli.main import COMMANDS, build_parser, main
 from reelgraph.project.folder import init_project
 
-# Commands that work on a file or create a folder rather than on an existing project.
-NOT_ON_A_PROJECT = {"init", "demo", "probe", "qc", "loudness", "level", "restore"}
-RUNS_NODES = {"run", "demo", "analyse", "restore"}
+# Commands that work on an existing project (the others take files or create a folder).
+ON_A_PROJECT = {"ingest", "analyse", "plan", "run", "status", "set", "review", "deliver"}
+ON_A_PROJECT |= {"calibrate", "audit"}
+RUNS_NODES = {"run", "demo", "analyse"}
 # Commands whose --json is still to come (the review and scene-variable commands are being
 # reworked with the review app); remove a name here when its --json lands.
-JSON_PENDING = {"set", "review"}
+JSON_PENDING = {"set", "review", "restore"}
+# A long-running server prints no document.
+NO_JSON = {"serve"}
 
 
 def _leaves(parser: argparse.ArgumentParser) -> list[argparse.ArgumentParser]:
@@ -38,11 +41,13 @@ def test_shared_options_are_the_same_everywhere(name: str) -> None:
     sub = next(a for a in top._actions if isinstance(a, argparse._SubParsersAction))
     for leaf in _leaves(sub.choices[name]):
         options = _options_of(leaf)
-        if name not in JSON_PENDING:
+        if name not in JSON_PENDING | NO_JSON:
             assert "--json" in options, f"'{leaf.prog}' has no --json"
             assert "reelgraph." in (options["--json"].help or ""), "--json help names no schema"
-        if name not in NOT_ON_A_PROJECT:
-            assert options.get("-p") is options.get("--project") is not None, leaf.prog
+        if name in ON_A_PROJECT:
+            assert "--project" in options, f"'{leaf.prog}' has no --project"
+        if "--project" in options or "-p" in options:
+            assert options.get("-p") is options.get("--project"), leaf.prog
             assert options["-p"].default == "."
         if name in RUNS_NODES:
             assert options["--executor"].choices == ("local", "inline", "ray")
@@ -87,3 +92,19 @@ def test_plan_says_when_it_ingests(tmp_path: Path, capsys: pytest.CaptureFixture
     assert "ingested clip (changed): clip.mp4" in capsys.readouterr().err
     assert main(["plan", "-p", str(root), "--json"]) == 0
     assert "ingest" not in capsys.readouterr().err  # stdout carries the document
+
+
+@pytest.mark.parametrize(
+    ("argv", "said"),
+    [
+        (["qc", "missing.mp4", "--spec", "cinema"], "error: --spec: unknown delivery spec"),
+        (["qc", "missing.mp4", "--skip", "decode"], "error: --skip: cannot skip 'decode'"),
+        (["loudness", "missing.wav", "--spec", "loud"], "error: --spec: unknown loudness spec"),
+    ],
+)
+def test_an_unknown_option_value_is_refused_before_the_file_is_read(
+    argv: list[str], said: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert said in err and "\nhint: " in err and "missing" not in err

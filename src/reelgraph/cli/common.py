@@ -7,12 +7,15 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeRemainingColumn
 
+from reelgraph.errors import ReelgraphError, UsageError
 from reelgraph.ingest.sources import IngestedSource, ingest
 from reelgraph.orchestrator.events import Event
 from reelgraph.orchestrator.executor import Executor, make_executor
@@ -71,6 +74,16 @@ def add_executor_options(parser: argparse.ArgumentParser) -> None:
         metavar="N",
         help="processes for the local executor (default: one per core)",
     )
+
+
+@contextmanager
+def refused_as_usage(option: str) -> Iterator[None]:
+    """An option's value that the library refuses (an unknown spec name…) is a usage
+    error: ``error: OPTION: why`` with the library's hint, exit 2, before any work."""
+    try:
+        yield
+    except ReelgraphError as exc:
+        raise UsageError(f"{option}: {exc.message}", hint=exc.hint) from None
 
 
 def executor_from(args: argparse.Namespace) -> Executor:

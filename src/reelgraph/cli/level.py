@@ -36,7 +36,14 @@ from reelgraph.analyse.loudness import (
     resolve_target,
     signed,
 )
-from reelgraph.cli.common import add_json_option, add_quiet_option, console, emit_json, quiet
+from reelgraph.cli.common import (
+    add_json_option,
+    add_quiet_option,
+    console,
+    emit_json,
+    quiet,
+    refused_as_usage,
+)
 from reelgraph.errors import MediaError, UsageError
 from reelgraph.media.audio import CODECS, require_writable_folder, write_audio
 from reelgraph.media.probe import probe
@@ -121,7 +128,8 @@ def run(args: argparse.Namespace) -> int:
             "level --denoise is now --noise-reduction",
             hint=f"use --noise-reduction {args.renamed_denoise} (strength 0–1)",
         )
-    target = resolve_target(args.spec)
+    with refused_as_usage("--spec"):
+        target = resolve_target(args.spec)
     source, destination = Path(args.input), Path(args.output)
     video_out = _check_paths(source, destination)
     info = probe(source)

@@ -24,7 +24,7 @@ from reelgraph.analyse.loudness import (
     signed,
     write_report,
 )
-from reelgraph.cli.common import add_json_option, console, emit_json
+from reelgraph.cli.common import add_json_option, console, emit_json, refused_as_usage
 
 EXIT_NOT_COMPLIANT = 1
 
@@ -48,7 +48,8 @@ def register(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    target = resolve_target(args.spec) if args.spec else None
+    with refused_as_usage("--spec"):
+        target = resolve_target(args.spec) if args.spec else None
     programme = read_programme(args.file)
     require_duration(programme, args.file)
     layout = programme.weights_layout

@@ -20,10 +20,17 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
-from reelgraph.cli.common import add_json_option, add_quiet_option, console, emit_json, quiet
-from reelgraph.qc.profiles import CHECKS
+from reelgraph.cli.common import (
+    add_json_option,
+    add_quiet_option,
+    console,
+    emit_json,
+    quiet,
+    refused_as_usage,
+)
+from reelgraph.qc.profiles import CHECKS, profile_for_spec
 from reelgraph.qc.result import QCResult
-from reelgraph.qc.run import DEFAULT_SPEC, check_file
+from reelgraph.qc.run import DEFAULT_SPEC, check_file, profile_without
 from reelgraph.specs.delivery import SPECS
 
 _COLOUR = {"fail": "red", "warning": "yellow", "info": "cyan"}
@@ -57,6 +64,10 @@ def register(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     skip = tuple(s.strip() for s in args.skip.split(",") if s.strip())
+    with refused_as_usage("--spec"):
+        profile = profile_for_spec(args.spec)
+    with refused_as_usage("--skip"):
+        profile_without(profile, skip)
     progress = Progress(
         TextColumn(f"qc {args.file.name}"),
         BarColumn(),

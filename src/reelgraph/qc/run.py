@@ -73,7 +73,7 @@ def check_file(
     """
     started = time.perf_counter()
     spec = get_spec(spec_name)
-    profile = _without(profile_for_spec(spec), skip)
+    profile = profile_without(profile_for_spec(spec), skip)
     info = probe(path)
     if not info.video:
         raise MediaError(
@@ -140,7 +140,7 @@ def check_file(
     return result
 
 
-def _without(profile: QCProfile, skip: Collection[str]) -> QCProfile:
+def profile_without(profile: QCProfile, skip: Collection[str]) -> QCProfile:
     """The profile less the checks asked to be skipped (unknown names are refused)."""
     unknown = sorted(set(skip) - set(CHECKS))
     if unknown or "decode" in skip:
