@@ -30,6 +30,14 @@ scenes:
 """
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every end-to-end test starts processes and encodes real media: all are ``slow``."""
+    here = Path(__file__).resolve().parent
+    for item in items:
+        if here in item.path.resolve().parents:
+            item.add_marker(pytest.mark.slow)
+
+
 def make_clip(path: Path, shot: DemoShot, frames: int, size: tuple[int, int], seed: int) -> None:
     rng = np.random.default_rng(seed)
     width, height = size
