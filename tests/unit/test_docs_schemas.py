@@ -378,6 +378,17 @@ def test_level_json_matches_docs(
     assert_matches("reelgraph.Level.1", data)
 
 
+def test_user_json_matches_docs(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    root = str(tmp_path / "people")
+    cli_json(capsys, "init", root, "--json")
+    added = cli_json(capsys, "user", "add", "rita", "--role", "reviewer", "-p", root, "--json")
+    assert added["user"] == "rita" and added["token"].startswith("rg_")
+    assert_matches("reelgraph.User.1", added)
+    listed = cli_json(capsys, "user", "list", "-p", root, "--json")
+    assert [u["user"] for u in listed["users"]] == ["rita"]
+    assert_matches("reelgraph.Users.1", listed)
+
+
 def test_documented_tables_are_found() -> None:
     """A renamed marker must not make the comparison vacuous."""
     for schema in (

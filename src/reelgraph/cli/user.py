@@ -69,7 +69,8 @@ def run(args: argparse.Namespace) -> int:
                     ],
                 }
             )
-        elif not users:
+            return 0
+        if not users:
             console.print("no users yet; add one with 'reelgraph user add NAME --role ROLE'")
         for u in users:
             print(f"{u.name}\t{u.role}\t{u.created_at}")
