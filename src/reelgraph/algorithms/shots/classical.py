@@ -93,7 +93,7 @@ class ClassicalShotDetector(ShotDetector):
         self.params = params or ClassicalParameters()
         hard, gradual = self.params.hard, self.params.gradual
         self._gaps = hard.flash_frames
-        self._ring: deque[tuple[int, NDArray[np.uint8], NDArray[np.float32]]]
+        self._ring: deque[tuple[int, NDArray[np.uint8], NDArray[np.uint8]]]
         self._ring = deque(maxlen=gradual.max_frames + hard.flash_frames + 3)
         self._distances: list[float] = []
         self._pairs: list[list[float]] = []

@@ -22,7 +22,7 @@ downscale suppresses grain and compression noise.
 input          dtype, shape            domain
 =============  ======================  ==============================================
 ``rgb``        uint8 ``(H, W, 3)``     8-bit ``R′G′B′`` codes (display-referred)
-returns        float32 ``(H, W, 3)``   H·V/255 (0–179), S·V/255 and V (0–255)
+returns        uint8 ``(H, W, 3)``     H·V/255 (0–179), S·V/255 and V (0–255)
 distance       float                   mean |Δ| over H, S, V in 8-bit units, 0–255
 =============  ======================  ==============================================
 
@@ -45,7 +45,7 @@ from reelgraph.errors import AlgorithmError
 
 __all__ = ["content_distance", "hsv_frame"]
 
-HsvFrame = NDArray[np.float32]
+HsvFrame = NDArray[np.uint8]
 
 
 def hsv_frame(rgb: NDArray[np.uint8]) -> HsvFrame:
@@ -57,9 +57,11 @@ def hsv_frame(rgb: NDArray[np.uint8]) -> HsvFrame:
         )
     if rgb.dtype != np.uint8 or rgb.size == 0:
         raise AlgorithmError(f"frame must be non-empty uint8, got {rgb.dtype} {rgb.shape}")
-    hsv = np.asarray(cv2.cvtColor(rgb, cv2.COLOR_RGB2HSV), dtype=np.float32)
-    hsv[..., :2] *= hsv[..., 2:3] * np.float32(1.0 / 255.0)
-    return hsv
+    hue, saturation, value = cv2.split(cv2.cvtColor(rgb, cv2.COLOR_RGB2HSV))
+    # 8-bit products, rounded and saturated by OpenCV: no float pass over the frame.
+    weighted_hue = cv2.multiply(hue, value, scale=1.0 / 255.0)
+    chroma = cv2.multiply(saturation, value, scale=1.0 / 255.0)
+    return np.asarray(cv2.merge((weighted_hue, chroma, value)))
 
 
 def content_distance(a: HsvFrame, b: HsvFrame) -> float:
