@@ -23,6 +23,7 @@ from reelgraph.orchestrator.executor import InlineExecutor, RayExecutor, shutdow
 from reelgraph.orchestrator.graph import Node, Plan
 from reelgraph.orchestrator.registry import Registry
 from reelgraph.orchestrator.runner import Runner, SourceRef
+from reelgraph.orchestrator.threads import thread_budget, worker_threads
 from reelgraph.project.folder import Project, init_project
 from stub_agents import STUBS
 
@@ -60,7 +61,24 @@ class Crash(Agent):
         os._exit(3)
 
 
-REGISTRY = Registry(extra={**STUBS, Count.name: Count, Crash.name: Crash})
+class Threads(Agent):
+    """Reports the thread budget its worker process runs under."""
+
+    name = "stub_threads"
+    version = "1"
+    cost = Cost("node", 0.1, overhead_cpu_s=0.0)
+
+    def run(self, ctx: NodeContext) -> Output:
+        import cv2
+
+        (ctx.out_dir / "value.json").write_text("{}")
+        return Output(
+            {"kind": "value", "file": "value.json"},
+            metrics={"budget": worker_threads(), "opencv": cv2.getNumThreads()},
+        )
+
+
+REGISTRY = Registry(extra={**STUBS, Count.name: Count, Crash.name: Crash, Threads.name: Threads})
 RATE = 0.05 / 3600  # USD per CPU second with the template's rate card
 
 
@@ -234,3 +252,12 @@ def test_the_cluster_listens_on_loopback_only(cluster: list[psutil.Process]) -> 
         if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
             address = address.ipv4_mapped
         assert address.is_loopback, connection
+
+
+def test_ray_workers_run_under_the_pools_thread_budget(
+    cluster: list[psutil.Process], project: Project
+) -> None:
+    plan = Plan("p", "web-sdr", (Node("t", "stub_threads", {}, ("source:input",), "threads"),))
+    summary = runner(project, plan, RayExecutor(workers=2)).run()
+    metrics = summary.artifacts["t"].metrics
+    assert metrics == {"budget": thread_budget(2), "opencv": thread_budget(2)}

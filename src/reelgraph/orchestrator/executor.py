@@ -282,14 +282,18 @@ class _RayEvents:
         return self.pending.popleft()
 
 
-def _execute_on_ray(task: NodeTask, inbox: Any, import_path: tuple[str, ...]) -> NodeResult:
-    """A node as a Ray task: the same worker set-up as a pool worker, then the same
-    :func:`execute_node` (so the same atomic commit into the shared artifact store).
+def _execute_on_ray(
+    task: NodeTask, inbox: Any, import_path: tuple[str, ...], threads: int
+) -> NodeResult:
+    """A node as a Ray task: the same worker set-up as a pool worker (thread budget, event
+    channel), then the same :func:`execute_node` (so the same atomic commit into the
+    shared artifact store).
 
     ``import_path`` is the driver's ``sys.path`` on a local cluster: agents load by
     ``module:Class`` and must import here as they do in a spawned pool worker (which is
     handed its parent's path the same way)."""
     sys.path.extend(p for p in import_path if p not in sys.path)
+    apply_thread_budget(threads)
     _init_worker(_RayOutbox(inbox))
     try:
         return execute_node(task)
@@ -382,6 +386,9 @@ class RayExecutor(Executor):
         # No retries: a retried node would spend budget the runner never sees.
         self._remote = ray.remote(num_cpus=1, max_retries=0)(_execute_on_ray)
         self._import_path = () if address else tuple(sys.path)
+        # On this machine the pool's budget (workers × threads = cores); on a cluster each
+        # task holds one of Ray's CPUs, so one thread.
+        self._threads = 1 if address else thread_budget(self.workers)
         self._running: dict[Any, NodeTask] = {}
 
     def check_budget_watch(self) -> None:
@@ -403,7 +410,7 @@ class RayExecutor(Executor):
             )
 
     def submit(self, task: NodeTask) -> Future[NodeResult]:
-        ref = self._remote.remote(task, self._inbox, self._import_path)
+        ref = self._remote.remote(task, self._inbox, self._import_path, self._threads)
         self._running[ref] = task
         result: Future[NodeResult] = Future()
 
