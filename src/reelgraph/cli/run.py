@@ -23,7 +23,7 @@ from reelgraph.cli.common import (
     quiet,
 )
 from reelgraph.deliver.delivery import deliver
-from reelgraph.errors import PlanError
+from reelgraph.errors import UsageError
 from reelgraph.orchestrator.events import EventLog
 from reelgraph.orchestrator.graph import Plan
 from reelgraph.orchestrator.runner import Runner
@@ -59,8 +59,8 @@ def select_shots(plan: Plan, shots: str | None) -> Plan:
     known = {n.shot for n in plan.nodes}
     unknown = wanted - known
     if unknown:
-        raise PlanError(
-            f"unknown shot(s): {', '.join(sorted(unknown))}",
+        raise UsageError(
+            f"--shots: unknown shot(s): {', '.join(sorted(unknown))}",
             hint=f"shots: {', '.join(sorted(s for s in known if s))}",
         )
     return Plan(
