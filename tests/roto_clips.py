@@ -1,6 +1,7 @@
 """Seeded clips with a known alpha for the rotoscoping tests and benchmark.
 
-A textured subject with soft edges (a lobed blob cut from one photograph) moves and grows
+A textured subject with soft edges (head and shoulders cut from the astronaut photograph
+along a drawn, blurred outline — or a lobed blob) moves and grows
 over a second photograph that pans the other way; an opaque pole (a third photograph)
 passes in front of it half-way through the shot. Frames are made one at a time, so a
 long clip costs no more memory than a short one. The true matte is the subject's
@@ -45,6 +46,9 @@ class RotoClip:
     softness: float = 0.012
     """Width of the subject's soft edge, as a share of the height."""
     occlusion: bool = True
+    shape: str = "bust"
+    """``bust``: head and shoulders of the astronaut photograph (a person); ``lobes``: a
+    three-lobed blob cut from it (a subject no person segmenter knows)."""
     exit_at: int | None = None
     """Frame from which the subject runs out of the right edge of the frame (None: never)."""
 
@@ -67,8 +71,36 @@ def _subject_pose(clip: RotoClip, t: int) -> tuple[float, float, float]:
     return float(cx), float(cy), 1.0 + clip.grow * u
 
 
+@lru_cache(maxsize=1)
+def _bust() -> Frame:
+    """A head-and-shoulders matte over the astronaut photograph (512×512), soft-edged:
+    a person as a person segmenter sees one, with an alpha known exactly."""
+    alpha = np.zeros((512, 512), np.float32)
+    cv2.ellipse(alpha, (228, 116), (74, 96), 0, 0, 360, 1.0, -1)
+    shoulders = np.array(
+        [[36, 500], [44, 300], [90, 236], [170, 200], [290, 200], [370, 236], [412, 300],
+         [420, 500]], np.int32
+    )  # fmt: skip
+    cv2.fillPoly(alpha, [shoulders], 1.0)
+    alpha[500:] = 0.0
+    return cv2.GaussianBlur(alpha, (0, 0), 3.0)
+
+
+def _photo_affine(clip: RotoClip, t: int) -> np.ndarray:
+    """Photo (512×512) → frame: the subject photograph centred on the subject's pose."""
+    photo = _photo("astronaut")
+    cx, cy, scale = _subject_pose(clip, t)
+    size = 0.7 * clip.height * scale / photo.shape[0]
+    return np.float32(
+        [[size, 0, cx - size * photo.shape[1] / 2], [0, size, cy - size * photo.shape[0] / 2]]
+    )
+
+
 def subject_alpha(clip: RotoClip, t: int) -> Frame:
     """The subject's own coverage at frame t (before occlusion), float32 (H, W) in [0, 1]."""
+    if clip.shape == "bust":
+        return cv2.warpAffine(_bust(), _photo_affine(clip, t), (clip.width, clip.height),
+                              flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT)  # fmt: skip
     cx, cy, scale = _subject_pose(clip, t)
     radius = 0.26 * clip.height * scale
     ys, xs = np.mgrid[0 : clip.height, 0 : clip.width].astype(np.float32)
@@ -81,15 +113,10 @@ def subject_alpha(clip: RotoClip, t: int) -> Frame:
 
 
 def _subject_texture(clip: RotoClip, t: int) -> Frame:
-    photo = _photo("astronaut")
-    cx, cy, scale = _subject_pose(clip, t)
-    size = 0.7 * clip.height * scale / photo.shape[0]
     # The texture moves and grows with the subject: photo centre -> subject centre.
-    affine = np.float32(
-        [[size, 0, cx - size * photo.shape[1] / 2], [0, size, cy - size * photo.shape[0] / 2]]
-    )
-    return cv2.warpAffine(photo, affine, (clip.width, clip.height), flags=cv2.INTER_LINEAR,
-                          borderMode=cv2.BORDER_REFLECT)  # fmt: skip
+    size = (clip.width, clip.height)
+    return cv2.warpAffine(_photo("astronaut"), _photo_affine(clip, t), size,
+                          flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT)  # fmt: skip
 
 
 def _pole(clip: RotoClip, t: int) -> tuple[Frame, Frame]:

@@ -64,6 +64,9 @@ class RotoParams:
     tolerance: float = 1.0
     """Forward-backward round-trip error, in pixels of the flow grid, at which the
     motion's confidence falls to exp(−1/2)."""
+    mismatch: float = 12.0
+    """Luma difference (8-bit codes) between a frame and the previous one moved with the
+    subject at which a pixel stops counting as the subject (an occluder, a change)."""
     unsure_below: float = 0.5
     """Flow confidence under which a pixel near the subject is re-solved from colour."""
     min_support: float = 0.25
@@ -131,6 +134,8 @@ class RotoTracker:
             self._engine.setFinestScale(finest)
         self._prev_image: np.ndarray | None = None
         self._prev_alpha: np.ndarray | None = None
+        self._prev_shape: np.ndarray | None = None
+        self._prev_look: np.ndarray | None = None
 
     def _flow_image(self, frame: np.ndarray) -> np.ndarray:
         height, width = frame.shape[:2]
@@ -188,14 +193,25 @@ class RotoTracker:
             if new is None:
                 return self._keep(small, np.zeros((height, width), np.float32), 0.0, "none")
             fused, confidence, source = new, None, "model"
+            look = None
+            shape = new
         else:
             backward = self._flow(small, self._prev_image)
             forward = self._flow(self._prev_image, small)
-            scale = small.shape[0] / height  # confidence tolerance in flow-grid pixels
-            warped, confidence = propagate_alpha(
-                self._prev_alpha, backward, forward, tolerance=p.tolerance * max(scale, 0.25)
+            carried = propagate_alpha(
+                self._prev_alpha,
+                backward,
+                forward,
+                (self._prev_image, small),
+                shape_prev=self._prev_shape,
+                look_prev=self._prev_look,
+                tolerance=p.tolerance,
+                mismatch=p.mismatch,
             )
-            fused = fuse_alpha(warped, confidence, new, memory=p.memory)
+            confidence = carried.confidence
+            fused = fuse_alpha(carried.visible, confidence, new, memory=p.memory)
+            shape = carried.moved if new is None else fused
+            look = carried.look
             source = "propagated" if new is None else "fused"
         band = _pixels(p.band, height, 3)
         radius = _pixels(p.radius, height, 8)
@@ -222,13 +238,21 @@ class RotoTracker:
             image, fused, trimap, radius, p.eps, weight=weight, subsample=subsample
         )
         subject_px = max(1, int(np.count_nonzero(alpha >= 0.5)))
-        return self._keep(small, alpha, unresolved_px / subject_px, source)
+        return self._keep(small, alpha, unresolved_px / subject_px, source, shape, look)
 
     def _keep(
-        self, small: np.ndarray, alpha: np.ndarray, unresolved: float, source: str
+        self,
+        small: np.ndarray,
+        alpha: np.ndarray,
+        unresolved: float,
+        source: str,
+        shape: np.ndarray | None = None,
+        look: np.ndarray | None = None,
     ) -> RotoFrame:
         p = self.params
         self._prev_image, self._prev_alpha = small, alpha
+        self._prev_shape = alpha if shape is None else shape
+        self._prev_look = look
         area = float(np.count_nonzero(alpha >= 0.5)) / alpha.size
         lost = area < p.lost_below
         return RotoFrame(

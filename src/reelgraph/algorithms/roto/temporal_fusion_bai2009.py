@@ -20,6 +20,8 @@ their vectors scaled.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import cv2
 import numpy as np
 
@@ -27,51 +29,227 @@ from reelgraph.algorithms.restore.flow_dis_kroeger2016 import consistency_weight
 from reelgraph.algorithms.roto._checks import as_matte
 from reelgraph.errors import AlgorithmError
 
-__all__ = ["fuse_alpha", "propagate_alpha"]
+__all__ = ["Propagated", "fuse_alpha", "propagate_alpha", "subject_motion"]
+
+#: Fewest interior flow vectors a similarity is fitted to.
+_MIN_POINTS = 12
+#: Flow vectors further than this from the fitted motion (flow-grid pixels) are refitted
+#: without.
+_INLIER_PX = 2.0
+#: ECC iterations, and the largest change (flow-grid pixels) it may make to the flow's fit.
+_ECC_ITERATIONS = 30
+_ECC_MAX_PX = 4.0
+
+
+def _similarity_fit(source: np.ndarray, target: np.ndarray) -> np.ndarray | None:
+    """Least-squares similarity ``target ≈ M [source; 1]`` (2×3), refitted twice without
+    the points it misfits by more than 2 px (the flow of an occluder, of the background
+    near the edge). Deterministic, unlike RANSAC."""
+    keep = np.ones(len(source), dtype=bool)
+    matrix = None
+    for _ in range(3):
+        if np.count_nonzero(keep) < _MIN_POINTS:
+            return matrix
+        x, y = source[keep, 0], source[keep, 1]
+        ones, zeros = np.ones_like(x), np.zeros_like(x)
+        # x' = a x − b y + tx ; y' = b x + a y + ty
+        design = np.concatenate(
+            [np.stack([x, -y, ones, zeros], 1), np.stack([y, x, zeros, ones], 1)]
+        )
+        rhs = np.concatenate([target[keep, 0], target[keep, 1]])
+        (a, b, tx, ty), *_ = np.linalg.lstsq(design, rhs, rcond=None)
+        matrix = np.array([[a, -b, tx], [b, a, ty]], dtype=np.float64)
+        predicted = source @ matrix[:, :2].T + matrix[:, 2]
+        keep = np.hypot(*(predicted - target).T) <= _INLIER_PX
+    return matrix
+
+
+def subject_motion(
+    alpha_prev: np.ndarray,
+    flow_forward: np.ndarray,
+    images: tuple[np.ndarray, np.ndarray] | None = None,
+    *,
+    stride: int = 2,
+) -> np.ndarray | None:
+    """The subject's motion from frame t−1 to t as an affine map (2×3, in pixels of the
+    flow grid) — Bai et al. 2009, Sec. 3.1: a global transform of the foreground first,
+    local motion after. A similarity is fitted to the forward flow inside the previous
+    matte; given the two frames' flow images (uint8, the flow grid's size), it is then
+    refined by ECC image alignment on the matte's interior (G. D. Evangelidis and E. Z.
+    Psarakis, "Parametric Image Alignment Using Enhanced Correlation Coefficient
+    Maximization", *IEEE TPAMI* 30(10), 2008; ``cv2.findTransformECC``), which reads the
+    subject's own pixels where the flow is smoothed across its edge. None when the matte
+    has too few interior pixels (the subject is gone or tiny)."""
+    height, width = flow_forward.shape[:2]
+    small = cv2.resize(alpha_prev, (width, height), interpolation=cv2.INTER_AREA)
+    interior = cv2.erode((small >= 0.5).astype(np.uint8), np.ones((5, 5), np.uint8))
+    interior[1::stride, :] = 0  # a regular subsample keeps the fit cheap and deterministic
+    interior[:, 1::stride] = 0
+    ys, xs = np.nonzero(interior)
+    if len(xs) < _MIN_POINTS:
+        return None
+    source = np.stack([xs, ys], 1).astype(np.float64)
+    target = source + flow_forward[ys, xs].astype(np.float64)
+    matrix = _similarity_fit(source, target)
+    if matrix is None or images is None:
+        return matrix
+    mask = cv2.erode((small >= 0.5).astype(np.uint8), np.ones((5, 5), np.uint8))
+    warp = matrix.astype(np.float32)
+    criteria = (cv2.TERM_CRITERIA_EPS | cv2.TERM_CRITERIA_COUNT, _ECC_ITERATIONS, 1e-4)
+    try:
+        _, refined = cv2.findTransformECC(
+            images[0], images[1], warp, cv2.MOTION_AFFINE, criteria, mask, 3
+        )
+    except cv2.error:  # no convergence (flat subject, huge change): keep the flow's fit
+        return matrix
+    refined = np.asarray(refined, dtype=np.float64)
+    # A refinement that moves the subject far from the flow's estimate has locked on
+    # something else; the flow's fit is kept.
+    corners = np.array([[xs.min(), ys.min()], [xs.max(), ys.max()]], dtype=np.float64)
+    drift = (corners @ refined[:, :2].T + refined[:, 2]) - (
+        corners @ matrix[:, :2].T + matrix[:, 2]
+    )
+    return refined if float(np.abs(drift).max()) <= _ECC_MAX_PX else matrix
+
+
+@dataclass(frozen=True)
+class Propagated:
+    """The previous frame's matte carried onto the current frame."""
+
+    moved: np.ndarray
+    """float32 ``(H, W)``: the subject's whole shape moved (what occluders hide included),
+    the shape prior carried on to the next frame."""
+    visible: np.ndarray
+    """float32 ``(H, W)``: ``moved`` less what an occluder covers — this frame's prior."""
+    confidence: np.ndarray
+    """float32 ``(H, W)`` in [0, 1]: how sure the motion is at each pixel (0 where the
+    pixel came from outside the previous frame)."""
+    occluded: np.ndarray
+    """bool ``(H, W)``: pixels of ``moved`` that something else covers."""
+    look: np.ndarray | None
+    """float32 ``(h, w)`` flow-grid luma: the subject's look at frame t — frame t where
+    it is visible, its earlier look moved with it where it is covered (what the next
+    frame is checked against); None without frames."""
 
 
 def propagate_alpha(
     alpha_prev: np.ndarray,
     flow_back: np.ndarray,
     flow_forward: np.ndarray,
+    images: tuple[np.ndarray, np.ndarray] | None = None,
     *,
-    tolerance: float = 0.5,
-) -> tuple[np.ndarray, np.ndarray]:
-    """The previous matte warped onto the current frame, and how sure each pixel is.
+    shape_prev: np.ndarray | None = None,
+    look_prev: np.ndarray | None = None,
+    tolerance: float = 1.0,
+    mismatch: float = 12.0,
+) -> Propagated:
+    """The previous matte carried onto the current frame, and how sure each pixel is.
+
+    The subject's motion is fitted on its visible pixels (:func:`subject_motion`) and its
+    whole shape is moved with it, so the flow's smoothing across the edge cannot erode
+    the matte frame after frame. Given the frames, a pixel of the moved shape is sure
+    when the subject's look (its last visible appearance, moved with it) matches frame
+    t there; where it does not, something else covers the subject (an occluder passing
+    in front) and the pixel leaves the visible matte — while staying in the shape, and
+    with its look kept, so the subject comes back when the occluder has passed. Elsewhere
+    a pixel is sure when its flow passes the
+    forward-backward check. With no fit (no interior left) the matte is warped by the
+    per-pixel flow.
 
     ================  ======================================================
-    ``alpha_prev``    float32 ``(H, W)`` matte of frame t−1, in [0, 1]
+    ``alpha_prev``    float32 ``(H, W)`` visible matte of frame t−1, [0, 1]
     ``flow_back``     float32 ``(h, w, 2)`` flow from frame t to frame t−1
     ``flow_forward``  float32 ``(h, w, 2)`` flow from frame t−1 to frame t
-    ``tolerance``     round-trip error (pixels of the flow grid) at which
-                      the confidence falls to ``exp(-1/2)``
-    output            (warped float32 ``(H, W)`` in [0, 1], confidence
-                      float32 ``(H, W)`` in [0, 1]; 0 where the pixel came
-                      from outside the previous frame)
+    ``images``        optional (frame t−1, frame t) flow images, uint8
+                      ``(h, w)``: refine the subject's motion by ECC
+    ``shape_prev``    optional float32 ``(H, W)``: the whole shape at t−1
+                      (``Propagated.moved`` of the step before); default
+                      ``alpha_prev``
+    ``look_prev``     optional float32 ``(h, w)``: ``Propagated.look`` of the
+                      step before; default frame t−1
+    ``tolerance``     disagreement (pixels of the flow grid) at which the
+                      confidence falls to ``exp(-1/2)``
+    ``mismatch``      luma difference (8-bit codes, after a light blur)
+                      between frame t and frame t−1 moved with the subject
+                      at which a pixel stops counting as the subject
+    output            :class:`Propagated`
     ================  ======================================================
 
     >>> alpha = np.zeros((32, 48), np.float32); alpha[8:24, 10:20] = 1
     >>> flow = np.zeros((32, 48, 2), np.float32); flow[..., 0] = -3  # content moved 3 px right
-    >>> warped, sure = propagate_alpha(alpha, flow, -flow)
-    >>> [int(v) for v in warped[16, 11:25]]
+    >>> carried = propagate_alpha(alpha, flow, -flow)
+    >>> [int(v) for v in carried.visible[16, 11:25]]
     [0, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0]
-    >>> float(sure[16, 20]), float(sure[16, 1])  # the left edge came from outside the frame
+    >>> float(carried.confidence[16, 20]), float(carried.confidence[16, 1])  # from outside
     (1.0, 0.0)
     """
     matte = as_matte(alpha_prev, "alpha_prev")
+    shape = matte if shape_prev is None else as_matte(shape_prev, "shape_prev")
     if flow_back.shape != flow_forward.shape or flow_back.ndim != 3 or flow_back.shape[2] != 2:
         raise AlgorithmError(
             f"flows of shapes {flow_back.shape} and {flow_forward.shape}",
             hint="pass two (h, w, 2) flows of one size, t→t−1 and t−1→t",
         )
+    if shape.shape != matte.shape:
+        raise AlgorithmError(
+            f"shape {shape.shape} and matte {matte.shape} differ",
+            hint="pass the shape carried with this matte",
+        )
     height, width = matte.shape
-    warped, inside = warp_by_flow(matte, flow_back, interpolation=cv2.INTER_LINEAR)
-    sure = consistency_weight(flow_back, flow_forward, tolerance=tolerance)
+    grid_h, grid_w = flow_back.shape[:2]
+    consistent = consistency_weight(flow_back, flow_forward, tolerance=tolerance)
+    _, inside = warp_by_flow(consistent, flow_back, interpolation=cv2.INTER_NEAREST)
+    motion = subject_motion(matte, flow_forward, images)
+    occluded_grid = np.zeros((grid_h, grid_w), dtype=bool)
+    look = None if images is None else images[1].astype(np.float32)
+    if motion is None:
+        moved, _ = warp_by_flow(shape, flow_back, interpolation=cv2.INTER_LINEAR)
+        sure = consistent
+    else:
+        scale = np.diag([width / grid_w, height / grid_h])
+        full = np.hstack([scale @ motion[:, :2] @ np.linalg.inv(scale), scale @ motion[:, 2:]])
+        moved = cv2.warpAffine(shape, full, (width, height), flags=cv2.INTER_LINEAR,
+                               borderMode=cv2.BORDER_CONSTANT, borderValue=0.0)  # fmt: skip
+        covered = cv2.resize(moved, (grid_w, grid_h), interpolation=cv2.INTER_AREA) > 0.01
+        if images is None:
+            sure = consistent
+        else:
+            # Photometric check of the subject's motion: frame t−1 moved with the subject
+            # should look like frame t wherever the subject is visible; where it does not,
+            # something else is in front (or the subject changed shape or look).
+            current = images[1].astype(np.float32)
+            match = np.zeros((grid_h, grid_w), dtype=np.float32)
+            expected = current
+            # Against frame t−1 (the subject as it just was) and against its remembered
+            # look (as it was before an occluder covered it): either match means visible.
+            references = [images[0]] if look_prev is None else [images[0], look_prev]
+            for reference in references:
+                expected = cv2.warpAffine(
+                    reference.astype(np.float32),
+                    motion,
+                    (grid_w, grid_h),
+                    flags=cv2.INTER_LINEAR,
+                    borderMode=cv2.BORDER_REPLICATE,
+                )
+                residual = cv2.GaussianBlur(np.abs(current - expected), (0, 0), 1.5)
+                match = np.maximum(match, np.exp(-0.5 * (residual / np.float32(mismatch)) ** 2))
+            other = covered & (match < 0.5)
+            # Specks of mismatch are noise or texture aliasing, not an occluder.
+            occluded_grid = cv2.morphologyEx(
+                other.astype(np.uint8), cv2.MORPH_OPEN, np.ones((3, 3), np.uint8)
+            ).astype(bool)
+            sure = np.where(covered, np.maximum(match, occluded_grid), consistent)
+            look = np.where(occluded_grid, expected, current)
+    sure = (sure * inside).astype(np.float32)
+    occluded = occluded_grid
     if sure.shape != matte.shape:
         sure = cv2.resize(sure, (width, height), interpolation=cv2.INTER_LINEAR)
-    sure = sure * inside
-    warped = np.where(inside, warped, np.float32(0.0))
-    return np.clip(warped, 0.0, 1.0).astype(np.float32), sure.astype(np.float32)
+        occluded = cv2.resize(
+            occluded_grid.astype(np.uint8), (width, height), interpolation=cv2.INTER_NEAREST
+        ).astype(bool)
+    moved = np.clip(moved, 0.0, 1.0).astype(np.float32)
+    visible = np.where(occluded, np.float32(0.0), moved)
+    return Propagated(moved, visible, np.clip(sure, 0.0, 1.0), occluded, look)
 
 
 def fuse_alpha(
