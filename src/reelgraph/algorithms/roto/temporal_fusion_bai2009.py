@@ -219,7 +219,7 @@ def propagate_alpha(
             # something else is in front (or the subject changed shape or look).
             current = images[1].astype(np.float32)
             match = np.zeros((grid_h, grid_w), dtype=np.float32)
-            expected = current
+            expected: np.ndarray = current
             # Against frame t−1 (the subject as it just was) and against its remembered
             # look (as it was before an occluder covered it): either match means visible.
             references = [images[0]] if look_prev is None else [images[0], look_prev]
