@@ -140,7 +140,7 @@ def authenticate(request: Request) -> Auth | None:
 
 
 def _is_api(request: Request) -> bool:
-    return request.url.path.startswith("/api/")
+    return request.url.path.startswith(("/api/", "/media/"))
 
 
 def require(role: str) -> Callable[[Request], Auth]:
