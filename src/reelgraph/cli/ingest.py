@@ -21,12 +21,19 @@ def register(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="accept variable-frame-rate sources by resampling to their average rate",
     )
+    parser.add_argument(
+        "--split",
+        action="store_true",
+        help="raw footage: split every source into the shots found by shot detection "
+        "(ids <source>.<first>-<last>; kept at later ingests; 'split: none' in the brief "
+        "exempts a source)",
+    )
     add_json_option(parser, "reelgraph.Ingest.1")
 
 
 def run(args: argparse.Namespace) -> int:
     project = project_from(args)
-    found = ingest_and_say(project, conform=args.conform, silent=args.json)
+    found = ingest_and_say(project, conform=args.conform, silent=args.json, split=args.split)
     if args.json:
         emit_json(
             {

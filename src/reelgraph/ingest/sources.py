@@ -13,6 +13,13 @@ from pathlib import Path
 from typing import Any
 
 from reelgraph.errors import BriefError, MediaError
+from reelgraph.ingest.split import (
+    SPLIT_KEY,
+    SourceSplit,
+    expand_shots,
+    split_source,
+    wants_split,
+)
 from reelgraph.media.probe import MediaInfo, probe
 from reelgraph.orchestrator.cache import file_sha256
 from reelgraph.project.brief import Brief
@@ -69,9 +76,17 @@ def _fingerprint(project: Project, path: Path) -> str:
     return file_sha256(path)
 
 
+def _stored_split(project: Project, source_id: str) -> SourceSplit | None:
+    row = project.store.one("SELECT probe_json FROM sources WHERE id = ?", (source_id,))
+    data = json.loads(row["probe_json"]).get(SPLIT_KEY) if row else None
+    return SourceSplit.from_dict(source_id, data) if data else None
+
+
 def ingest(
-    project: Project, brief: Brief | None = None, *, conform: bool = False
+    project: Project, brief: Brief | None = None, *, conform: bool = False, split: bool = False
 ) -> list[IngestedSource]:
+    """Register the brief's sources and shots; ``split``: split every source into its
+    detected shots (see :mod:`reelgraph.ingest.split`)."""
     brief = brief or project.brief()
     found: list[IngestedSource] = []
     for source in brief.sources:
@@ -98,19 +113,30 @@ def ingest(
             )
         rights = source.rights.model_dump() if source.rights else None
         found.append(IngestedSource(source.id, path, _fingerprint(project, path), info, rights))
+    splits: dict[str, SourceSplit] = {}
+    for source, src in zip(brief.sources, found, strict=True):
+        previous = _stored_split(project, source.id)
+        if wants_split(source, split, previous) and src.info.video:
+            splits[source.id] = split_source(
+                source.id,
+                src.path,
+                src.fingerprint,
+                variable_frame_rate=src.info.video[0].variable_frame_rate,
+                previous=previous,
+            )
     shots = []
-    for scene in brief.scenes:
-        for shot in scene.shots:
-            src = next(s for s in found if s.id == shot.source)
-            total = int(source_meta(src.info).get("frames", 0))
-            first, last = shot.frames if shot.frames else (0, max(0, total - 1))
-            if src.info.video and last >= total:
-                raise BriefError(
-                    f"shot {shot.id!r}: frames [{first}, {last}] but {src.path.name} has "
-                    f"{total} frames",
-                    hint=f"use a range within [0, {total - 1}]",
-                )
-            shots.append((shot.id, scene.id, shot.source, first, last))
+    for shot_id, scene_id, source_id, first, last in expand_shots(brief, splits):
+        src = next(s for s in found if s.id == source_id)
+        total = int(source_meta(src.info).get("frames", 0))
+        if first < 0:
+            first, last = 0, max(0, total - 1)
+        if src.info.video and last >= total:
+            raise BriefError(
+                f"shot {shot_id!r}: frames [{first}, {last}] but {src.path.name} has "
+                f"{total} frames",
+                hint=f"use a range within [0, {total - 1}]",
+            )
+        shots.append((shot_id, scene_id, source_id, first, last))
     now = datetime.now(UTC).isoformat()
     with project.store.transaction() as db:
         for s in found:
@@ -126,6 +152,15 @@ def ingest(
                 "size_bytes": stat.st_size,
                 "mtime": stat.st_mtime,
             }
+            source_split = splits.get(s.id)
+            if source_split is not None:
+                probe_data[SPLIT_KEY] = source_split.to_dict()
+                if source_split != _stored_split(project, s.id):
+                    project.audit.append(
+                        "split",
+                        s.id,
+                        {"detector": source_split.detector, "shots": len(source_split.ranges)},
+                    )
             db.execute(
                 "INSERT OR REPLACE INTO sources VALUES (?, ?, ?, ?, ?, ?)",
                 (
@@ -148,6 +183,9 @@ def ingest(
         db.execute("DELETE FROM scenes")
         for scene in brief.scenes:
             db.execute("INSERT INTO scenes VALUES (?, ?)", (scene.id, dumps(scene.variables)))
+        named = {scene.id for scene in brief.scenes}
+        for scene_id in dict.fromkeys(row[1] for row in shots if row[1] not in named):
+            db.execute("INSERT INTO scenes VALUES (?, ?)", (scene_id, dumps({})))  # split source
         for shot_row in shots:
             db.execute("INSERT INTO shots VALUES (?, ?, ?, ?, ?)", shot_row)
     return found

@@ -38,6 +38,11 @@ class Source(_Strict):
     id: str = Field(pattern=r"^[A-Za-z0-9_.-]+$", description="short name used by shots")
     path: str = Field(description="media file, relative to the project folder")
     rights: Rights | None = None
+    split: Literal["auto", "none"] | None = Field(
+        None,
+        description="auto: the file holds many shots, found by shot detection at ingest; "
+        "none: never split it; unset: split once 'reelgraph ingest --split' has split it",
+    )
 
 
 class Shot(_Strict):
