@@ -11,7 +11,7 @@ from reelgraph.cli.common import (
     emit_json,
     project_from,
 )
-from reelgraph.orchestrator.calibrate import calibrate
+from reelgraph.orchestrator.calibrate import calibrate_project
 from reelgraph.orchestrator.registry import DEFAULT
 
 
@@ -24,21 +24,32 @@ def register(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     project = project_from(args)
     names = args.agents.split(",") if args.agents else None
-    with console.status("calibrating agents on a synthetic clip…"):
-        measured = calibrate(project.store, DEFAULT, names)
-    project.audit.append("calibrate", "agents", {k: round(v, 6) for k, v in measured.items()})
-    units = {name: DEFAULT.get(name).cost.unit for name in measured}
+    with console.status("calibrating: the plan on excerpts of the first shot, then the rest…"):
+        measured = calibrate_project(project, project.store, DEFAULT, names)
+    project.audit.append(
+        "calibrate",
+        "agents",
+        {k: round(v.cpu_seconds_per_unit, 6) for k, v in measured.items()},
+    )
     if args.json:
         emit_json(
             {
                 "schema": "reelgraph.Calibration.1",
                 "agents": {
-                    name: {"cpu_s_per_unit": value, "unit": units[name]}
-                    for name, value in measured.items()
+                    name: {
+                        "cpu_s_per_unit": fit.cpu_seconds_per_unit,
+                        "unit": fit.unit,
+                        "overhead_cpu_s": fit.overhead_cpu_s,
+                    }
+                    for name, fit in measured.items()
                 },
             }
         )
     else:
-        for name, value in measured.items():
-            console.print(f"  {name:<16} {value:.5f} CPU s per {units[name].replace('_', '-')}")
+        for name, fit in sorted(measured.items()):
+            overhead = "declared" if fit.overhead_cpu_s is None else f"{fit.overhead_cpu_s:.2f}"
+            console.print(
+                f"  {name:<18} {fit.cpu_seconds_per_unit:.5f} CPU s per "
+                f"{fit.unit.replace('_', '-')}, overhead {overhead} CPU s"
+            )
     return 0

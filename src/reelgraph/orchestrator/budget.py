@@ -3,14 +3,14 @@
 estimate = (overhead + CPU seconds per unit × units) / 3600 × price of a core-hour
            (a GPU agent is priced with the GPU-hour line instead).
 
-CPU seconds per unit come from ``reelgraph calibrate`` on this machine (stored in the
-project) or, until then, from the agent's declared default. Measured cost uses the CPU
-seconds the worker process actually consumed.
+CPU seconds per unit and the overhead come from ``reelgraph calibrate`` on this machine
+(stored in the project) or, until then, from the agent's declared defaults. Measured cost
+uses the CPU seconds the worker process actually consumed.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from reelgraph.orchestrator.agent import Agent, Work
@@ -22,11 +22,16 @@ from reelgraph.project.store import Store
 class Pricing:
     rate_card: RateCard
     calibration: dict[str, float]  # agent name → CPU seconds per unit
+    overheads: dict[str, float] = field(default_factory=dict)  # agent name → CPU s per node
 
     @classmethod
     def load(cls, store: Store, rate_card: RateCard) -> Pricing:
-        rows = store.query("SELECT agent, cpu_seconds_per_unit FROM calibration")
-        return cls(rate_card, {r["agent"]: r["cpu_seconds_per_unit"] for r in rows})
+        rows = [dict(r) for r in store.query("SELECT * FROM calibration")]
+        rates = {r["agent"]: r["cpu_seconds_per_unit"] for r in rows}
+        overheads = {
+            r["agent"]: r["overhead_cpu_s"] for r in rows if r.get("overhead_cpu_s") is not None
+        }
+        return cls(rate_card, rates, overheads)
 
     def per_second(self, agent: type[Agent]) -> float:
         hourly = (
@@ -38,7 +43,8 @@ class Pricing:
 
     def estimate_cpu_s(self, agent: type[Agent], work: Work) -> float:
         rate = self.calibration.get(agent.name, agent.cost.cpu_seconds_per_unit)
-        return agent.cost.overhead_cpu_s + rate * work.units(agent.cost.unit)
+        overhead = self.overheads.get(agent.name, agent.cost.overhead_cpu_s)
+        return overhead + rate * work.units(agent.cost.unit)
 
     def estimate_usd(self, agent: type[Agent], work: Work) -> float:
         return self.estimate_cpu_s(agent, work) * self.per_second(agent)
@@ -47,8 +53,19 @@ class Pricing:
         return cpu_s * self.per_second(agent)
 
 
-def save_calibration(store: Store, agent: str, unit: str, cpu_seconds_per_unit: float) -> None:
+def save_calibration(
+    store: Store,
+    agent: str,
+    unit: str,
+    cpu_seconds_per_unit: float,
+    overhead_cpu_s: float | None = None,
+) -> None:
+    """Store a measurement; ``overhead_cpu_s`` None keeps the agent's declared overhead."""
+    columns = {r["name"] for r in store.query("PRAGMA table_info(calibration)")}
+    if "overhead_cpu_s" not in columns:  # a store made before overheads were measured
+        store.execute("ALTER TABLE calibration ADD COLUMN overhead_cpu_s REAL")
     store.execute(
-        "INSERT OR REPLACE INTO calibration VALUES (?, ?, ?, ?)",
-        (agent, unit, cpu_seconds_per_unit, datetime.now(UTC).isoformat()),
+        "INSERT OR REPLACE INTO calibration (agent, unit, cpu_seconds_per_unit, measured_at,"
+        " overhead_cpu_s) VALUES (?, ?, ?, ?, ?)",
+        (agent, unit, cpu_seconds_per_unit, datetime.now(UTC).isoformat(), overhead_cpu_s),
     )

@@ -1,23 +1,264 @@
-"""Calibrate cost estimates on this machine: run each agent on a small synthetic clip and
-record the CPU seconds it needs per unit of work (megapixel-frame or audio second)."""
+"""Calibrate cost estimates on this machine: measure each agent's overhead and CPU seconds
+per unit of work (megapixel-frame, audio second or node), the two numbers of the cost
+model in :mod:`reelgraph.orchestrator.budget`.
+
+What an agent costs depends on what it is given: picture content, frame size, parameters,
+the chain upstream of it, the worker processes and their thread budget. So the agents a
+project's plan uses are measured on that plan: one shot's analysis and render run twice,
+on excerpts of two lengths, in a scratch project, through the same executor a render uses.
+A line through each agent's (units, CPU seconds) gives its overhead (the intercept: module
+imports, opening codecs and models, reports) and its rate (the slope). A project without
+footage is measured the same way on a stand-in shot: a photograph under a slow pan and
+zoom with light sensor noise, 8-bit H.264 at 1080p with stereo dialogue — the footage a
+web delivery starts from, not a flat ramp whose cost is all overhead.
+
+Agents outside the plan run their own ``calibration_job`` once on synthetic media; their
+declared overhead is subtracted from what they used.
+"""
 
 from __future__ import annotations
 
 import os
 import tempfile
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
+from typing import Any
 
 import numpy as np
+import yaml
 
 from reelgraph.ingest.sources import source_meta
 from reelgraph.media.audio import write_audio
 from reelgraph.media.probe import probe
 from reelgraph.media.video import VideoWriter
-from reelgraph.orchestrator.agent import Input, NodeContext
+from reelgraph.orchestrator.agent import Input, NodeContext, Work
 from reelgraph.orchestrator.budget import save_calibration
+from reelgraph.orchestrator.executor import Executor, LocalExecutor
 from reelgraph.orchestrator.registry import Registry
+from reelgraph.project.folder import Project, init_project
 from reelgraph.project.store import Store
+
+#: Excerpt lengths (frames) of the shot the plan is measured on: long enough that the rate
+#: is not lost in the overhead, two of them so the two can be told apart.
+EXCERPTS = (12, 48)
+#: The stand-in shot for a project without footage (frames, width, height).
+STAND_IN = (48, 1920, 1080)
+
+STAND_IN_BRIEF = """\
+schema: reelgraph.Brief.1
+project: calibration
+delivery: web-sdr
+review: {require_approval: false}
+sources:
+  - id: stand-in
+    path: stand-in.mp4
+    rights: {owner: reelgraph, licence: generated for calibration, origin: generated,
+             cleared: true}
+scenes:
+  - id: scene
+    variables: {time_of_day: day}
+    shots:
+      - {id: calibration, source: stand-in}
+"""
+
+
+@dataclass(frozen=True)
+class Fit:
+    """One agent's measured cost model. ``overhead_cpu_s`` None: the declared one is kept
+    (a single measurement cannot separate it from the rate)."""
+
+    unit: str
+    cpu_seconds_per_unit: float
+    overhead_cpu_s: float | None
+    executions: int
+
+
+def fit_line(points: Iterable[tuple[float, float]]) -> tuple[float, float]:
+    """Least-squares (intercept, slope) of CPU seconds over units, neither negative.
+
+    >>> fit_line([(10, 3.0), (40, 9.0)])
+    (1.0, 0.2)
+    >>> fit_line([(10, 2.0), (40, 1.8)])  # cost does not grow with the job: all overhead
+    (1.9, 0.0)
+    >>> fit_line([(10, 1.0), (20, 5.0)])  # negative intercept: a line through the origin
+    (0.0, 0.22)
+    """
+    xs, ys = zip(*points, strict=True)
+    x, y = np.asarray(xs, np.float64), np.asarray(ys, np.float64)
+    if np.ptp(x) == 0:
+        return 0.0, float(y.mean() / x[0]) if x[0] > 0 else 0.0
+    slope, intercept = np.polyfit(x, y, 1)
+    if slope < 0:
+        return round(float(y.mean()), 9), 0.0
+    if intercept < 0:
+        return 0.0, round(float((x * y).sum() / (x * x).sum()), 9)
+    return round(float(intercept), 9), round(float(slope), 9)
+
+
+# -- measuring a plan on excerpts of a shot ---------------------------------------------------
+
+
+def stand_in_shot(path: Path, frames: int, width: int, height: int) -> None:
+    """Write the stand-in shot: a photograph (scikit-image's sample data, shipped with the
+    package) under a slow pan and zoom, light sensor noise, x264 CRF 23, stereo dialogue."""
+    import cv2
+    import skimage.data
+
+    from reelgraph.demo.build import SHOTS, dialogue_track
+
+    photo = skimage.data.coffee().astype(np.float32) / 255.0
+    h, w = photo.shape[:2]
+    scale = max(width * 1.2 / w, height * 1.2 / h)
+    big = cv2.resize(photo, (round(w * scale), round(h * scale)), interpolation=cv2.INTER_CUBIC)
+    rng = np.random.default_rng(7)
+    with VideoWriter(
+        path,
+        width=width,
+        height=height,
+        frame_rate=Fraction(24),
+        preset="h264",
+        audio=(48000, "stereo"),
+        extra_options={"crf": "23", "preset": "fast"},
+    ) as writer:
+        for i in range(frames):
+            z = 1.0 + 0.05 * i / max(1, frames - 1)
+            cx, cy = big.shape[1] / 2 + 0.7 * (i - frames / 2), big.shape[0] / 2
+            matrix = np.array([[z, 0, width / 2 - z * cx], [0, z, height / 2 - z * cy]])
+            frame = cv2.warpAffine(big, matrix, (width, height), flags=cv2.INTER_LINEAR)
+            noise = rng.normal(0.0, 2.0 / 255.0, size=(height, width, 3))
+            writer.write(np.clip(frame + noise.astype(np.float32), 0.0, 1.0))
+        writer.write_audio(dialogue_track(SHOTS[0], frames / 24, seed=1), 48000)
+
+
+def _excerpt_brief(brief: dict[str, Any], source: dict[str, Any], shot: dict[str, Any]) -> str:
+    """The brief of a scratch project that holds one excerpt of one shot, nothing else."""
+    scratch = {k: v for k, v in brief.items() if k not in ("sources", "scenes", "budget_usd")}
+    scratch["sources"] = [source]
+    scratch["scenes"] = [shot]
+    return yaml.safe_dump(scratch, sort_keys=False)
+
+
+def _measure_excerpts(
+    brief: dict[str, Any],
+    source: dict[str, Any],
+    scene: dict[str, Any],
+    first: int,
+    lengths: Iterable[int],
+    registry: Registry,
+    executor: Callable[[], Executor],
+) -> list[tuple[str, Work, float]]:
+    """(agent, work, CPU s) of every node execution of the shot's analysis and render,
+    once per excerpt length, each in a fresh scratch project (so nothing is cached)."""
+    from reelgraph.analyse.stage import run_analysis
+    from reelgraph.ingest.sources import ingest
+    from reelgraph.orchestrator.runner import Runner
+    from reelgraph.plan.planner import build_plan
+
+    executions: list[tuple[str, Work, float]] = []
+    for length in lengths:
+        shot = {**scene["shots"][0], "frames": [first, first + length - 1]}
+        text = _excerpt_brief(brief, source, {**scene, "shots": [shot]})
+        with tempfile.TemporaryDirectory(prefix="reelgraph-calibrate-") as tmp:
+            scratch = init_project(Path(tmp) / "project", brief_text=text)
+            try:
+                scratch_brief = scratch.brief()
+                ingest(scratch, scratch_brief)
+                run_analysis(scratch, scratch_brief, executor(), registry=registry)
+                plan = build_plan(scratch, scratch_brief, registry)
+                Runner(scratch, plan, executor(), registry=registry).run()
+                rows = scratch.store.query(
+                    "SELECT agent, frames, megapixels, audio_s, cpu_s FROM ledger"
+                    " WHERE outcome = 'ran'"
+                )
+                executions += [
+                    (r["agent"], Work(r["frames"], r["megapixels"], r["audio_s"]), r["cpu_s"])
+                    for r in rows
+                ]
+            finally:
+                scratch.close()
+    return executions
+
+
+def _fits(executions: list[tuple[str, Work, float]], registry: Registry) -> dict[str, Fit]:
+    points: dict[str, list[tuple[float, float]]] = defaultdict(list)
+    for agent, work, cpu in executions:
+        points[agent].append((work.units(registry.get(agent).cost.unit), cpu))
+    fits = {}
+    for agent, xy in points.items():
+        unit = registry.get(agent).cost.unit
+        if len({x for x, _ in xy}) > 1:
+            overhead, rate = fit_line(xy)
+            fits[agent] = Fit(unit, rate, overhead, len(xy))
+        else:  # one job size only (a per-node agent): all of it is the rate
+            fits[agent] = Fit(unit, fit_line(xy)[1], 0.0, len(xy))
+    return fits
+
+
+def _shot_to_measure(project: Project) -> tuple[dict[str, Any], dict[str, Any], int, int] | None:
+    """(source, scene, first frame, frames) of the project's first shot, brief-shaped."""
+    rows = project.store.query("SELECT * FROM shots ORDER BY rowid LIMIT 1")
+    if not rows:
+        return None
+    row = dict(rows[0])
+    brief = project.brief()
+    source = next(s for s in brief.sources if s.id == row["source"])
+    source_doc = source.model_dump(mode="json", by_alias=True, exclude_none=True)
+    source_doc["path"] = str((project.root / source.path).resolve())
+    scene_doc = {
+        "id": row["scene"],
+        "variables": project.variables(row["scene"]),
+        "shots": [{"id": row["id"], "source": row["source"]}],
+    }
+    count = int(row["end_frame"]) - int(row["start_frame"]) + 1
+    return source_doc, scene_doc, int(row["start_frame"]), count
+
+
+def _planned_agents(project: Project | None, registry: Registry) -> set[str]:
+    """Agents of the project's current plan (analysis included); empty when it has none."""
+    from reelgraph.analyse.stage import analysis_plan
+    from reelgraph.errors import ReelgraphError
+    from reelgraph.plan.planner import build_plan
+
+    if project is None:
+        return set()
+    try:
+        brief = project.brief()
+        plans = (build_plan(project, brief, registry), analysis_plan(project, brief, registry))
+    except ReelgraphError:
+        return set()
+    return {node.agent for plan in plans for node in plan.nodes}
+
+
+def measure_plan(
+    project: Project | None,
+    registry: Registry,
+    *,
+    excerpts: tuple[int, int] = EXCERPTS,
+    executor: Callable[[], Executor] = LocalExecutor,
+) -> dict[str, Fit]:
+    """Fit every agent the plan of the project's first shot uses (of the stand-in shot
+    when the project has no footage)."""
+    with tempfile.TemporaryDirectory(prefix="reelgraph-stand-in-") as tmp:
+        shot = _shot_to_measure(project) if project is not None else None
+        if shot is not None and project is not None:
+            brief = project.brief().model_dump(mode="json", by_alias=True, exclude_none=True)
+            source, scene, first, count = shot
+        else:
+            frames, width, height = STAND_IN
+            path = Path(tmp) / "stand-in.mp4"
+            stand_in_shot(path, max(excerpts), width, height)
+            brief = yaml.safe_load(STAND_IN_BRIEF)
+            source = {**brief["sources"][0], "path": str(path)}
+            scene, first, count = brief["scenes"][0], 0, frames
+        lengths = sorted({min(count, n) for n in excerpts})
+        executions = _measure_excerpts(brief, source, scene, first, lengths, registry, executor)
+    return _fits(executions, registry)
+
+
+# -- agents outside the plan: their own job on synthetic media --------------------------------
 
 
 def _synthetic(folder: Path, frames: int, width: int, height: int) -> dict[str, Input]:
@@ -76,7 +317,8 @@ def calibrate(
     frames: int = 24,
     size: tuple[int, int] = (640, 360),
 ) -> dict[str, float]:
-    """Measure and store CPU seconds per unit for each agent; returns what was measured."""
+    """Run each agent's own calibration job on synthetic media and store its CPU seconds
+    per unit (declared overhead subtracted); returns what was measured."""
     measured: dict[str, float] = {}
     with tempfile.TemporaryDirectory(prefix="reelgraph-calibrate-") as tmp:
         folder = Path(tmp)
@@ -100,3 +342,27 @@ def calibrate(
                 save_calibration(store, name, cls.cost.unit, per_unit)
                 measured[name] = per_unit
     return measured
+
+
+def calibrate_project(
+    project: Project | None,
+    store: Store,
+    registry: Registry,
+    names: list[str] | None = None,
+    *,
+    excerpts: tuple[int, int] = EXCERPTS,
+) -> dict[str, Fit]:
+    """Measure and store every agent (or ``names``): those of the plan on the plan, the
+    others on their own jobs. Returns what was measured."""
+    wanted = set(names or registry.names())
+    fits: dict[str, Fit] = {}
+    if names is None or wanted & _planned_agents(project, registry):
+        measured = measure_plan(project, registry, excerpts=excerpts)
+        fits = {k: v for k, v in measured.items() if k in wanted}
+    for name, fit in fits.items():
+        save_calibration(store, name, fit.unit, fit.cpu_seconds_per_unit, fit.overhead_cpu_s)
+    rest = sorted(wanted - set(fits))
+    if rest:
+        for name, rate in calibrate(store, registry, rest).items():
+            fits[name] = Fit(registry.get(name).cost.unit, rate, None, 1)
+    return fits
