@@ -4,20 +4,21 @@ overlaps; with no overlap the neutral/skin fallback is used and said; the decisi
 
 from __future__ import annotations
 
-import colour
 import cv2
 import numpy as np
 import pytest
 import skimage.data
 
+import colour
 from reelgraph.algorithms.colour.asc_cdl import CDL, apply_cdl, cdl_inverse
 from reelgraph.algorithms.colour.correspondence_sift_lowe2004 import overlap_pairs
 from reelgraph.algorithms.colour.neutral_skin_statistics_buchsbaum1980 import match_neutrals
 from reelgraph.algorithms.colour.robust_fit_huber1964 import fit_affine_huber
 from reelgraph.algorithms.colour.standards import LUMA_BT709
 from reelgraph.colour import lut
-from reelgraph.colour.continuity import choose_hero, delta_e_2000, match_shot
+from reelgraph.colour.continuity import choose_hero, delta_e_2000, hero_for_scene, match_shot
 from reelgraph.colour.linear import from_linear, to_linear
+from reelgraph.errors import PlanError
 
 
 def misgrade(encoded: np.ndarray, gains: tuple[float, float, float], sat: float) -> np.ndarray:
@@ -102,8 +103,22 @@ def test_the_hero_is_the_shot_nearest_the_scenes_median_look() -> None:
         "sh030": np.array([60.0, -5.0, -8.0, 15.0]),
     }
     assert choose_hero(looks) == "sh020"
+    assert hero_for_scene("kitchen", looks) == (
+        "sh020",
+        "sh020 is nearest the scene's median look (3 shots)",
+    )
+    assert hero_for_scene("kitchen", looks, "sh030")[0] == "sh030"
     with pytest.raises(ValueError):
         choose_hero({})
+
+
+def test_a_hero_that_is_not_in_the_scene_is_refused_with_its_shots_listed() -> None:
+    looks = {"sh010": np.zeros(4), "sh020": np.ones(4)}
+    with pytest.raises(PlanError) as refused:
+        hero_for_scene("kitchen", looks, "sh999")
+    assert "sh010, sh020" in refused.value.hint
+    with pytest.raises(PlanError):
+        hero_for_scene("empty", {})
 
 
 def test_huber_fit_shrugs_off_outliers_and_degenerate_input() -> None:

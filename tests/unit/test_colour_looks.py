@@ -3,10 +3,10 @@ CDL, and a value outside its range is refused with the valid ones listed."""
 
 from __future__ import annotations
 
-import colour
 import numpy as np
 import pytest
 
+import colour
 from reelgraph.algorithms.colour.standards import LUMA_BT709
 from reelgraph.colour.looks import ACCEPTS, TIME_OF_DAY, check, decide_look
 from reelgraph.errors import PlanError
@@ -82,3 +82,13 @@ def test_accepted_spellings() -> None:
     assert set(TIME_OF_DAY) == {"day", "golden_hour", "sunset", "blue_hour", "night"}
     for name in TIME_OF_DAY:
         assert np.all(np.isfinite(decide_look({"time_of_day": name}).table("bt709")))
+
+
+def test_the_encoded_cdl_approximates_the_look_and_says_by_how_much() -> None:
+    cdl, miss = decide_look({"exposure": -1}).encoded_cdl("bt709")
+    assert miss < 0.5
+    assert 0.6 < cdl.slope[1] < 0.85  # one stop down is about ×0.73 on BT.709 code values
+    identity, none = decide_look({}).encoded_cdl("bt709")
+    assert identity.is_identity() and none == 0.0
+    _, night = decide_look({"time_of_day": "night"}).encoded_cdl("bt709")
+    assert 0.5 < night < 4.0

@@ -25,11 +25,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-import colour
 import numpy as np
 import numpy.typing as npt
 from scipy.optimize import least_squares
 
+import colour
 from reelgraph.algorithms.colour.asc_cdl import CDL, apply_cdl, cdl_linear_part
 from reelgraph.algorithms.colour.correspondence_sift_lowe2004 import overlap_pairs
 from reelgraph.algorithms.colour.neutral_skin_statistics_buchsbaum1980 import match_neutrals
@@ -37,6 +37,7 @@ from reelgraph.algorithms.colour.robust_fit_huber1964 import AffineColour, fit_a
 from reelgraph.algorithms.colour.standards import LUMA_BT709
 from reelgraph.colour import lut
 from reelgraph.colour.linear import from_linear, to_linear
+from reelgraph.errors import PlanError
 
 Array = npt.NDArray[np.float32]
 
@@ -47,6 +48,8 @@ RESIDUAL_DELTA_E = 0.5
 MIN_PAIRS = 200
 #: Extra fraction of clipped pixels tolerated over the shot's or the hero's own.
 CLIP_TOLERANCE = 0.002
+#: Encoded values at or beyond which a colour pair is taken as clipped (white / black).
+CLIP_HIGH, CLIP_LOW = 0.99, 0.004
 #: Frames sampled evenly from each shot (and from the hero) to pool the estimate over.
 SAMPLE_FRAMES = 6
 #: Where the decision is applied, said in every CDL file and report.
@@ -223,7 +226,9 @@ def match_shot(
         # Pairs are in each view's own encoding; the fit sees both as scene-linear light.
         src_lin = to_linear(src_enc, transfer).astype(np.float64)
         ref_lin = to_linear(ref_enc, hero_transfer).astype(np.float64)
-        usable = (np.max(src_enc, axis=1) < 0.99) & (np.max(ref_enc, axis=1) < 0.99)
+        # Pairs clipped at either end in either view say nothing about the transform.
+        usable = (np.max(src_enc, axis=1) < CLIP_HIGH) & (np.max(ref_enc, axis=1) < CLIP_HIGH)
+        usable &= (np.min(src_enc, axis=1) > CLIP_LOW) & (np.min(ref_enc, axis=1) > CLIP_LOW)
         fit = fit_affine_huber(src_lin[usable], ref_lin[usable], model="matrix")
         notes.append(
             f"{pairs} colour pairs from {len(methods)}/{len(shot_frames)} frames "
@@ -353,3 +358,21 @@ def choose_hero(looks: dict[str, npt.NDArray[np.float64]]) -> str:
     stack = np.stack([looks[n] for n in names])
     median = np.median(stack, axis=0)
     return names[int(np.argmin(np.linalg.norm(stack - median, axis=1)))]
+
+
+def hero_for_scene(
+    scene: str, looks: dict[str, npt.NDArray[np.float64]], hero: str | None = None
+) -> tuple[str, str]:
+    """(the scene's hero shot, why): the brief's ``hero`` when given — refused with the
+    scene's shots listed when it is not one of them — else the shot nearest the median."""
+    if hero is not None:
+        if hero not in looks:
+            raise PlanError(
+                f"scene {scene!r}: hero {hero!r} is not one of its shots",
+                hint=f"set hero to one of: {', '.join(sorted(looks)) or '(no shots)'}",
+            )
+        return hero, f"{hero} is the scene's hero (brief)"
+    if not looks:
+        raise PlanError(f"scene {scene!r} has no shots to match", hint="add shots to the scene")
+    chosen = choose_hero(looks)
+    return chosen, f"{chosen} is nearest the scene's median look ({len(looks)} shots)"
