@@ -12,14 +12,14 @@ import pytest
 
 from reelgraph.agents._io import frames, is_view, read_view
 from reelgraph.agents.master import Master
-from reelgraph.agents.restore import MAX_RADIUS, AnalysePlate, Restore, SdrToHdr
+from reelgraph.agents.restore import MAX_RADIUS, AnalysePlate, JoinChunks, Restore, SdrToHdr
 from reelgraph.errors import AgentError, PlanError
 from reelgraph.media.exr import read_exr, write_exr
 from reelgraph.media.hdr import read_hdr10_metadata
 from reelgraph.media.probe import probe
 from reelgraph.orchestrator.agent import Agent, Input, NodeContext, Output
 from reelgraph.orchestrator.registry import Registry
-from reelgraph.plan.restoration import Target, decide_restore
+from reelgraph.plan.restoration import CHUNK_FRAMES, Target, decide_restore
 from reelgraph.plan.rules import ShotContext
 from reelgraph.plan.rules import restore as rules
 from reelgraph.project.brief import Brief
@@ -99,10 +99,26 @@ def test_chunked_restore_equals_the_whole_shot(noisy: Input, tmp_path: Path) -> 
     _, first = run_agent(Restore(), tmp_path / "a", [noisy], {**params, "stop": 5})
     out, second = run_agent(Restore(), tmp_path / "b", [noisy], {**params, "start": 5})
     assert out.meta["frames"] == 7 and out.metrics["grain_sigma_255"] > 1.0
-    chunks = read_all(first) + read_all(second)
+    # The join is a view over both chunks: nothing re-encoded, the same frames.
+    meta, joined = run_agent(JoinChunks(), tmp_path / "joined", [first, second])
+    assert is_view(joined) and meta.meta["frames"] == 12
+    chunks = read_all(joined)
     reference = read_all(whole)
     assert len(chunks) == len(reference) == 12
     assert max(float(np.abs(a - b).max()) for a, b in zip(chunks, reference, strict=True)) == 0.0
+    assert [f.rgb.shape for f in frames(joined, start=4, stop=7)] == [reference[0].shape] * 3
+
+
+def test_long_shots_are_restored_in_parallel_chunks_and_joined() -> None:
+    long_shot = shot("web-sdr", PLATE, frames=150)
+    steps = rules.picture_steps(long_shot, "sh1/conform")
+    assert [n.agent for n in steps] == ["restore", "restore", "restore", "join_chunks"]
+    spans = [(n.params["start"], n.params["stop"]) for n in steps[:3]]
+    assert spans == [(0, 50), (50, 100), (100, 150)]
+    assert all(n.params["denoise_sigma"] == steps[0].params["denoise_sigma"] for n in steps[:3])
+    assert steps[3].id == "sh1/restore" and steps[3].inputs == tuple(n.id for n in steps[:3])
+    (single,) = rules.picture_steps(shot("web-sdr", PLATE, frames=CHUNK_FRAMES), "sh1/conform")
+    assert "start" not in single.params
 
 
 def test_grain_scene_variable_overrides_the_parameter(noisy: Input, tmp_path: Path) -> None:
@@ -233,7 +249,10 @@ PLATE = {
 
 
 def shot(
-    spec: str, analysis: dict[str, Any] | None, variables: dict[str, Any] | None = None
+    spec: str,
+    analysis: dict[str, Any] | None,
+    variables: dict[str, Any] | None = None,
+    frames: int = 36,
 ) -> ShotContext:
     brief = Brief.model_validate(
         {
@@ -253,7 +272,7 @@ def shot(
         shot="sh1",
         source="a",
         first=0,
-        last=35,
+        last=frames - 1,
         source_meta={"width": 640, "height": 360, "bit_depth": 8},
         analysis={"plate": analysis} if analysis else {},
     )

@@ -17,6 +17,7 @@ from reelgraph.agents.grade import LOOKS
 from reelgraph.algorithms.colour.asc_cdl import apply_cdl
 from reelgraph.errors import MediaError
 from reelgraph.ingest.sources import source_meta
+from reelgraph.media.exr import sequence_file
 from reelgraph.media.probe import probe
 from reelgraph.media.video import VideoReader
 from reelgraph.orchestrator.agent import Input
@@ -113,19 +114,21 @@ def test_the_chain_reads_back_what_the_unfused_steps_would_have_written(
 
 def test_a_view_over_a_damaged_upstream_is_recomputed(project: Project) -> None:
     run(project, shot_plan("sunset", restore=True))
-    restored = artifact(project, "restore").file()
+    restored = artifact(project, "restore")
+    frame = restored.path / sequence_file("video", FIRST + 1)  # the shot's 3rd frame
     grade = artifact(project, "grade")
-    assert os.path.samefile(grade.path / "part0.mkv", restored)
+    assert os.path.samefile(grade.path / sequence_file("part0", FIRST + 1), frame)
     # Bit rot in the restored picture, same size: the view shares those bytes.
-    data = bytearray(restored.read_bytes())
+    data = bytearray(frame.read_bytes())
     data[len(data) // 2] ^= 0xFF
-    with restored.open("r+b") as handle:
+    with frame.open("r+b") as handle:
         handle.write(data)
     outcomes = run(project, shot_plan("sunset", restore=True))
     assert outcomes["restore"] == "ran" and outcomes["grade"] == "ran"
     assert outcomes["master"] == "cached"  # same recipe, its own bytes intact
-    grade = artifact(project, "grade")
-    assert os.path.samefile(grade.path / "part0.mkv", artifact(project, "restore").file())
+    grade, restored = artifact(project, "grade"), artifact(project, "restore")
+    linked = grade.path / sequence_file("part0", FIRST + 1)
+    assert os.path.samefile(linked, restored.path / sequence_file("video", FIRST + 1))
     assert len(list(frames(grade))) == LAST - FIRST + 1
 
 

@@ -36,12 +36,14 @@ from typing import Any
 import numpy as np
 
 from reelgraph.errors import MediaError
-from reelgraph.media.colour import BT709, ColourTag
+from reelgraph.media.colour import BT709, CHROMATICITIES, ColourTag
+from reelgraph.media.exr import ExrSequenceWriter, read_exr, sequence_file
 from reelgraph.media.video import PRESETS, DecodedFrame, Frame, VideoReader, VideoWriter
 from reelgraph.orchestrator.agent import Input
 
 INTERMEDIATE = "ffv1-rgb16"  # lossless 16-bit R'G'B' between agents
 VIEW_FILE = "view.json"
+SEQUENCE_NAME = "video"  # an intermediate's frames: video.000000.exr, video.000001.exr…
 VIEW_SCHEMA = "reelgraph.View.1"
 
 #: A per-pixel operation of a view: (R'G'B' float32 (H, W, 3), its parameters) → frame.
@@ -73,10 +75,11 @@ PIXEL_OPS: dict[str, PixelOp] = {"cdl": _cdl, "itm": _inverse_tone_map}
 class Part:
     """Frames ``start``…``stop − 1`` of a picture file in the view's folder."""
 
-    file: str
+    file: str  # a video file, or the name of an EXR sequence (``sequence``)
     start: int
     stop: int
     conform: bool = False  # resample a variable-frame-rate file onto its average rate
+    sequence: bool = False  # frames are ``{file}.{n:06d}.exr`` files
 
     @property
     def frames(self) -> int:
@@ -138,30 +141,69 @@ def _link(source: Path, target: Path) -> None:
         shutil.copyfile(source, target)
 
 
-def view_over(item: Input, out_dir: Path, *, start: int = 0, stop: int | None = None) -> View:
-    """A view of frames ``start``…``stop − 1`` of ``item`` (a picture file, an artifact or a
-    view), its files linked into ``out_dir``; a view's own ops are kept."""
+def _parts(item: Input) -> tuple[list[tuple[Path, Part]], tuple[dict[str, Any], ...]]:
+    """(folder or file, part) of every real picture behind ``item``, and its ops."""
     if is_view(item):
         upstream = read_view(item)
-        sources = [(item.path / p.file, p) for p in upstream.parts]
-        ops = upstream.ops
-    else:
-        total = int(item.meta.get("frames", 0))
-        conform = bool(item.meta.get("variable_frame_rate"))
-        sources = [(item.file(), Part(item.file().name, 0, total, conform))]
-        ops = ()
+        return [(item.path, p) for p in upstream.parts], upstream.ops
+    total = int(item.meta.get("frames", 0))
+    if item.meta.get("sequence"):
+        return [(item.path, Part(str(item.meta["sequence"]), 0, total, sequence=True))], ()
+    conform = bool(item.meta.get("variable_frame_rate"))
+    return [(item.file(), Part(item.file().name, 0, total, conform))], ()
+
+
+def view_over(
+    item: Input, out_dir: Path, *, start: int = 0, stop: int | None = None, after: int = 0
+) -> View:
+    """A view of frames ``start``…``stop − 1`` of ``item`` (a picture file, an artifact, an
+    EXR sequence or a view), its files linked into ``out_dir``; a view's own ops are kept.
+    ``after`` is the number of parts already linked there (their names are taken)."""
+    sources, ops = _parts(item)
     stop = sum(p.frames for _, p in sources) if stop is None else stop
     parts: list[Part] = []
     position = 0  # view frame number of each part's first frame
-    for path, part in sources:
+    for where, part in sources:
         lo, hi = max(start, position), min(stop, position + part.frames)
         if lo < hi:
-            name = f"part{len(parts)}{path.suffix}"
-            _link(path, out_dir / name)
             first = part.start + lo - position
-            parts.append(Part(name, first, first + hi - lo, part.conform))
+            name = f"part{after + len(parts)}"
+            if part.sequence:
+                folder = where
+                for n in range(first, first + hi - lo):
+                    _link(folder / sequence_file(part.file, n), out_dir / sequence_file(name, n))
+            else:
+                path = where / part.file if where.is_dir() else where
+                name += path.suffix
+                _link(path, out_dir / name)
+            parts.append(Part(name, first, first + hi - lo, part.conform, part.sequence))
         position += part.frames
     return View(tuple(parts), ops)
+
+
+def _read_part(folder: Path, part: Part, first: int, count: int) -> Iterator[DecodedFrame]:
+    """``count`` frames of a part from its frame ``first``, as decoded (tagged by the caller)."""
+    if part.sequence:
+        for n in range(first, first + count):
+            rgb, _ = read_exr(folder / sequence_file(part.file, n))
+            yield DecodedFrame(n, rgb, BT709, 16)
+        return
+    path = folder / part.file
+    yield from VideoReader(path, start=first, stop=first + count, conform=part.conform)
+
+
+def join_views(items: Sequence[Input], out_dir: Path) -> View:
+    """One picture made of ``items`` one after another (chunks of a shot), each without ops."""
+    parts: list[Part] = []
+    for item in items:
+        view = view_over(item, out_dir, after=len(parts))
+        if view.ops:
+            raise MediaError(
+                "only stored pictures can be joined, not pictures with operations pending",
+                hint="join the chunks before grading them",
+            )
+        parts.extend(view.parts)
+    return View(tuple(parts))
 
 
 def write_view(out_dir: Path, view: View, *ops: dict[str, Any]) -> str:
@@ -178,19 +220,15 @@ def write_view(out_dir: Path, view: View, *ops: dict[str, Any]) -> str:
 def _view_frames(item: Input, start: int, stop: int | None) -> Iterator[DecodedFrame]:
     view = read_view(item)
     stop = view.frames if stop is None else min(stop, view.frames)
-    colour = item.meta.get("colour")
-    tag = ColourTag(**{**colour, "assumed": tuple(colour.get("assumed", ()))}) if colour else BT709
+    tag = _tag(item.meta)
     ops = [(PIXEL_OPS[op["op"]], op) for op in view.ops]
     position = 0
     for part in view.parts:
         lo, hi = max(start, position), min(stop, position + part.frames)
         if lo < hi:
             first = part.start + lo - position
-            reader = VideoReader(
-                item.path / part.file, start=first, stop=first + hi - lo, conform=part.conform
-            )
             index = lo
-            for frame in reader:
+            for frame in _read_part(item.path, part, first, hi - lo):
                 # Clipped to [0, 1] before and after each operation, as a stored 16-bit
                 # R'G'B' step would be: a picture does not depend on which steps are views.
                 rgb = np.clip(frame.rgb, 0.0, 1.0, out=frame.rgb)
@@ -208,6 +246,22 @@ def _view_frames(item: Input, start: int, stop: int | None) -> Iterator[DecodedF
         position += part.frames
 
 
+def _sequence_frames(item: Input, start: int, stop: int | None) -> Iterator[DecodedFrame]:
+    total = int(item.meta["frames"])
+    stop = total if stop is None else min(stop, total)
+    tag = _tag(item.meta)
+    part = Part(str(item.meta["sequence"]), 0, total, sequence=True)
+    for frame in _read_part(item.path, part, start, max(0, stop - start)):
+        yield DecodedFrame(frame.index, frame.rgb, tag, frame.bits)
+
+
+def _tag(meta: Mapping[str, Any]) -> ColourTag:
+    colour = meta.get("colour")
+    if not colour:
+        return BT709
+    return ColourTag(**{**colour, "assumed": tuple(colour.get("assumed", ()))})
+
+
 def frames(
     item: Input, *, start: int = 0, stop: int | None = None, keep_ycbcr: bool = False
 ) -> Iterator[DecodedFrame]:
@@ -217,6 +271,9 @@ def frames(
     through its operations, so they never carry them."""
     if is_view(item):
         yield from _view_frames(item, start, stop)
+        return
+    if item.meta.get("sequence"):
+        yield from _sequence_frames(item, start, stop)
         return
     yield from VideoReader(
         item.file(),
@@ -248,6 +305,25 @@ def video_meta(
         "colour": writer_tag(preset, content).to_dict(),
         **extra,
     }
+
+
+def intermediate_meta(
+    frames: int, width: int, height: int, frame_rate: str, content: ColourTag | None, **extra: Any
+) -> dict[str, Any]:
+    """Description of a picture stored as the intermediate (:class:`ExrSequenceWriter`):
+    the R'G'B' of a lossless intermediate, in the content's primaries and transfer."""
+    meta = video_meta(
+        sequence_file(SEQUENCE_NAME, 0), frames, width, height, frame_rate, content=content
+    )
+    return {**meta, "preset": "exr-half", "sequence": SEQUENCE_NAME, **extra}
+
+
+def open_intermediate(out_dir: Path, meta: Mapping[str, Any]) -> ExrSequenceWriter:
+    """The writer of a picture described by :func:`intermediate_meta`."""
+    primaries = str((meta.get("colour") or {}).get("primaries", "bt709"))
+    if primaries not in CHROMATICITIES:
+        primaries = "bt709"
+    return ExrSequenceWriter(out_dir, str(meta["sequence"]), primaries)
 
 
 def content_tag(meta: Mapping[str, Any]) -> ColourTag | None:
@@ -298,6 +374,7 @@ __all__: Sequence[str] = (
     "content_tag",
     "frames",
     "is_view",
+    "join_views",
     "open_writer",
     "read_view",
     "video_meta",

@@ -36,7 +36,9 @@ from reelgraph.agents._io import (
     VIEW_FILE,
     content_tag,
     frames,
-    open_writer,
+    intermediate_meta,
+    join_views,
+    open_intermediate,
     video_meta,
     view_over,
     write_view,
@@ -350,13 +352,12 @@ class Restore(Agent):
     def describe_output(self, inputs: Sequence[Mapping[str, Any]], params: Any) -> dict[str, Any]:
         meta = inputs[0]
         start, stop = _span(meta, params)
-        out = video_meta(
-            "video.mkv",
+        out = intermediate_meta(
             stop - start,
             int(meta["width"]) * params.upscale,
             int(meta["height"]) * params.upscale,
             str(meta["frame_rate"]),
-            content=content_tag(meta),
+            content_tag(meta),
         )
         if meta.get("source_colour"):
             out["source_colour"] = meta["source_colour"]
@@ -444,7 +445,7 @@ class Restore(Agent):
         noise_out: list[float] = []
         first_pending = lo
         count = stop - start
-        writer, file = open_writer(ctx.out_dir, "video", source.meta, meta["width"], meta["height"])
+        writer = open_intermediate(ctx.out_dir, meta)
         with writer:
             stream = restore_stream(
                 read(),
@@ -500,7 +501,32 @@ class Restore(Agent):
             "grain_sigma_255": grain.sigma * 255 if grain is not None else 0.0,
             **{f"seconds_{step}": value for step, value in timings.items()},
         }
-        return Output({**meta, "file": file, "restore": applied}, _finite(metrics))
+        return Output({**meta, "restore": applied}, _finite(metrics))
+
+
+class JoinChunks(Agent):
+    name = "join_chunks"
+    version = "1"
+    description = "join a long shot's restored chunks into one picture (a view: nothing copied)"
+    cost = Cost("node", 0.05)
+
+    def describe_output(self, inputs: Sequence[Mapping[str, Any]], params: Any) -> dict[str, Any]:
+        first = dict(inputs[0])
+        total = sum(int(meta["frames"]) for meta in inputs)
+        return {**first, "file": VIEW_FILE, "view": True, "frames": total, "chunks": len(inputs)}
+
+    def run(self, ctx: NodeContext) -> Output:
+        sizes = {(int(i.meta["width"]), int(i.meta["height"])) for i in ctx.inputs}
+        if len(sizes) != 1:
+            raise AgentError(
+                f"chunks of different sizes {sorted(sizes)} cannot be joined",
+                hint="restore every chunk of a shot with the same upscale",
+            )
+        write_view(ctx.out_dir, join_views(ctx.inputs, ctx.out_dir))
+        ctx.progress(1, 1)
+        meta = self.describe_output([i.meta for i in ctx.inputs], ctx.params)
+        meta.pop("restore", None)  # per chunk: the chunks' own artifacts say what each got
+        return Output(meta)
 
 
 class _Timer:

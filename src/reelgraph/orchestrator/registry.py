@@ -23,6 +23,7 @@ BUILTIN: dict[str, str] = {
     "loudness_level": "reelgraph.agents.loudness:LoudnessLevel",
     "analyse_plate": "reelgraph.agents.restore:AnalysePlate",
     "restore": "reelgraph.agents.restore:Restore",
+    "join_chunks": "reelgraph.agents.restore:JoinChunks",
     "sdr_to_hdr": "reelgraph.agents.restore:SdrToHdr",
     "shot_detect": "reelgraph.agents.shots:ShotDetect",
     "proxy": "reelgraph.agents.proxy:Proxy",

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 import cv2
 import numpy as np
@@ -51,14 +52,33 @@ FLOW_PRESETS: dict[str, tuple[int, int | None]] = {
 #: The preset every flow user defaults to.
 DEFAULT_FLOW_PRESET = "balanced"
 
+#: Lines of the finest pyramid level a preset with its own finest scale searches at most:
+#: the sizes "balanced" was measured on. Larger frames start the search one octave coarser
+#: per doubling (1080p at a quarter, as OpenCV's "fast" does), which costs a quarter as
+#: much per octave and loses nothing the 8-pixel patches of the finest level could resolve.
+FINEST_LEVEL_LINES = 270
 
-def _engine(preset: str) -> cv2.DISOpticalFlow:
+
+def finest_scale(preset: str, height: int) -> int | None:
+    """The pyramid level DIS stops at for frames ``height`` lines tall (None: the preset's).
+
+    >>> finest_scale("balanced", 360), finest_scale("balanced", 1080), finest_scale("fast", 1080)
+    (1, 2, None)
+    """
     if preset not in FLOW_PRESETS:
         raise AlgorithmError(
             f"unknown flow preset {preset!r}", hint=f"use one of: {', '.join(FLOW_PRESETS)}"
         )
-    code, finest = FLOW_PRESETS[preset]
-    engine = cv2.DISOpticalFlow.create(code)
+    finest = FLOW_PRESETS[preset][1]
+    if finest is None:
+        return None
+    octaves = int(np.floor(np.log2(max(height, 1) / FINEST_LEVEL_LINES)))
+    return max(finest, octaves)
+
+
+def _engine(preset: str, height: int = 0) -> cv2.DISOpticalFlow:
+    finest = finest_scale(preset, height)
+    engine = cv2.DISOpticalFlow.create(FLOW_PRESETS[preset][0])
     if finest is not None:
         engine.setFinestScale(finest)
     return engine
@@ -109,8 +129,8 @@ def window_flows(
     >>> round(float(np.median(flows.to_frame[1][..., 0])), 1)
     2.0
     """
-    engine = _engine(preset)
     height, width = frames[centre].shape[:2]
+    engine = _engine(preset, height)
     zero = np.zeros((height, width, 2), dtype=np.float32)
     if min(height, width) < 8:  # DIS needs a few patches; tiny frames get no motion
         zeros = tuple(zero for _ in frames)
@@ -129,6 +149,16 @@ def window_flows(
     return WindowFlows(to_frame, from_frame)
 
 
+@lru_cache(maxsize=4)
+def _grid(height: int, width: int) -> tuple[np.ndarray, np.ndarray]:
+    """Pixel coordinates (x, y) of a frame size; read-only, shared by every warp of it."""
+    grid_x, grid_y = np.meshgrid(
+        np.arange(width, dtype=np.float32), np.arange(height, dtype=np.float32)
+    )
+    grid_x.flags.writeable = grid_y.flags.writeable = False
+    return grid_x, grid_y
+
+
 def warp_by_flow(
     image: np.ndarray, flow: np.ndarray, *, interpolation: int = cv2.INTER_CUBIC
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -143,12 +173,16 @@ def warp_by_flow(
         sy, sx = height / flow.shape[0], width / flow.shape[1]
         flow = cv2.resize(flow, (width, height), interpolation=cv2.INTER_LINEAR)
         flow = flow * np.array([sx, sy], dtype=np.float32)
-    grid_x, grid_y = np.meshgrid(
-        np.arange(width, dtype=np.float32), np.arange(height, dtype=np.float32)
-    )
+    grid_x, grid_y = _grid(height, width)
     map_x = grid_x + flow[..., 0]
     map_y = grid_y + flow[..., 1]
-    inside = (map_x >= 0) & (map_x <= width - 1) & (map_y >= 0) & (map_y <= height - 1)
+    # One vectorised range test per axis (OpenCV's inRange), then one AND.
+    inside = (
+        cv2.bitwise_and(
+            cv2.inRange(map_x, 0.0, float(width - 1)), cv2.inRange(map_y, 0.0, float(height - 1))
+        )
+        != 0
+    )
     warped = cv2.remap(
         image, map_x, map_y, interpolation=interpolation, borderMode=cv2.BORDER_REPLICATE
     )
@@ -187,7 +221,8 @@ class FlowCache:
     """
 
     def __init__(self, preset: str = DEFAULT_FLOW_PRESET) -> None:
-        self._engine = _engine(preset)
+        self._preset = preset
+        self._engines: dict[int, cv2.DISOpticalFlow] = {0: _engine(preset)}  # by frame height
         self._images: dict[int, np.ndarray] = {}
         self._flows: dict[tuple[int, int], np.ndarray] = {}
         self.computed = 0
@@ -207,7 +242,9 @@ class FlowCache:
                 self._flows[key] = np.zeros((height, width, 2), dtype=np.float32)
             else:
                 image_a, image_b = self._image(a, frames[a]), self._image(b, frames[b])
-                self._flows[key] = _calc(self._engine, image_a, image_b)
+                if height not in self._engines:
+                    self._engines[height] = _engine(self._preset, height)
+                self._flows[key] = _calc(self._engines[height], image_a, image_b)
                 self.computed += 1
         return self._flows[key]
 

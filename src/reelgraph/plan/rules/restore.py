@@ -18,6 +18,8 @@ from __future__ import annotations
 
 from reelgraph.orchestrator.graph import Node
 from reelgraph.plan.restoration import (
+    CHUNK_FRAMES,
+    chunk_ranges,
     decide_restore,
     target_for_spec,
     upscale_factor,
@@ -77,18 +79,45 @@ def picture_steps(ctx: ShotContext, upstream: str) -> list[Node]:
         )
         params = decision.params
         explanation = decision.explanation()
-    return [
+    chunks = chunk_ranges(ctx.frames)
+    if len(chunks) == 1:
+        return [
+            Node(
+                f"{ctx.shot}/restore",
+                "restore",
+                params,
+                (upstream,),
+                explanation,
+                ctx.shot,
+                ctx.scene,
+                ctx.reads("restore"),
+            )
+        ]
+    nodes = [
         Node(
-            f"{ctx.shot}/restore",
+            f"{ctx.shot}/restore.{k + 1}",
             "restore",
-            params,
+            {**params, "start": start, "stop": stop},
             (upstream,),
-            explanation,
+            f"frames {start}–{stop - 1} of the shot (chunk {k + 1} of {len(chunks)}, with the "
+            f"temporal window's frames around it as context): {explanation}",
             ctx.shot,
             ctx.scene,
             ctx.reads("restore"),
         )
+        for k, (start, stop) in enumerate(chunks)
     ]
+    join = Node(
+        f"{ctx.shot}/restore",
+        "join_chunks",
+        {},
+        tuple(node.id for node in nodes),
+        f"{ctx.frames} frames are more than {CHUNK_FRAMES}: restored in {len(chunks)} chunks "
+        "that run in parallel, joined here without copying",
+        ctx.shot,
+        ctx.scene,
+    )
+    return [*nodes, join]
 
 
 def display_steps(ctx: ShotContext, upstream: str) -> list[Node]:
