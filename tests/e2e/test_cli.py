@@ -3,6 +3,7 @@ run resumes without recomputing; runs are deterministic."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
@@ -13,16 +14,23 @@ import sys
 import time
 from pathlib import Path
 
+import av
+import numpy as np
 import pytest
 
 from conftest import make_project, reelgraph
 
 
-def snapshot(root: Path) -> tuple[list[str], list[str], str]:
+def snapshot(root: Path) -> tuple[list[str], dict[str, str], str]:
+    """The store's rows, every artifact file's content hash, and the brief."""
     db = sqlite3.connect(root / ".reelgraph" / "project.sqlite")
     dump = list(db.iterdump())
     db.close()
-    files = sorted(str(p.relative_to(root)) for p in (root / ".reelgraph" / "artifacts").rglob("*"))
+    files = {
+        str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted((root / ".reelgraph" / "artifacts").rglob("*"))
+        if p.is_file()
+    }
     return dump, files, (root / "brief.yaml").read_text()
 
 
@@ -32,30 +40,67 @@ def assert_clean_error(result: subprocess.CompletedProcess[str]) -> None:
     assert "Traceback" not in result.stderr
 
 
-BAD_MEDIA = ["zero-length", "truncated", "text-named-mov", "directory", "dangling-link"]
+BAD_MEDIA = [
+    "zero-length",
+    "truncated",
+    "text-named-mov",
+    "bare-h264",
+    "directory",
+    "dangling-link",
+]
 
 
-def break_source(root: Path, kind: str) -> None:
+def write_bare_h264(path: Path, frames: int = 6) -> None:
+    """An Annex B H.264 elementary stream: pictures without any timing."""
+    with av.open(str(path), "w", format="h264") as container:
+        stream = container.add_stream("libx264", rate=24)
+        stream.width, stream.height, stream.pix_fmt = 64, 48, "yuv420p"
+        for i in range(frames):
+            rgb = np.full((48, 64, 3), 20 * i, np.uint8)
+            for packet in stream.encode(av.VideoFrame.from_ndarray(rgb, format="rgb24")):
+                container.mux(packet)
+        for packet in stream.encode():
+            container.mux(packet)
+
+
+def break_source(root: Path, kind: str) -> Path:
+    """Damage source c1 in the way ``kind`` names; the brief points at the result."""
     clip = root / "footage" / "c1.mp4"
     data = clip.read_bytes()
     clip.unlink()
-    if kind == "zero-length":
+    if kind == "text-named-mov":
+        clip = clip.with_suffix(".mov")
+        clip.write_text("not a movie\n" * 100)
+    elif kind == "bare-h264":
+        clip = clip.with_suffix(".h264")
+        write_bare_h264(clip)
+    elif kind == "zero-length":
         clip.write_bytes(b"")
     elif kind == "truncated":
         clip.write_bytes(data[: len(data) // 3])
-    elif kind == "text-named-mov":
-        clip.write_text("not a movie\n" * 100)
     elif kind == "directory":
         clip.mkdir()
     elif kind == "dangling-link":
         clip.symlink_to(root / "footage" / "gone.mp4")
+    brief = root / "brief.yaml"
+    brief.write_text(brief.read_text().replace("footage/c1.mp4", f"footage/{clip.name}"))
+    return clip
+
+
+BAD_MEDIA_WORDS = {
+    "text-named-mov": "not a media file",
+    "bare-h264": "frame rate",
+    "zero-length": "empty",
+}
 
 
 @pytest.mark.parametrize("kind", BAD_MEDIA)
 def test_probe_bad_media(tmp_path: Path, kind: str) -> None:
     root = make_project(tmp_path / "p", clips=2, frames=4)
-    break_source(root, kind)
-    assert_clean_error(reelgraph("probe", str(root / "footage" / "c1.mp4"), "--json"))
+    clip = break_source(root, kind)
+    result = reelgraph("probe", str(clip), "--json")
+    assert_clean_error(result)
+    assert BAD_MEDIA_WORDS.get(kind, "") in result.stderr
 
 
 @pytest.fixture(scope="module")
@@ -88,6 +133,7 @@ def test_bad_input_to_run_leaves_the_project_as_it_was(
     before = snapshot(root)
     result = reelgraph("run", "-p", str(root))
     assert_clean_error(result)
+    assert BAD_MEDIA_WORDS.get(kind, "") in result.stderr
     if kind == "misspelt-field":
         assert "shotz: unknown field (did you mean 'shots'?)" in result.stderr
     assert snapshot(root) == before
@@ -136,12 +182,29 @@ def master_checksums(root: Path) -> dict[str, str]:
     }
 
 
-def ledger_nodes(root: Path, run_id: int) -> set[str]:
-    with sqlite3.connect(root / ".reelgraph" / "project.sqlite") as db:
-        return {r[0] for r in db.execute("SELECT node_id FROM ledger WHERE run_id = ?", (run_id,))}
+def render_ledger(db_path: Path) -> dict[int, set[tuple[str, str]]]:
+    """(node, key) of every execution that ran to the end, per render run (analysis runs are
+    left out: found by kind, not by id). Keys, because a node with objectives runs several
+    variants: a variant killed half-way is rightly run again, a finished one is not."""
+    with sqlite3.connect(db_path, timeout=1) as db:
+        rows = db.execute(
+            "SELECT l.run_id, l.node_id, l.key FROM ledger l JOIN runs r ON r.id = l.run_id"
+            " WHERE r.kind = 'render' AND l.outcome = 'ran'"
+        ).fetchall()
+    ledger: dict[int, set[tuple[str, str]]] = {}
+    for run_id, node_id, key in rows:
+        ledger.setdefault(run_id, set()).add((node_id, key))
+    return ledger
 
 
-def test_sigkill_mid_run_resumes_without_recomputing(tmp_path: Path) -> None:
+def render_runs(db_path: Path) -> list[tuple[int, str]]:
+    with sqlite3.connect(db_path) as db:
+        return db.execute(
+            "SELECT id, status FROM runs WHERE kind = 'render' ORDER BY id"
+        ).fetchall()
+
+
+def test_sigkill_mid_render_resumes_without_recomputing(tmp_path: Path) -> None:
     reference = tmp_path / "reference"
     reelgraph("init", str(reference), check=True)
     make_project(reference, clips=3, frames=12, size=(256, 144))
@@ -167,24 +230,32 @@ def test_sigkill_mid_run_resumes_without_recomputing(tmp_path: Path) -> None:
     )
     db_path = killed / ".reelgraph" / "project.sqlite"
     deadline = time.time() + 300
-    finished_before_kill: set[str] = set()
+    finished: dict[int, set[tuple[str, str]]] = {}
     while time.time() < deadline and process.poll() is None:
         time.sleep(0.2)
         try:
-            with sqlite3.connect(db_path, timeout=1) as db:
-                finished_before_kill = {
-                    r[0] for r in db.execute("SELECT node_id FROM ledger WHERE outcome = 'ran'")
-                }
+            finished = render_ledger(db_path)
         except sqlite3.OperationalError:
             continue
-        if len(finished_before_kill) >= 2:
+        if sum(map(len, finished.values())) >= 2:
             break
-    assert process.poll() is None, "the run finished before it could be killed"
+    assert process.poll() is None, "the run finished before its render could be killed"
     os.killpg(process.pid, signal.SIGKILL)
     process.wait()
-    assert finished_before_kill
+    (killed_run,) = finished  # the kill landed in the render run, after two of its nodes
+    finished_before_kill = finished[killed_run]
+    assert len(finished_before_kill) >= 2
 
     reelgraph("run", "-p", str(killed), "-q", check=True)
-    rerun = ledger_nodes(killed, 2)
-    assert finished_before_kill.isdisjoint(rerun), "finished nodes were recomputed"
+    runs = dict(render_runs(db_path))
+    assert runs[killed_run] == "interrupted"
+    # The killed run's ledger holds what finished before the kill, and nothing that did not.
+    assert render_ledger(db_path)[killed_run] == finished_before_kill
+    resumed = max(runs)
+    assert resumed != killed_run and runs[resumed] == "completed"
+    rerun = render_ledger(db_path).get(resumed, set())
+    assert rerun, "the resumed run had nothing left to do: the kill came too late"
+    assert finished_before_kill.isdisjoint(rerun), "finished work was recomputed"
+    keys_before = {key for _, key in finished_before_kill}
+    assert keys_before.isdisjoint(key for _, key in rerun)
     assert master_checksums(killed) == master_checksums(reference)

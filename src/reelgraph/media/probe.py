@@ -21,6 +21,13 @@ from reelgraph.media.colour import ColourTag, tag_from_codes
 
 SCHEMA = "reelgraph.Probe.1"
 
+# Elementary-stream demuxers: the file carries no timestamps, and FFmpeg reports the raw
+# demuxer's default (25 fps) as the frame rate. Guessing it would retime the picture.
+ELEMENTARY_VIDEO_FORMATS = frozenset(
+    {"h264", "hevc", "vvc", "m4v", "mjpeg", "cavsvideo", "avs2", "avs3", "dirac", "rawvideo",
+     "vc1", "obu", "h261", "h263"}
+)  # fmt: skip
+
 
 @dataclass(frozen=True)
 class VideoStreamInfo:
@@ -198,8 +205,15 @@ def probe(path: str | Path) -> MediaInfo:
                 cc = stream.codec_context
                 pix_fmt = cc.pix_fmt or "unknown"
                 rate = stream.average_rate or stream.guessed_rate or stream.base_rate
-                if not rate:
-                    raise MediaError(f"{p}: video stream {stream.index} has no frame rate", path=p)
+                if not rate or container.format.name in ELEMENTARY_VIDEO_FORMATS:
+                    raise MediaError(
+                        f"{p}: the frame rate of video stream {stream.index} cannot be "
+                        f"determined (a bare {container.format.name} stream carries no timing)",
+                        path=p,
+                        stream=stream.index,
+                        hint="wrap it in a container at its true rate, e.g. 'ffmpeg "
+                        f"-framerate 24 -i {p.name} -c copy {p.stem}.mov' (use its real rate)",
+                    )
                 is_rgb = pix_fmt.startswith(("gbr", "rgb", "bgr", "argb", "abgr"))
                 tag = tag_from_codes(
                     cc.color_primaries,
@@ -231,6 +245,14 @@ def probe(path: str | Path) -> MediaInfo:
                 )
             elif stream.type == "audio":
                 cc = stream.codec_context
+                if not cc.sample_rate:
+                    raise MediaError(
+                        f"{p}: the sample rate of audio stream {stream.index} cannot be determined",
+                        path=p,
+                        stream=stream.index,
+                        hint="re-export or re-wrap the sound with its sample rate stated "
+                        "(e.g. as 48 kHz WAV)",
+                    )
                 audio.append(
                     AudioStreamInfo(
                         index=stream.index,
