@@ -22,6 +22,7 @@ from reelgraph.algorithms.qc.flicker_warping_lai2018 import FlickerTracker
 from reelgraph.cli.main import main
 from reelgraph.colour.continuity import delta_e_2000
 from reelgraph.colour.linear import from_linear, to_linear
+from reelgraph.media.probe import probe
 from reelgraph.media.video import VideoReader, VideoWriter
 
 FRAMES = 6
@@ -160,6 +161,29 @@ def test_ffmpeg_lut3d_with_the_exported_cube_reproduces_the_render(scene, matche
         check=True,
     )
     assert _mean_de(read_clip(ffmpeg_out), read_clip(matched["out"])) <= 1.0
+
+
+def test_the_sound_of_the_shot_is_carried_into_the_match(scene, tmp_path: Path) -> None:
+    frames = read_clip(scene["shot"])
+    rate = 48000
+    tone = (0.1 * np.sin(2 * np.pi * 440 * np.arange(rate // 4) / rate)).astype(np.float32)
+    with_sound = tmp_path / "shot.mkv"
+    with VideoWriter(
+        with_sound,
+        width=SIZE,
+        height=SIZE,
+        frame_rate=Fraction(24),
+        preset="ffv1",
+        audio=(rate, "mono"),
+    ) as writer:
+        for frame in frames:
+            writer.write(frame)
+        writer.write_audio(tone[:, None], rate)
+    out = tmp_path / "matched.mov"
+    assert main(["match", str(with_sound), "--to", str(scene["hero"]), str(out)]) == 0
+    info = probe(out)
+    assert info.audio and info.audio[0].channels == 1
+    assert info.first_video.codec == "prores"
 
 
 def _flicker(frames: list[np.ndarray]) -> float:

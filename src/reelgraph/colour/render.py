@@ -15,7 +15,9 @@ import numpy.typing as npt
 
 from reelgraph.colour import lut
 from reelgraph.errors import MediaError
+from reelgraph.media.audio import read_audio
 from reelgraph.media.probe import probe
+from reelgraph.media.remux import replace_audio
 from reelgraph.media.video import PRESETS, VideoReader, VideoWriter
 
 Array = npt.NDArray[np.float32]
@@ -72,11 +74,14 @@ def render(
     preset: str,
     progress: Progress | None = None,
 ) -> int:
-    """Write ``source`` through ``table`` with ``preset``; ``out`` appears only when complete
+    """Write ``source`` through ``table`` with ``preset``, its first sound stream carried
+    over (re-encoded: PCM in .mov/.mkv, AAC in .mp4); ``out`` appears only when complete
     (written beside it under a temporary name, then renamed). Returns the frame count."""
     reader = VideoReader(source)
     width, height = reader.size
-    tmp = out.parent / f".{out.stem}.{secrets.token_hex(4)}.tmp{PRESETS[preset].extension}"
+    token = secrets.token_hex(4)
+    tmp = out.parent / f".{out.stem}.{token}.tmp{PRESETS[preset].extension}"
+    muxed = out.parent / f".{out.stem}.{token}.sound{PRESETS[preset].extension}"
     written = 0
     try:
         content = reader.tag if reader.tag.transfer != PRESETS[preset].tag.transfer else None
@@ -93,7 +98,13 @@ def render(
                 written += 1
                 if progress is not None:
                     progress(written, len(reader))
-        os.replace(tmp, out)
+        if reader.info.audio:
+            track = read_audio(source)
+            replace_audio(tmp, muxed, track.samples, track.rate, track.layout)
+            os.replace(muxed, out)
+        else:
+            os.replace(tmp, out)
     finally:
         tmp.unlink(missing_ok=True)
+        muxed.unlink(missing_ok=True)
     return written
