@@ -2,7 +2,7 @@
 
 A textured subject with soft edges (head and shoulders cut from the astronaut photograph
 along a drawn, blurred outline — or a lobed blob) moves and grows
-over a second photograph that pans the other way; an opaque pole (a third photograph)
+over a second photograph (grass, tinted) that pans the other way; an opaque pole (a third photograph)
 passes in front of it half-way through the shot. Frames are made one at a time, so a
 long clip costs no more memory than a short one. The true matte is the subject's
 coverage minus whatever the pole hides.
@@ -53,8 +53,15 @@ class RotoClip:
     """Frame from which the subject runs out of the right edge of the frame (None: never)."""
 
 
+@lru_cache(maxsize=1)
+def _foliage() -> Frame:
+    """``skimage.data.grass`` tinted green: a busy photographic texture with no object in it
+    that a segmenter would take for the subject."""
+    return _photo("grass") * np.array([0.55, 0.8, 0.45], np.float32)
+
+
 def _background(clip: RotoClip, t: int) -> Frame:
-    photo = _photo("coffee")
+    photo = _foliage()
     scale = clip.height / photo.shape[0] * 1.2
     shift = -clip.pan * clip.width * t - 0.05 * clip.width
     affine = np.float32([[scale, 0, shift], [0, scale, -0.1 * clip.height]])
@@ -66,7 +73,7 @@ def _subject_pose(clip: RotoClip, t: int) -> tuple[float, float, float]:
     u = t / max(1, clip.frames - 1)
     cx = (0.32 + clip.travel * u) * clip.width
     if clip.exit_at is not None and t >= clip.exit_at:
-        cx += (t - clip.exit_at + 1) * 0.12 * clip.width
+        cx += (t - clip.exit_at + 1) * 0.06 * clip.width
     cy = (0.5 + 0.05 * np.sin(2 * np.pi * u)) * clip.height
     return float(cx), float(cy), 1.0 + clip.grow * u
 

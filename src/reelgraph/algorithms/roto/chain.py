@@ -36,7 +36,12 @@ from reelgraph.algorithms.roto.temporal_fusion_bai2009 import fuse_alpha, propag
 from reelgraph.algorithms.roto.trimap_morphology_xu2017 import TRIMAP_UNKNOWN, trimap_morphology
 from reelgraph.errors import AlgorithmError
 
-__all__ = ["RotoFrame", "RotoParams", "RotoTracker"]
+__all__ = ["MIN_BAND_PX", "MIN_RADIUS_PX", "RotoFrame", "RotoParams", "RotoTracker"]
+
+#: Smallest unknown band and guided-filter radius, pixels: below these, small frames get
+#: too few pixels in the band (and in a window on each side of it) to fit a colour model.
+MIN_BAND_PX = 3
+MIN_RADIUS_PX = 8
 
 
 @dataclass(frozen=True)
@@ -45,12 +50,13 @@ class RotoParams:
 
     band: float = 0.01
     """Half-width of the trimap's unknown band, as a fraction of the frame height
-    (0.006: 6 px at 1080p, 3 px at 540p; at least 2 px)."""
+    (0.01: 11 px at 1080p, 5 px at 540p; at least :data:`MIN_BAND_PX`)."""
     radius: float = 0.03
-    """Guided-filter window radius, as a fraction of the frame height (at least 2 px)."""
-    eps: float = 1e-3
+    """Guided-filter window radius, as a fraction of the frame height (0.03: 32 px at
+    1080p; at least :data:`MIN_RADIUS_PX`, so a window always reaches across the band)."""
+    eps: float = 1e-4
     """Guided-filter regularisation ε, R'G'B' units squared: edges with a colour contrast
-    well above √ε (about 0.03) steer the matte; weaker ones leave it smooth."""
+    well above √ε (0.01, about 3 8-bit codes) steer the matte; weaker ones leave it smooth."""
     work_height: int = 360
     """The guided filter's coefficients are estimated at about this many lines (Fast
     Guided Filter sub-sampling); frames at or below it are filtered at full size."""
@@ -58,7 +64,7 @@ class RotoParams:
     """Optical flow is estimated on the frames scaled to this many lines."""
     flow_preset: str = "fast"
     """DIS preset (a name in ``FLOW_PRESETS`` of the flow module)."""
-    memory: float = 0.7
+    memory: float = 0.5
     """Weight of the propagated matte where the motion is sure (model shots); 0 follows
     the model alone, 1 ignores it."""
     tolerance: float = 1.0
@@ -74,6 +80,9 @@ class RotoParams:
     keyframe_after: float = 0.02
     """Unresolved pixels, as a share of the subject's area, above which the frame is
     reported as needing a new keyframe."""
+    look_floor: float = 0.5
+    """Share of the moved matte that must still look like the subject (as last seen
+    unoccluded); below it the frame needs a new keyframe."""
     lost_below: float = 1e-4
     """Subject area, as a share of the frame, under which the subject counts as lost."""
 
@@ -87,7 +96,8 @@ class RotoFrame:
     area: float
     """Share of the frame where alpha >= 0.5."""
     unresolved: float
-    """Unsure pixels that could not be re-solved, as a share of the subject's area."""
+    """Unsure pixels that could not be re-solved, as a share of the subject's area — or,
+    when the matte no longer looks like the subject, the share that does not."""
     needs_keyframe: bool
     """True when ``unresolved`` exceeds ``keyframe_after``."""
     lost: bool
@@ -194,6 +204,7 @@ class RotoTracker:
                 return self._keep(small, np.zeros((height, width), np.float32), 0.0, "none")
             fused, confidence, source = new, None, "model"
             look = None
+            look_agreement = 1.0
             shape = new
         else:
             backward = self._flow(small, self._prev_image)
@@ -212,9 +223,10 @@ class RotoTracker:
             fused = fuse_alpha(carried.visible, confidence, new, memory=p.memory)
             shape = carried.moved if new is None else fused
             look = carried.look
+            look_agreement = carried.look_agreement
             source = "propagated" if new is None else "fused"
-        band = _pixels(p.band, height, 3)
-        radius = _pixels(p.radius, height, 8)
+        band = _pixels(p.band, height, MIN_BAND_PX)
+        radius = _pixels(p.radius, height, MIN_RADIUS_PX)
         subsample = max(1, height // p.work_height)
         unresolved_px = 0
         unsure = None
@@ -238,7 +250,10 @@ class RotoTracker:
             image, fused, trimap, radius, p.eps, weight=weight, subsample=subsample
         )
         subject_px = max(1, int(np.count_nonzero(alpha >= 0.5)))
-        return self._keep(small, alpha, unresolved_px / subject_px, source, shape, look)
+        unresolved = unresolved_px / subject_px
+        if look_agreement < p.look_floor:  # slid off the subject: as bad as unresolved
+            unresolved = max(unresolved, 1.0 - look_agreement)
+        return self._keep(small, alpha, unresolved, source, shape, look)
 
     def _keep(
         self,

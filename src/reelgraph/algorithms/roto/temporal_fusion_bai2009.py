@@ -93,6 +93,16 @@ def subject_motion(
     matrix = _similarity_fit(source, target)
     if matrix is None or images is None:
         return matrix
+    margin = _ECC_MAX_PX + 2
+    if (
+        xs.min() < margin
+        or ys.min() < margin
+        or xs.max() >= width - margin
+        or ys.max() >= height - margin
+    ):
+        # Part of the subject is leaving (or entering) the frame: ECC would compare it with
+        # the replicated border; the flow's fit is kept.
+        return matrix
     mask = cv2.erode((small >= 0.5).astype(np.uint8), np.ones((5, 5), np.uint8))
     warp = matrix.astype(np.float32)
     criteria = (cv2.TERM_CRITERIA_EPS | cv2.TERM_CRITERIA_COUNT, _ECC_ITERATIONS, 1e-4)
@@ -130,6 +140,9 @@ class Propagated:
     """float32 ``(h, w)`` flow-grid luma: the subject's look at frame t — frame t where
     it is visible, its earlier look moved with it where it is covered (what the next
     frame is checked against); None without frames."""
+    look_agreement: float
+    """Share of the moved shape where frame t matches the subject's remembered look (1
+    when there is no look yet): low when the matte has slid off the subject."""
 
 
 def propagate_alpha(
@@ -153,8 +166,9 @@ def propagate_alpha(
     in front) and the pixel leaves the visible matte — while staying in the shape, and
     with its look kept, so the subject comes back when the occluder has passed. Elsewhere
     a pixel is sure when its flow passes the
-    forward-backward check. With no fit (no interior left) the matte is warped by the
-    per-pixel flow.
+    forward-backward check. With no fit (nothing of the subject visible any more) the shape
+    is warped by the per-pixel flow and stays hidden: a lost subject is not brought back
+    by the background's motion.
 
     ================  ======================================================
     ``alpha_prev``    float32 ``(H, W)`` visible matte of frame t−1, [0, 1]
@@ -201,9 +215,12 @@ def propagate_alpha(
     _, inside = warp_by_flow(consistent, flow_back, interpolation=cv2.INTER_NEAREST)
     motion = subject_motion(matte, flow_forward, images)
     occluded_grid = np.zeros((grid_h, grid_w), dtype=bool)
+    look_agreement = 1.0
     look = None if images is None else images[1].astype(np.float32)
-    if motion is None:
+    if motion is None:  # nothing of the subject is visible: it stays as it was, hidden
         moved, _ = warp_by_flow(shape, flow_back, interpolation=cv2.INTER_LINEAR)
+        shown, _ = warp_by_flow(matte, flow_back, interpolation=cv2.INTER_LINEAR)
+        occluded_grid = cv2.resize(shown, (grid_w, grid_h), interpolation=cv2.INTER_AREA) < 0.5
         sure = consistent
     else:
         scale = np.diag([width / grid_w, height / grid_h])
@@ -223,7 +240,7 @@ def propagate_alpha(
             # Against frame t−1 (the subject as it just was) and against its remembered
             # look (as it was before an occluder covered it): either match means visible.
             references = [images[0]] if look_prev is None else [images[0], look_prev]
-            for reference in references:
+            for index, reference in enumerate(references):
                 expected = cv2.warpAffine(
                     reference.astype(np.float32),
                     motion,
@@ -232,7 +249,10 @@ def propagate_alpha(
                     borderMode=cv2.BORDER_REPLICATE,
                 )
                 residual = cv2.GaussianBlur(np.abs(current - expected), (0, 0), 1.5)
-                match = np.maximum(match, np.exp(-0.5 * (residual / np.float32(mismatch)) ** 2))
+                agrees = np.exp(-0.5 * (residual / np.float32(mismatch)) ** 2)
+                match = np.maximum(match, agrees)
+                if index == 1 and np.any(covered):  # the remembered look
+                    look_agreement = float(np.mean(agrees[covered] >= 0.5))
             other = covered & (match < 0.5)
             # Specks of mismatch are noise or texture aliasing, not an occluder.
             occluded_grid = cv2.morphologyEx(
@@ -249,7 +269,7 @@ def propagate_alpha(
         ).astype(bool)
     moved = np.clip(moved, 0.0, 1.0).astype(np.float32)
     visible = np.where(occluded, np.float32(0.0), moved)
-    return Propagated(moved, visible, np.clip(sure, 0.0, 1.0), occluded, look)
+    return Propagated(moved, visible, np.clip(sure, 0.0, 1.0), occluded, look, look_agreement)
 
 
 def fuse_alpha(

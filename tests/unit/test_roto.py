@@ -1,0 +1,209 @@
+"""Rotoscoping algorithms and the per-frame chain (reelgraph.algorithms.roto)."""
+
+from __future__ import annotations
+
+import tracemalloc
+
+import cv2
+import numpy as np
+import pytest
+
+from reelgraph.algorithms.roto.chain import RotoParams, RotoTracker
+from reelgraph.algorithms.roto.edge_shift_chamfer_barrow1977 import edge_shift
+from reelgraph.algorithms.roto.guided_filter_he2013 import guided_feathering, guided_filter
+from reelgraph.algorithms.roto.temporal_fusion_bai2009 import fuse_alpha, propagate_alpha
+from reelgraph.algorithms.roto.trimap_morphology_xu2017 import (
+    TRIMAP_BACKGROUND,
+    TRIMAP_FOREGROUND,
+    TRIMAP_UNKNOWN,
+    trimap_morphology,
+)
+from reelgraph.errors import AlgorithmError
+from roto_clips import RotoClip, clip_frames, frame_and_truth
+
+SMALL = RotoClip(width=320, height=180, frames=16)
+
+
+def _iou(alpha: np.ndarray, truth: np.ndarray) -> float:
+    mine, true = alpha >= 0.5, truth >= 0.5
+    return float(np.count_nonzero(mine & true) / max(1, np.count_nonzero(mine | true)))
+
+
+def _keyframe_run(clip: RotoClip, keys: dict[int, np.ndarray] | None = None) -> list:
+    tracker = RotoTracker(RotoParams())
+    out = []
+    for t, (frame, truth) in enumerate(clip_frames(clip)):
+        key = (truth >= 0.5).astype(np.float32) if t == 0 else None
+        if keys and t in keys:
+            key = keys[t]
+        out.append((tracker.step(frame, keyframe=key), truth))
+    return out
+
+
+# -- trimap ----------------------------------------------------------------------------------
+
+
+def test_trimap_band_straddles_the_edge_by_band_pixels() -> None:
+    mask = np.zeros((40, 40), np.float32)
+    mask[:, 20:] = 1.0
+    trimap = trimap_morphology(mask, 3)
+    row = trimap[20]
+    assert set(row[:17]) == {TRIMAP_BACKGROUND}
+    assert set(row[17:23]) == {TRIMAP_UNKNOWN}  # 3 px each side of the 0.5 edge
+    assert set(row[23:]) == {TRIMAP_FOREGROUND}
+    unsure = np.zeros_like(mask, dtype=bool)
+    unsure[5, 35] = True
+    assert trimap_morphology(mask, 3, unsure=unsure)[5, 35] == TRIMAP_UNKNOWN
+
+
+def test_trimap_nan_is_background_and_bad_input_raises() -> None:
+    mask = np.full((8, 8), np.nan, np.float32)
+    assert set(trimap_morphology(mask, 1).ravel()) == {TRIMAP_BACKGROUND}
+    with pytest.raises(AlgorithmError):
+        trimap_morphology(np.zeros((0, 0), np.float32), 1)
+    with pytest.raises(AlgorithmError):
+        trimap_morphology(np.zeros((8, 8), np.float32), 0)
+
+
+# -- guided filter -----------------------------------------------------------------------------
+
+
+def test_guided_filter_moves_a_misplaced_mask_edge_onto_the_image_edge() -> None:
+    frame = np.zeros((48, 64, 3), np.float32)
+    frame[:, 32:] = (0.9, 0.6, 0.3)
+    coarse = np.zeros((48, 64), np.float32)
+    coarse[:, 29:] = 1.0  # 3 px off
+    trimap = trimap_morphology(coarse, 4)
+    matte = guided_feathering(frame, coarse, trimap, 6, 1e-4)
+    assert _iou(matte, (frame[..., 0] > 0.5).astype(np.float32)) > 0.96
+    assert _iou(coarse, (frame[..., 0] > 0.5).astype(np.float32)) < 0.95
+
+
+@pytest.mark.parametrize("shape", [(1, 1), (3, 17), (33, 5), (64, 48)])
+def test_guided_filter_any_shape_and_subsampling(shape: tuple[int, int]) -> None:
+    rng = np.random.default_rng(1)
+    frame = rng.random((*shape, 3), dtype=np.float32)
+    mask = (rng.random(shape) > 0.5).astype(np.float32)
+    for subsample in (1, 4):
+        out = guided_filter(frame, mask, 3, 1e-3, subsample=subsample)
+        assert out.shape == shape and np.isfinite(out).all()
+
+
+def test_guided_filter_nan_and_bad_arguments() -> None:
+    frame = np.full((16, 16, 3), np.nan, np.float32)
+    out = guided_filter(frame, np.ones((16, 16), np.float32), 2, 1e-3)
+    assert np.isfinite(out).all()
+    with pytest.raises(AlgorithmError):
+        guided_filter(np.zeros((16, 16, 3), np.float32), np.zeros((16, 16), np.float32), 0, 1e-3)
+    with pytest.raises(AlgorithmError):
+        guided_filter(np.zeros((16, 8, 3), np.float32), np.zeros((16, 16), np.float32), 2, 1e-3)
+
+
+# -- temporal fusion, edge shift -----------------------------------------------------------------
+
+
+def test_propagation_moves_the_matte_with_the_flow_and_fusion_weights_it() -> None:
+    alpha = np.zeros((48, 64), np.float32)
+    alpha[10:30, 10:30] = 1.0
+    flow = np.zeros((48, 64, 2), np.float32)
+    flow[..., 0], flow[..., 1] = -4.0, -2.0  # content moved 4 right, 2 down
+    carried = propagate_alpha(alpha, flow, -flow)
+    moved = np.zeros_like(alpha)
+    moved[12:32, 14:34] = 1.0
+    assert _iou(carried.visible, moved) > 0.95
+    fused = fuse_alpha(carried.visible, carried.confidence, np.zeros_like(alpha), memory=0.5)
+    assert float(fused.max()) == pytest.approx(0.5, abs=0.01)
+    with pytest.raises(AlgorithmError):
+        fuse_alpha(alpha, alpha, alpha, memory=1.5)
+
+
+def test_edge_shift_reference_values_and_empty_mattes() -> None:
+    a = np.zeros((60, 60), np.float32)
+    a[10:50, 10:50] = 1.0
+    assert edge_shift(a, a) == 0.0
+    b = np.zeros_like(a)
+    b[10:50, 13:53] = 1.0  # 3 px right: the sides move 3, the top and bottom overlap
+    assert 1.0 < edge_shift(a, b) < 3.0
+    assert np.isnan(edge_shift(a, np.zeros_like(a)))
+
+
+# -- the chain ---------------------------------------------------------------------------------
+
+
+def test_keyframe_only_follows_the_subject_through_occlusion_and_scale() -> None:
+    results = _keyframe_run(SMALL)
+    ious = [_iou(r.alpha, truth) for r, truth in results]
+    assert min(ious[:7]) > 0.95, np.round(ious, 3)  # moving, growing, before the pole
+    assert np.mean(ious) > 0.85, np.round(ious, 3)
+    assert ious[-1] > 0.85  # back on the subject after the pole has passed
+    for r, _ in results:
+        assert r.alpha.dtype == np.float32
+        assert float(r.alpha.min()) >= 0.0 and float(r.alpha.max()) <= 1.0
+
+
+def test_keyframes_are_reproduced_exactly_on_their_frames() -> None:
+    _, truth7 = frame_and_truth(SMALL, 7)
+    painted = (truth7 >= 0.5).astype(np.float32) * 0.75  # a semi-transparent painted mask
+    results = _keyframe_run(SMALL, {7: painted})
+    assert np.array_equal(results[0][0].alpha, (results[0][1] >= 0.5).astype(np.float32))
+    assert np.array_equal(results[7][0].alpha, painted)
+    assert results[7][0].source == "keyframe" and results[8][0].source == "propagated"
+
+
+def test_chain_is_deterministic() -> None:
+    first = [r.alpha for r, _ in _keyframe_run(RotoClip(width=160, height=90, frames=6))]
+    second = [r.alpha for r, _ in _keyframe_run(RotoClip(width=160, height=90, frames=6))]
+    assert all(np.array_equal(a, b) for a, b in zip(first, second, strict=True))
+
+
+def test_subject_leaving_the_frame_is_reported_not_fatal() -> None:
+    clip = RotoClip(width=240, height=136, frames=16, occlusion=False, exit_at=6)
+    results = _keyframe_run(clip)
+    assert not any(r.lost or r.needs_keyframe for r, _ in results[:5])
+    gone = [t for t, (_, truth) in enumerate(results) if float(truth.max()) < 0.5]
+    assert gone, "the clip's subject must leave the frame"
+    for r, _ in results[6:]:  # from the exit on, every frame is reported: lost or keyframe
+        assert r.lost or r.needs_keyframe
+        assert float(r.alpha.min()) >= 0.0 and float(r.alpha.max()) <= 1.0
+
+
+def test_first_frames_without_a_guess_are_empty_and_keyframe_size_is_checked() -> None:
+    tracker = RotoTracker()
+    frame, truth = frame_and_truth(SMALL, 0)
+    result = tracker.step(frame)
+    assert result.source == "none" and result.lost and float(result.alpha.max()) == 0.0
+    with pytest.raises(AlgorithmError, match="keyframe matte"):
+        tracker.step(frame, keyframe=truth[:-2])
+
+
+def test_memory_is_flat_in_shot_length() -> None:
+    # _keyframe_run keeps every result; measure the streaming chain itself instead.
+    def peak(frames: int) -> int:
+        clip = RotoClip(width=160, height=90, frames=frames)
+        tracker = RotoTracker()
+        tracemalloc.start()
+        for t, (frame, truth) in enumerate(clip_frames(clip)):
+            tracker.step(frame, keyframe=truth if t == 0 else None)
+        _, top = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+        return top
+
+    short, long = peak(4), peak(24)
+    assert long < 1.2 * short, (short, long)
+
+
+def test_model_guess_is_fused_and_refined() -> None:
+    """With a coarse, wobbling guess (the truth blurred, shifted and quantised to a
+    low-resolution grid, as a model's mask is), the chain's matte is closer to the truth."""
+    rng = np.random.default_rng(3)
+    tracker = RotoTracker()
+    raw_sad, chain_sad = [], []
+    for frame, truth in clip_frames(RotoClip(width=240, height=136, frames=8, occlusion=False)):
+        dx, dy = rng.integers(-3, 4, size=2)
+        shifted = np.roll(truth, (int(dy), int(dx)), axis=(0, 1))
+        small = cv2.resize(shifted, (60, 34), interpolation=cv2.INTER_AREA)
+        guess = cv2.resize(small, (240, 136), interpolation=cv2.INTER_LINEAR)
+        result = tracker.step(frame, guess=guess)
+        raw_sad.append(np.abs(guess - truth).sum())
+        chain_sad.append(np.abs(result.alpha - truth).sum())
+    assert np.mean(chain_sad) < 0.8 * np.mean(raw_sad)
