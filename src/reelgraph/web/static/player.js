@@ -40,12 +40,20 @@ document.addEventListener("DOMContentLoaded", async () => {
       watchPresented();
     });
   }
+  function watchComparison() {
+    if (!("requestVideoFrameCallback" in b)) return;
+    b.requestVideoFrameCallback((now, meta) => {
+      player.dataset.presentedB = String(clamp(Math.round(meta.mediaTime * fps)));
+      watchComparison();
+    });
+  }
 
   function seek(n) {
     n = clamp(n);
     a.pause();
     b.pause();
     delete player.dataset.presented;
+    delete player.dataset.presentedB;
     a.currentTime = timeOf(n);
     if (!b.hidden && b.src) b.currentTime = timeOf(n);
   }
@@ -71,10 +79,16 @@ document.addEventListener("DOMContentLoaded", async () => {
     if (e.key === " ") { a.paused ? a.play() : a.pause(); e.preventDefault(); }
   });
 
-  // QC findings on the timeline: placed at their first frame; a click seeks there.
+  // QC findings on the timeline: placed at their first frame (findings starting on the
+  // same frame stack in rows); a click seeks there.
+  const rows = new Map();
   for (const marker of document.querySelectorAll(".marker, a.seek")) {
     if (marker.classList.contains("marker")) {
-      marker.style.left = `${(100 * Number(marker.dataset.frame)) / Math.max(1, frames - 1)}%`;
+      const at = Number(marker.dataset.frame);
+      const row = rows.get(at) || 0;
+      rows.set(at, row + 1);
+      marker.style.left = `${(100 * at) / Math.max(1, frames - 1)}%`;
+      marker.style.top = `${row * 1.3}rem`;
     }
     marker.addEventListener("click", (e) => { e.preventDefault(); seek(Number(marker.dataset.frame)); });
   }
@@ -112,6 +126,7 @@ document.addEventListener("DOMContentLoaded", async () => {
     timecodes = [];
   }
   watchPresented();
+  watchComparison();
   if (a.readyState >= 1) seek(0);
   else a.addEventListener("loadedmetadata", () => seek(0), { once: true });
 });
