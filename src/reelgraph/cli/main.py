@@ -44,6 +44,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "user": ("user", "add, list or remove review app users (viewer, reviewer, admin)"),
     "serve": ("serve", "the review web app: shots, player, approvals, scenes, costs"),
     "shots": ("shots", "find hard cuts, dissolves, fades and wipes in a video (--json, --csv)"),
+    "takes": ("takes", "group takes of one setup, rank them with reasons, choose the best"),
 }
 
 EXIT_ERROR = 2
