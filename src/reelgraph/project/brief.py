@@ -51,6 +51,12 @@ class Shot(_Strict):
     frames: tuple[int, int] | None = Field(
         None, description="first and last frame (inclusive); whole clip when absent"
     )
+    take: str | None = Field(
+        None,
+        pattern=r"^[A-Za-z0-9_.-]+$",
+        description="the take (a shot id) to use for this shot's setup instead of the "
+        "automatic choice of 'reelgraph takes'; audited",
+    )
 
     @field_validator("frames")
     @classmethod
