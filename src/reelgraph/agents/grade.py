@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from types import MappingProxyType
 from typing import Any
 
 from reelgraph.agents._io import VIEW_FILE, view_over, write_view
@@ -60,6 +61,8 @@ class Grade(Agent):
     description = "apply the scene's look (time_of_day) as an ASC CDL and export it as .cdl"
     Params = GradeParams
     reads = ("time_of_day",)
+    # The looks table itself, not a copy: a look added there is a valid value at once.
+    accepts = MappingProxyType({"time_of_day": LOOKS})
     cost = Cost("node", 0.05)
 
     def describe_output(self, inputs: Sequence[Mapping[str, Any]], params: Any) -> dict[str, Any]:
