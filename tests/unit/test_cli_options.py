@@ -15,9 +15,9 @@ from reelgraph.project.folder import init_project
 ON_A_PROJECT = {"ingest", "analyse", "plan", "run", "status", "set", "review", "deliver"}
 ON_A_PROJECT |= {"calibrate", "audit"}
 RUNS_NODES = {"run", "demo", "analyse"}
-# Commands whose --json is still to come (the review and scene-variable commands are being
-# reworked with the review app); remove a name here when its --json lands.
-JSON_PENDING = {"set", "review", "restore"}
+# Commands whose --json is still to come (the scene-variable command is being reworked);
+# remove a name here when its --json lands.
+JSON_PENDING = {"set", "restore"}
 # A long-running server prints no document.
 NO_JSON = {"serve"}
 

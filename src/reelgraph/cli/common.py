@@ -31,10 +31,15 @@ EXECUTORS = ("local", "inline", "ray")
 # -- the shared options --------------------------------------------------------------------
 
 
-def add_project_option(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--project", "-p", default=".", metavar="DIR", help="project folder (default: .)"
-    )
+def add_project_option(
+    parser: argparse.ArgumentParser,
+    *,
+    default: str | None = ".",
+    help: str = "project folder (default: .)",
+) -> None:
+    """``-p/--project DIR``; a command on files that may record its work in a project passes
+    ``default=None`` and says where the work goes without one."""
+    parser.add_argument("--project", "-p", default=default, metavar="DIR", help=help)
 
 
 def add_json_option(parser: argparse.ArgumentParser, schema: str) -> None:
