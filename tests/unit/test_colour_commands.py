@@ -163,6 +163,7 @@ def test_ffmpeg_lut3d_with_the_exported_cube_reproduces_the_render(scene, matche
     assert _mean_de(read_clip(ffmpeg_out), read_clip(matched["out"])) <= 1.0
 
 
+@pytest.mark.slow
 def test_the_sound_of_the_shot_is_carried_into_the_match(scene, tmp_path: Path) -> None:
     frames = read_clip(scene["shot"])
     rate = 48000

@@ -53,6 +53,7 @@ def test_a_partly_overlapping_misgraded_angle_is_matched_to_the_hero_within_2_de
     assert result.delta_e_after < result.delta_e_before
 
 
+@pytest.mark.slow
 def test_one_decision_is_pooled_over_the_shots_frames() -> None:
     hero, truth = angles(photo("coffee"))
     frames = [misgrade(np.roll(truth, 6 * i, axis=1), (0.8, 1.0, 1.2), 1.2) for i in range(3)]

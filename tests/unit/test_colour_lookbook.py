@@ -40,6 +40,7 @@ def test_the_shot_takes_the_lookbooks_mean_colour(scene, method: str) -> None:
     assert after.max() < 2.5
 
 
+@pytest.mark.slow
 def test_idt_matches_the_tone_curve_and_strength_blends(scene) -> None:
     shot, book = scene
     args = ([to_linear(book, "iec61966-2-1")],)

@@ -84,6 +84,7 @@ def test_accepted_spellings() -> None:
         assert np.all(np.isfinite(decide_look({"time_of_day": name}).table("bt709")))
 
 
+@pytest.mark.slow
 def test_the_encoded_cdl_approximates_the_look_and_says_by_how_much() -> None:
     cdl, miss = decide_look({"exposure": -1}).encoded_cdl("bt709")
     assert miss < 0.5
