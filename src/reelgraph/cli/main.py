@@ -45,6 +45,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "serve": ("serve", "the review web app: shots, player, approvals, scenes, costs"),
     "shots": ("shots", "find hard cuts, dissolves, fades and wipes in a video (--json, --csv)"),
     "takes": ("takes", "group takes of one setup, rank them with reasons, choose the best"),
+    "cut": ("cut", "build the first cut (OpenTimelineIO) from the brief's edit and explain it"),
 }
 
 EXIT_ERROR = 2

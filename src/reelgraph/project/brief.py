@@ -45,6 +45,18 @@ class Source(_Strict):
     )
 
 
+class Roto(_Strict):
+    """Mattes of the shot's subject (the ``roto`` agent, docs/agents/roto.md)."""
+
+    subject: Literal["person", "salient", "keyframe"] = Field(
+        "person", description="what to cut out: a model's subject, or only the keyframes"
+    )
+    keyframes: dict[int, str] = Field(
+        default_factory=dict,
+        description="frame (from 0 in the shot) → mask file, relative to the project folder",
+    )
+
+
 class Shot(_Strict):
     id: str = Field(pattern=r"^[A-Za-z0-9_.-]+$")
     source: str = Field(description="id of a source")
@@ -56,6 +68,9 @@ class Shot(_Strict):
         pattern=r"^[A-Za-z0-9_.-]+$",
         description="the take (a shot id) to use for this shot's setup instead of the "
         "automatic choice of 'reelgraph takes'; audited",
+    )
+    roto: Literal["person", "salient"] | Roto | None = Field(
+        None, description="make mattes of the subject: person, salient, or {subject, keyframes}"
     )
 
     @field_validator("frames")
@@ -87,6 +102,44 @@ class Iteration(_Strict):
     max_variants: int = Field(3, ge=1, le=20, description="variants tried per node at most")
 
 
+class Dissolve(_Strict):
+    dissolve: int = Field(ge=2, description="frames the dissolve into this clip lasts")
+
+
+class EditSlot(_Strict):
+    """One clip of the cut: a shot (the slot), which take fills it, trims, the transition."""
+
+    shot: str = Field(pattern=r"^[A-Za-z0-9_.-]+$", description="the slot: a shot id")
+    take: str = Field(
+        "auto",
+        pattern=r"^[A-Za-z0-9_.-]+$",
+        description="auto (the chosen take of the shot's setup, else the shot) or a shot id",
+    )
+    in_: int | None = Field(
+        None, alias="in", ge=0, description="first frame used, counted in the take"
+    )
+    out: int | None = Field(None, ge=0, description="last frame used (inclusive), in the take")
+    transition: Literal["cut"] | Dissolve = Field(
+        "cut", description="into this clip: cut, or {dissolve: N frames}"
+    )
+
+
+class Pacing(_Strict):
+    target_runtime_s: float | None = Field(
+        None, gt=0, description="trim heads and tails so the cut lasts about this long"
+    )
+    average_shot_s: float | None = Field(
+        None, gt=0, description="trim heads and tails of clips longer than this on average"
+    )
+
+
+class Edit(_Strict):
+    """The first cut: its clips in order (default: every shot, in brief order) and pacing."""
+
+    slots: list[EditSlot] | None = None
+    pacing: Pacing = Pacing()
+
+
 class Brief(_Strict):
     schema_: Literal["reelgraph.Brief.1"] = Field("reelgraph.Brief.1", alias="schema")
     project: str
@@ -97,6 +150,7 @@ class Brief(_Strict):
     iteration: Iteration = Iteration()
     sources: list[Source] = Field(min_length=1)
     scenes: list[Scene] = Field(min_length=1)
+    edit: Edit = Edit()
 
     @field_validator("delivery")
     @classmethod
@@ -163,10 +217,23 @@ def _describe(error: dict[str, Any], model_fields: list[str]) -> str:
 _ALL_FIELDS = sorted(
     {
         name
-        for model in (Brief, Source, Rights, Shot, Scene, RateCard, Review, Iteration)
+        for model in (
+            Brief,
+            Source,
+            Rights,
+            Shot,
+            Scene,
+            RateCard,
+            Review,
+            Iteration,
+            Edit,
+            EditSlot,
+            Pacing,
+            Dissolve,
+        )
         for name in model.model_fields
     }
-    | {"schema"}
+    | {"schema", "in"}
 )
 
 
