@@ -25,6 +25,7 @@ BUILTIN: dict[str, str] = {
     "restore": "reelgraph.agents.restore:Restore",
     "join_chunks": "reelgraph.agents.restore:JoinChunks",
     "sdr_to_hdr": "reelgraph.agents.restore:SdrToHdr",
+    "roto": "reelgraph.agents.roto:Roto",
     "shot_detect": "reelgraph.agents.shots:ShotDetect",
     "proxy": "reelgraph.agents.proxy:Proxy",
 }
