@@ -232,20 +232,21 @@ def test_run_never_spends_more_than_its_budget(project: Project) -> None:
     assert summary.count("ran") < 4
 
 
+@pytest.mark.slow  # a process pool and two CPU-seconds of real work
 def test_watchdog_counts_what_finished_nodes_already_spent(project: Project) -> None:
-    # burn0 then burn1, one after the other, each really using 1.5 CPU-s but estimating
-    # 0.5. burn1 is admitted (1.5 spent + 0.5 estimated fit in 2.5), so only a watchdog that
-    # adds burn0's 1.5 to burn1's running cost stops it before the budget is passed.
+    # burn0 then burn1, one after the other, each really using 1 CPU-s but estimating 0.5.
+    # burn1 is admitted (1 spent + 0.5 estimated fit in 1.7), so only a watchdog that adds
+    # burn0's 1 to burn1's running cost stops it before the budget is passed.
     plan = Plan(
         "p",
         "web-sdr",
         (
-            Node("burn0", "stub_burn", {"seconds": 1.5, "tag": "0"}, ("source:input",), "burn"),
-            Node("burn1", "stub_burn", {"seconds": 1.5, "tag": "1"}, ("burn0",), "burn"),
+            Node("burn0", "stub_burn", {"seconds": 1.0, "tag": "0"}, ("source:input",), "burn"),
+            Node("burn1", "stub_burn", {"seconds": 1.0, "tag": "1"}, ("burn0",), "burn"),
         ),
     )
     rate = 0.05 / 3600  # USD per CPU second with the template's rate card
-    budget = 2.5 * rate
+    budget = 1.7 * rate
     runner = Runner(
         project,
         plan,
