@@ -71,11 +71,13 @@ class AuditLog:
         last = self.store.one("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1")
         if last is None:
             return
-        if self.head_path.exists():
+        try:
             # Another process may have appended and written its head since our commit.
-            head_seq = int(self.head_path.read_text().split()[0] or 0)
-            if head_seq > last["seq"]:
-                return
+            head_seq = int(self.head_path.read_text().split()[0])
+        except (OSError, IndexError, ValueError):
+            head_seq = 0  # none yet, or unreadable: verify() reports a damaged one
+        if head_seq > last["seq"]:
+            return
         tmp = self.head_path.with_name(f"{self.head_path.name}.{os.getpid()}.tmp")
         tmp.write_text(f"{last['seq']} {last['hash']}\n")
         os.replace(tmp, self.head_path)
