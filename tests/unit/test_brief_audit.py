@@ -140,3 +140,10 @@ def test_head_is_written_only_when_the_entry_commits(audited: tuple[Path, object
         seq = project.audit.append("set", "scene.x", {"after": 2})  # type: ignore[attr-defined]
     assert head.read_text().split()[0] == str(seq) == "7"
     assert project.audit.verify().ok  # type: ignore[attr-defined]
+
+
+def test_a_damaged_head_file_is_reported(audited: tuple[Path, object]) -> None:
+    _, project = audited
+    project.audit.head_path.write_text("garbage\n")  # type: ignore[attr-defined]
+    problems = project.audit.verify().problems  # type: ignore[attr-defined]
+    assert problems == ["the log's head file (audit.head) is damaged"]

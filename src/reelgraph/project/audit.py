@@ -112,8 +112,11 @@ class AuditLog:
                 )
             prev = row["hash"]
             expected_seq = row["seq"] + 1
-        if self.head_path.exists():
-            head_seq, head_hash = self.head_path.read_text().split()
+        head = self.head_path.read_text().split() if self.head_path.exists() else None
+        if head is not None and (len(head) != 2 or not head[0].isdigit()):
+            problems.append("the log's head file (audit.head) is damaged")
+        elif head is not None:
+            head_seq, head_hash = head
             if int(head_seq) != expected_seq - 1 or head_hash != prev:
                 problems.append(
                     f"the log ends at entry {expected_seq - 1} but its head records entry "
