@@ -93,3 +93,27 @@ def test_the_encoded_cdl_approximates_the_look_and_says_by_how_much() -> None:
     assert identity.is_identity() and none == 0.0
     _, night = decide_look({"time_of_day": "night"}).encoded_cdl("bt709")
     assert 0.5 < night < 4.0
+
+
+@pytest.mark.slow
+def test_the_encoded_look_table_and_the_grade_decision() -> None:
+    from reelgraph.algorithms.colour.asc_cdl import CDL
+    from reelgraph.colour.looks import EncodedLookTable, encoded_look
+
+    table = EncodedLookTable()
+    assert list(table) == list(TIME_OF_DAY) and "night" in table and "dusk" not in table
+    look, cdl, meta = encoded_look({"time_of_day": "day"}, 1.0, table)
+    assert look == "day" and cdl.is_identity() and meta["scene_linear"]["matrix"] is None
+    table["dusk"] = CDL(slope=(1.2, 1.0, 0.8))
+    _, half, _ = encoded_look({"time_of_day": "dusk"}, 0.5, table)
+    assert half.slope == pytest.approx((1.1, 1.0, 0.9))
+    _, warmer, meta = encoded_look({"warmth": 800}, 1.0, table)
+    from reelgraph.algorithms.colour.asc_cdl import apply_cdl
+
+    grey = apply_cdl(np.array([[0.5, 0.5, 0.5]], np.float32), warmer)[0]
+    assert grey[0] > grey[1] > grey[2] and meta["cdl_delta_e"] < 1.5
+    with pytest.raises(PlanError) as refused:
+        encoded_look({"time_of_day": "midnight"}, 1.0, table)
+    assert "dusk" in refused.value.hint
+    with pytest.raises(PlanError):
+        encoded_look({"exposure": 9}, 1.0, table)

@@ -29,7 +29,7 @@ True
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterator, Mapping
+from collections.abc import Collection, Iterator, Mapping, MutableMapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -37,7 +37,7 @@ import numpy as np
 import numpy.typing as npt
 
 import colour
-from reelgraph.algorithms.colour.asc_cdl import CDL, apply_cdl
+from reelgraph.algorithms.colour.asc_cdl import CDL, Triple, apply_cdl
 from reelgraph.colour import lut
 from reelgraph.colour.linear import from_linear, to_linear
 from reelgraph.errors import PlanError
@@ -272,3 +272,85 @@ def decide_look(variables: Mapping[str, Any], strength: float = 1.0) -> LookDeci
     )
     reads = {name: variables[name] for name in LOOK_VARIABLES if name in variables}
     return LookDecision(p, cdl, matrix, reads)
+
+
+class EncodedLookTable(MutableMapping[str, CDL]):
+    """``time_of_day`` → the encoded-domain CDL of that look alone (full strength, BT.709),
+    computed when first read. For views and systems that apply a CDL to the encoded
+    picture; an entry set here (a studio's own named CDL) is used as it is."""
+
+    def __init__(self, transfer: str = "bt709") -> None:
+        self.transfer = transfer
+        self._custom: dict[str, CDL] = {}
+        self._computed: dict[str, CDL] = {}
+
+    def __getitem__(self, name: str) -> CDL:
+        if name in self._custom:
+            return self._custom[name]
+        if name not in TIME_OF_DAY:
+            raise KeyError(name)
+        if name not in self._computed:
+            decision = decide_look({"time_of_day": name})
+            self._computed[name] = decision.encoded_cdl(self.transfer)[0]
+        return self._computed[name]
+
+    def __setitem__(self, name: str, cdl: CDL) -> None:
+        self._custom[name] = cdl
+
+    def __delitem__(self, name: str) -> None:
+        del self._custom[name]
+
+    def __iter__(self) -> Iterator[str]:
+        yield from TIME_OF_DAY
+        yield from (name for name in self._custom if name not in TIME_OF_DAY)
+
+    def __len__(self) -> int:
+        return len(set(TIME_OF_DAY) | set(self._custom))
+
+    def __contains__(self, name: object) -> bool:
+        return name in TIME_OF_DAY or name in self._custom
+
+
+def encoded_look(
+    variables: Mapping[str, Any], strength: float, table: EncodedLookTable
+) -> tuple[str, CDL, dict[str, Any]]:
+    """(time_of_day, the encoded-domain CDL to apply, what to record in the artifact's
+    meta) for a grade that applies its CDL to the encoded picture: the look of the scene
+    variables at ``strength``. A name set in ``table`` beyond :data:`TIME_OF_DAY` is that
+    CDL blended by ``strength``."""
+    look = str(variables.get("time_of_day", "day"))
+    if look not in table:
+        raise PlanError(f"time_of_day {look!r} has no look", hint=f"use one of: {', '.join(table)}")
+    if look not in TIME_OF_DAY:
+        full, s = table[look], float(strength)
+
+        def towards(one: float, values: tuple[float, float, float]) -> Triple:
+            return (
+                one + s * (values[0] - one),
+                one + s * (values[1] - one),
+                one + s * (values[2] - one),
+            )
+
+        cdl = CDL(
+            towards(1.0, full.slope),
+            towards(0.0, full.offset),
+            towards(1.0, full.power),
+            1.0 + s * (full.saturation - 1.0),
+        )
+        return look, cdl, {"look": look, "cdl": cdl.to_dict()}
+    decision = decide_look(variables, strength)
+    others = {k: v for k, v in decision.reads.items() if k != "time_of_day"}
+    if not others and strength == 1.0:
+        cdl, miss = table[look], None  # the table's own entry: one value for one look
+    else:
+        cdl, miss = decision.encoded_cdl(table.transfer)
+    meta: dict[str, Any] = {
+        "look": look,
+        "cdl": cdl.to_dict(),
+        "cdl_domain": f"encoded ({table.transfer})",
+        "scene_linear": decision.to_meta(),
+        "summary": decision.summary(),
+    }
+    if miss is not None:
+        meta["cdl_delta_e"] = round(miss, 3)
+    return look, cdl, meta
