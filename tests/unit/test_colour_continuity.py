@@ -166,3 +166,23 @@ def test_cdl_inverse_undoes_the_cdl_and_linear_values_above_one_pass_unclamped()
     bright = np.array([[2.0, 1.5, 1.0]], np.float32)
     assert apply_cdl(bright, CDL(), clamp=False).max() == pytest.approx(2.0)
     assert apply_cdl(bright, CDL()).max() == pytest.approx(1.0)
+
+
+def test_the_report_says_which_method_was_used_with_thumbnails(tmp_path) -> None:
+    import json
+
+    from reelgraph.review.continuity_report import ContinuityEntry, write_continuity_report
+
+    image = photo("astronaut")
+    hero, far = image[:, :200], image[:, 312:]
+    shot = misgrade(far, (1.25, 1.0, 0.8), 1.0)
+    result = match_shot([shot], [hero])
+    after = result.decision.encoded(shot)
+    entry = ContinuityEntry("sh020", "sh010", result.to_dict(), hero, shot, after)
+    index = write_continuity_report(tmp_path / "report", [entry], "Continuity: kitchen")
+    page = index.read_text()
+    assert "share no verified view" in page and result.method in page
+    assert (tmp_path / "report" / "sh020_thumbs.png").is_file()
+    figures = json.loads((tmp_path / "report" / "continuity.json").read_text())
+    assert figures["shots"][0]["method"] == result.method
+    assert figures["shots"][0]["hero"] == "sh010"
