@@ -18,7 +18,7 @@ from reelgraph.algorithms.colour.standards import LUMA_BT709
 from reelgraph.colour import lut
 from reelgraph.colour.continuity import choose_hero, delta_e_2000, hero_for_scene, match_shot
 from reelgraph.colour.linear import from_linear, to_linear
-from reelgraph.errors import PlanError
+from reelgraph.errors import AlgorithmError, PlanError
 
 
 def misgrade(encoded: np.ndarray, gains: tuple[float, float, float], sat: float) -> np.ndarray:
@@ -186,3 +186,29 @@ def test_the_report_says_which_method_was_used_with_thumbnails(tmp_path) -> None
     figures = json.loads((tmp_path / "report" / "continuity.json").read_text())
     assert figures["shots"][0]["method"] == result.method
     assert figures["shots"][0]["hero"] == "sh010"
+
+
+def test_cdl_files_escape_ids_and_parse_back_in_opencolorio(tmp_path) -> None:
+    import PyOpenColorIO as ocio
+
+    from reelgraph.algorithms.colour.asc_cdl import corrections_to_xml
+
+    hostile = 'sh<010>&"kitchen"'
+    warm = CDL((1.1, 1.0, 0.9), (0.01, 0.0, -0.01), (1.0, 1.0, 1.05), 0.95)
+    cool = CDL(slope=(0.9, 1.0, 1.1))
+    for suffix in (".ccc", ".cdl"):
+        path = tmp_path / f"scene{suffix}"
+        path.write_text(
+            corrections_to_xml([(hostile, warm, "warm & <bright>"), ("sh020", cool, "")], suffix)
+        )
+        back = ocio.CDLTransform.CreateFromFile(str(path), hostile)
+        assert back.getID() == hostile
+        np.testing.assert_allclose(back.getSlope(), warm.slope)
+        np.testing.assert_allclose(back.getPower(), warm.power)
+        assert back.getSat() == pytest.approx(warm.saturation)
+        assert ocio.CDLTransform.CreateFromFile(str(path), "sh020").getSlope()[2] == 1.1
+    single = tmp_path / "one.cc"
+    single.write_text(warm.to_xml(hostile, ".cc", "a description"))
+    assert ocio.CDLTransform.CreateFromFile(str(single), "").getID() == hostile
+    with pytest.raises(AlgorithmError, match="exactly one"):
+        corrections_to_xml([("a", warm, ""), ("b", cool, "")], ".cc")
