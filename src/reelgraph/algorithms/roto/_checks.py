@@ -15,8 +15,12 @@ def as_matte(alpha: np.ndarray, name: str = "alpha") -> np.ndarray:
             f"{name} must be a non-empty (H, W) array, got shape {shape}",
             hint="pass a single-channel matte, float in [0, 1]",
         )
-    matte = np.nan_to_num(np.asarray(alpha, dtype=np.float32), nan=0.0, posinf=1.0, neginf=0.0)
-    return np.ascontiguousarray(np.clip(matte, 0.0, 1.0))
+    matte = np.ascontiguousarray(alpha, dtype=np.float32)
+    low, high = float(matte.min()), float(matte.max())  # NaN propagates into both
+    if low >= 0.0 and high <= 1.0:  # the common case: no copy, no extra passes
+        return matte
+    matte = np.nan_to_num(matte, nan=0.0, posinf=1.0, neginf=0.0)
+    return np.clip(matte, 0.0, 1.0)
 
 
 def as_guide(frame: np.ndarray, shape: tuple[int, int], name: str = "frame") -> np.ndarray:
@@ -31,4 +35,7 @@ def as_guide(frame: np.ndarray, shape: tuple[int, int], name: str = "frame") -> 
             f"{name} is {frame.shape[1]}×{frame.shape[0]}, the matte {shape[1]}×{shape[0]}",
             hint="the matte and the frame must share one pixel grid",
         )
-    return np.ascontiguousarray(np.nan_to_num(np.asarray(frame, dtype=np.float32)))
+    image = np.ascontiguousarray(frame, dtype=np.float32)
+    if np.isfinite(float(image.sum())):  # one pass; NaN or inf anywhere makes the sum so
+        return image
+    return np.nan_to_num(image, nan=0.0, posinf=1.0, neginf=0.0)

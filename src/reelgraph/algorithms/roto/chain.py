@@ -231,10 +231,11 @@ class RotoTracker:
         unresolved_px = 0
         unsure = None
         if confidence is not None:
-            inside = (fused >= 0.5).astype(np.uint8)
+            outside = (fused < 0.5).astype(np.uint8)
             reach = 3 * band + radius
-            disc = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * reach + 1, 2 * reach + 1))
-            near = cv2.dilate(inside, disc) > 0
+            # Within ``reach`` of the subject: a distance transform, as a dilation by a disc
+            # this large is slow.
+            near = cv2.distanceTransform(outside, cv2.DIST_L2, cv2.DIST_MASK_3) <= reach
             unsure = near & (confidence < p.unsure_below)
             size = 2 * radius + 1
             support = cv2.boxFilter(

@@ -25,13 +25,15 @@ import numpy as np
 
 from reelgraph.algorithms.roto._checks import as_guide, as_matte
 from reelgraph.algorithms.roto.trimap_morphology_xu2017 import (
-    TRIMAP_BACKGROUND,
     TRIMAP_FOREGROUND,
+    TRIMAP_UNKNOWN,
 )
 from reelgraph.errors import AlgorithmError
 
 __all__ = ["guided_feathering", "guided_filter"]
 
+#: Points per row when coefficients are sampled at scattered pixels (cv2.remap's limit).
+_REMAP_ROW = 1024
 #: Floor on the per-pixel weights of the weighted estimate (see the module docstring).
 WEIGHT_FLOOR = 1e-3
 
@@ -130,22 +132,55 @@ def guided_filter(
             f"guided filter radius {radius}, eps {eps}, subsample {subsample}",
             hint="radius and subsample are whole numbers >= 1 and eps is > 0",
         )
-    p = as_matte(source, "source") if source.ndim == 2 else source
+    p = as_matte(source, "source")
     image = as_guide(guide, p.shape, "guide")
-    height, width = p.shape
-    w = None if weight is None else as_matte(weight, "weight")
-    if subsample > 1:
-        small = (max(1, round(width / subsample)), max(1, round(height / subsample)))
-        image_s = cv2.resize(image, small, interpolation=cv2.INTER_AREA)
-        p_s = cv2.resize(p, small, interpolation=cv2.INTER_AREA)
-        w_s = None if w is None else cv2.resize(w, small, interpolation=cv2.INTER_AREA)
-        coefficients = _coefficients(image_s, p_s, w_s, max(1, round(radius / subsample)), eps)
-        coefficients = cv2.resize(coefficients, (width, height), interpolation=cv2.INTER_LINEAR)
-    else:
-        coefficients = _coefficients(image, p, w, radius, eps)
+    coefficients = _full_coefficients(image, p, weight, radius, eps, subsample)
     q = np.einsum("...c,...c->...", coefficients[..., :3], image)
     q += coefficients[..., 3]
     return q
+
+
+def _full_coefficients(
+    image: np.ndarray,
+    p: np.ndarray,
+    weight: np.ndarray | None,
+    radius: int,
+    eps: float,
+    subsample: int,
+    at: tuple[np.ndarray, np.ndarray] | None = None,
+) -> np.ndarray:
+    """Eq. (19)-(21)'s averaged (a, b) at the guide's full size, float32 (H, W, 4) — or,
+    given pixel positions ``at`` (rows, columns), at those pixels only, (N, 4)."""
+    height, width = p.shape
+    w = None if weight is None else as_matte(weight, "weight")
+    if subsample == 1:
+        full = _coefficients(image, p, w, radius, eps)
+        return full if at is None else full[at]
+    small = (max(1, round(width / subsample)), max(1, round(height / subsample)))
+    image_s = cv2.resize(image, small, interpolation=cv2.INTER_AREA)
+    p_s = cv2.resize(p, small, interpolation=cv2.INTER_AREA)
+    w_s = None if w is None else cv2.resize(w, small, interpolation=cv2.INTER_AREA)
+    coefficients = _coefficients(image_s, p_s, w_s, max(1, round(radius / subsample)), eps)
+    if at is None:
+        return cv2.resize(coefficients, (width, height), interpolation=cv2.INTER_LINEAR)
+    # Bilinear upsampling evaluated at the wanted pixels only (same pixel-centre mapping
+    # as cv2.resize).
+    rows, cols = at
+    count = rows.size
+    # cv2.remap takes maps under 32767 on a side: lay the points out in rows of 1024.
+    padded = -(-count // _REMAP_ROW) * _REMAP_ROW
+    map_x = np.zeros(padded, np.float32)
+    map_y = np.zeros(padded, np.float32)
+    map_x[:count] = (cols + 0.5) * (small[0] / width) - 0.5
+    map_y[:count] = (rows + 0.5) * (small[1] / height) - 0.5
+    sampled = cv2.remap(
+        coefficients,
+        map_x.reshape(-1, _REMAP_ROW),
+        map_y.reshape(-1, _REMAP_ROW),
+        interpolation=cv2.INTER_LINEAR,
+        borderMode=cv2.BORDER_REPLICATE,
+    )
+    return np.asarray(sampled, dtype=np.float32).reshape(-1, 4)[:count]
 
 
 def guided_feathering(
@@ -181,8 +216,18 @@ def guided_feathering(
             f"trimap {trimap.shape} does not match the matte {matte.shape}",
             hint="make the trimap from the same mask (trimap_morphology)",
         )
-    q = guided_filter(frame, matte, radius, eps, weight=weight, subsample=subsample)
-    out = np.clip(q, 0.0, 1.0)
-    out[trimap == TRIMAP_FOREGROUND] = 1.0
-    out[trimap == TRIMAP_BACKGROUND] = 0.0
+    if radius < 1 or subsample < 1 or not eps > 0:
+        raise AlgorithmError(
+            f"guided filter radius {radius}, eps {eps}, subsample {subsample}",
+            hint="radius and subsample are whole numbers >= 1 and eps is > 0",
+        )
+    image = as_guide(frame, matte.shape, "frame")
+    out = (trimap == TRIMAP_FOREGROUND).astype(np.float32)
+    rows, cols = np.nonzero(trimap == TRIMAP_UNKNOWN)
+    band = (rows, cols)
+    if rows.size:
+        # The filter's output is only needed in the band (a few % of a frame).
+        at = _full_coefficients(image, matte, weight, radius, eps, subsample, at=band)
+        q = np.einsum("nc,nc->n", at[:, :3], image[band]) + at[:, 3]
+        out[band] = np.clip(q, 0.0, 1.0)
     return out
