@@ -38,7 +38,7 @@ def _context(shot: str, text: str = BRIEF, frames: int = 48) -> ShotContext:
 def test_brief_roto_becomes_a_node_beside_the_picture(tmp_path: Path) -> None:
     (node,) = matte_steps(_context("sh010"), "sh010/conform", tmp_path)
     assert node.agent == "roto" and node.inputs == ("sh010/conform",)
-    assert node.params == {"subject": "person", "keyframes": [], "name": "sh010"}
+    assert node.params == {"subject": "person", "keyframes": [], "name": "sh010", "format": "png"}
     assert "person" in node.explanation
     DEFAULT.get("roto").make_params(node.params)  # the agent accepts what the rule plans
 
@@ -48,6 +48,9 @@ def test_brief_roto_becomes_a_node_beside_the_picture(tmp_path: Path) -> None:
         [40, str((tmp_path / "masks/hero_40.png").resolve())],
     ]
     assert matte_steps(_context("sh030"), "sh030/conform", tmp_path) == []
+    plates = BRIEF.replace("delivery: web-sdr", "delivery: vfx-plates")
+    (exr,) = matte_steps(_context("sh010", plates), "sh010/conform", tmp_path)
+    assert exr.params["format"] == "exr"  # beside EXR plates
 
 
 def test_brief_roto_is_checked(tmp_path: Path) -> None:

@@ -58,15 +58,18 @@ def matte_steps(ctx: ShotContext, upstream: str, project_root: Path) -> list[Nod
         else "no model"
     )
     frames = ", ".join(str(frame) for frame, _ in keyframes) or "none"
+    # Mattes travel in the delivery's picture format: EXR beside EXR plates, else PNG.
+    fmt = "exr" if ctx.spec.video_preset == "exr" else "png"
+    written = "half-float EXR mattes beside the EXR plates" if fmt == "exr" else "16-bit PNG mattes"
     return [
         Node(
             f"{ctx.shot}/roto",
             "roto",
-            {"subject": request.subject, "keyframes": keyframes, "name": ctx.shot},
+            {"subject": request.subject, "keyframes": keyframes, "name": ctx.shot, "format": fmt},
             (upstream,),
             f"the brief asks for mattes of the {request.subject}: {guess}, keyframes at "
             f"frames {frames}; refined to soft edges and steadied along the subject's "
-            "motion; frames it cannot follow are reported for a new keyframe",
+            f"motion; frames it cannot follow are reported for a new keyframe; {written}",
             ctx.shot,
             ctx.scene,
         )
