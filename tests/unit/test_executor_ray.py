@@ -170,13 +170,13 @@ def test_progress_from_ray_workers_reaches_the_driver(
 def test_budget_watchdog_measures_and_stops_ray_workers(
     cluster: list[psutil.Process], project: Project
 ) -> None:
-    # Each burn really uses 3 CPU-s but estimates 0.5: only the watchdog can stop the run,
+    # Each burn really uses 6 CPU-s but estimates 0.5: only the watchdog can stop the run,
     # and only by reading the Ray workers' CPU time.
     plan = Plan(
         "p",
         "web-sdr",
         tuple(
-            Node(f"burn{i}", "stub_burn", {"seconds": 3.0, "tag": str(i)}, ("source:input",), "b")
+            Node(f"burn{i}", "stub_burn", {"seconds": 6.0, "tag": str(i)}, ("source:input",), "b")
             for i in range(4)
         ),
     )
@@ -188,10 +188,11 @@ def test_budget_watchdog_measures_and_stops_ray_workers(
     assert sum(r["cost_usd"] for r in ledger) <= budget
     assert {r["outcome"] for r in ledger} == {"failed"}
     # What stopped the run was measured on the two Ray workers that were burning (the
-    # other two tasks were still queued): most of the budget, not zero.
+    # other two tasks were still queued): the budget less the watchdog's margin of a
+    # quarter CPU-second per node in flight, not zero.
     measured = [r["cpu_s"] for r in ledger if r["cpu_s"] > 0.05]
     assert 1 <= len(measured) <= 2
-    assert sum(measured) > 1.5
+    assert sum(measured) > 1.0
     # The stopped tasks' workers are gone, not burning on: the cluster is idle again.
     time.sleep(0.5)
     busy = [p for p in psutil.Process().children(recursive=True) if _cpu_percent(p) > 50]
@@ -240,7 +241,7 @@ def test_a_ray_worker_that_dies_fails_its_node_not_the_run(
 
 
 def test_the_cluster_listens_on_loopback_only(cluster: list[psutil.Process]) -> None:
-    pids = {p.pid for p in cluster if p.is_running()} | {os.getpid()}
+    pids = {p.pid for p in psutil.Process().children(recursive=True)} | {os.getpid()}
     listening = [
         c
         for c in psutil.net_connections(kind="inet")

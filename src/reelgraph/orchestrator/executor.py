@@ -316,22 +316,34 @@ def _loopback_cluster(cpus: int) -> None:
             return  # ours at this size, or one the caller started: use it as it is
         ray.shutdown()
     # Ray swaps a loopback node address for the machine's reachable one (and its servers
-    # then listen on every interface) unless it runs as a single-machine cluster. Its
-    # subprocesses read the variable; this process read it when Ray was first imported.
-    os.environ["RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER"] = "0"
-    constants = getattr(getattr(ray, "_private", None), "ray_constants", None)
-    if constants is not None and hasattr(constants, "ENABLE_RAY_CLUSTER"):
+    # then listen on every interface) unless it runs as a single-machine cluster. The
+    # cluster's processes read the variable when they start; this process read it when Ray
+    # was first imported. Both are put back once the cluster is up.
+    variable = "RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER"
+    saved = os.environ.get(variable)
+    constants: Any = getattr(getattr(ray, "_private", None), "ray_constants", None)
+    enabled = getattr(constants, "ENABLE_RAY_CLUSTER", None)
+    os.environ[variable] = "0"
+    if enabled is not None:
         constants.ENABLE_RAY_CLUSTER = False
-    ray.init(
-        address="local",
-        num_cpus=cpus,
-        include_dashboard=False,
-        _node_ip_address="127.0.0.1",
-        # Tasks carry descriptors and results, never frames: Ray's minimum store is plenty.
-        object_store_memory=_OBJECT_STORE_BYTES,
-        log_to_driver=False,
-        logging_level=logging.WARNING,
-    )
+    try:
+        ray.init(
+            address="local",
+            num_cpus=cpus,
+            include_dashboard=False,
+            _node_ip_address="127.0.0.1",
+            # Tasks carry descriptors and results, never frames: Ray's minimum is plenty.
+            object_store_memory=_OBJECT_STORE_BYTES,
+            log_to_driver=False,
+            logging_level=logging.WARNING,
+        )
+    finally:
+        if saved is None:
+            os.environ.pop(variable, None)
+        else:
+            os.environ[variable] = saved
+        if enabled is not None:
+            constants.ENABLE_RAY_CLUSTER = enabled
     _LOCAL_CLUSTER["cpus"] = cpus
     address = ray.util.get_node_ip_address()
     if not ipaddress.ip_address(address).is_loopback:
