@@ -208,3 +208,37 @@ def test_model_subject_records_the_model_checksum(
     (model_file,) = Roto.model_files(RotoNodeParams(subject=subject))
     assert doc["model"]["sha256"] == hashlib.sha256(model_file.read_bytes()).hexdigest()
     assert doc["frames"] == CLIP.frames and 0.0 < doc["mean_area"] < 1.0
+
+
+def test_project_run_caches_mattes_and_a_repainted_keyframe_reruns(
+    shot: tuple[Path, Path, list[np.ndarray]], tmp_path: Path
+) -> None:
+    from reelgraph.ingest.sources import source_meta
+    from reelgraph.orchestrator.executor import InlineExecutor
+    from reelgraph.orchestrator.graph import Node, Plan
+    from reelgraph.orchestrator.runner import Runner, SourceRef
+    from reelgraph.project.folder import init_project
+
+    clip, mask, truths = shot
+    project = init_project(tmp_path / "proj")
+    key = project.root / "hero.png"
+    key.write_bytes(mask.read_bytes())
+    digest = hashlib.sha256(clip.read_bytes()).hexdigest()
+    sources = {"a": SourceRef("a", clip, digest, source_meta(probe(clip)))}
+    params = {"subject": "keyframe", "keyframes": [[0, str(key)]], "name": "sh010"}
+    plan = Plan("roto", "web-sdr", (Node("sh010/roto", "roto", params, ("source:a",), "mattes",
+                                         "sh010", "s1"),))  # fmt: skip
+
+    def run() -> tuple[str, float]:
+        summary = Runner(project, plan, InlineExecutor(), sources=sources).run()
+        outcome = summary.nodes["sh010/roto"]
+        return outcome.outcome, float(outcome.cost_usd)
+
+    first, cost = run()
+    assert first == "ran" and cost > 0.0
+    assert run()[0] == "cached"
+    repainted = np.where(truths[0] >= 0.5, 255, 0).astype(np.uint8)
+    repainted[: CLIP.height // 2] = 0  # the top half no longer subject: same path, new content
+    cv2.imwrite(str(key), repainted)
+    assert run()[0] == "ran"
+    project.close()
