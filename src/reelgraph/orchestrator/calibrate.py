@@ -18,6 +18,7 @@ declared overhead is subtracted from what they used.
 
 from __future__ import annotations
 
+import logging
 import os
 import tempfile
 from collections import defaultdict
@@ -30,6 +31,7 @@ from typing import Any
 import numpy as np
 import yaml
 
+from reelgraph.errors import ReelgraphError
 from reelgraph.ingest.sources import source_meta
 from reelgraph.media.audio import write_audio
 from reelgraph.media.probe import probe
@@ -41,11 +43,14 @@ from reelgraph.orchestrator.registry import Registry
 from reelgraph.project.folder import Project, init_project
 from reelgraph.project.store import Store
 
+logger = logging.getLogger(__name__)
+
 #: Excerpt lengths (frames) of the shot the plan is measured on: long enough that the rate
 #: is not lost in the overhead, two of them so the two can be told apart.
 EXCERPTS = (12, 48)
-#: The stand-in shot for a project without footage (frames, width, height).
-STAND_IN = (48, 1920, 1080)
+#: Frame size of the stand-in shot for a project without footage (as long as the longest
+#: excerpt).
+STAND_IN_SIZE = (1920, 1080)
 
 STAND_IN_BRIEF = """\
 schema: reelgraph.Brief.1
@@ -219,7 +224,6 @@ def _shot_to_measure(project: Project) -> tuple[dict[str, Any], dict[str, Any], 
 def _planned_agents(project: Project | None, registry: Registry) -> set[str]:
     """Agents of the project's current plan (analysis included); empty when it has none."""
     from reelgraph.analyse.stage import analysis_plan
-    from reelgraph.errors import ReelgraphError
     from reelgraph.plan.planner import build_plan
 
     if project is None:
@@ -239,22 +243,30 @@ def measure_plan(
     excerpts: tuple[int, int] = EXCERPTS,
     executor: Callable[[], Executor] = LocalExecutor,
 ) -> dict[str, Fit]:
-    """Fit every agent the plan of the project's first shot uses (of the stand-in shot
-    when the project has no footage)."""
-    with tempfile.TemporaryDirectory(prefix="reelgraph-stand-in-") as tmp:
-        shot = _shot_to_measure(project) if project is not None else None
-        if shot is not None and project is not None:
-            brief = project.brief().model_dump(mode="json", by_alias=True, exclude_none=True)
-            source, scene, first, count = shot
-        else:
-            frames, width, height = STAND_IN
-            path = Path(tmp) / "stand-in.mp4"
-            stand_in_shot(path, max(excerpts), width, height)
-            brief = yaml.safe_load(STAND_IN_BRIEF)
-            source = {**brief["sources"][0], "path": str(path)}
-            scene, first, count = brief["scenes"][0], 0, frames
+    """Fit every agent the plan of the project's first shot uses; the stand-in shot's
+    plan when the project has no footage, or when its plan cannot run on an excerpt (a
+    brief that names files relative to the project folder, say)."""
+    shot = _shot_to_measure(project) if project is not None else None
+    if shot is not None and project is not None:
+        brief = project.brief().model_dump(mode="json", by_alias=True, exclude_none=True)
+        source, scene, first, count = shot
         lengths = sorted({min(count, n) for n in excerpts})
-        executions = _measure_excerpts(brief, source, scene, first, lengths, registry, executor)
+        try:
+            return _fits(
+                _measure_excerpts(brief, source, scene, first, lengths, registry, executor),
+                registry,
+            )
+        except ReelgraphError as exc:
+            logger.warning("calibrating on the stand-in shot: %s", exc)
+    with tempfile.TemporaryDirectory(prefix="reelgraph-stand-in-") as tmp:
+        path = Path(tmp) / "stand-in.mp4"
+        stand_in_shot(path, max(excerpts), *STAND_IN_SIZE)
+        brief = yaml.safe_load(STAND_IN_BRIEF)
+        source = {**brief["sources"][0], "path": str(path)}
+        lengths = sorted(set(excerpts))
+        executions = _measure_excerpts(
+            brief, source, brief["scenes"][0], 0, lengths, registry, executor
+        )
     return _fits(executions, registry)
 
 
