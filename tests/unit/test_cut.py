@@ -129,3 +129,15 @@ def test_bad_edits_are_refused_and_nothing_is_written(
     assert captured.out == ""
     assert "error: " in captured.err and expected in captured.err and "hint: " in captured.err
     assert not (root / ".reelgraph" / "cut.otio").exists()
+
+
+def test_pacing_trims_where_nothing_happens(
+    tmp_path: Path, media: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = project(tmp_path, media, "edit:\n  slots:\n    - shot: sh_a\n"
+                   "  pacing: {target_runtime_s: 1.0}\n")  # fmt: skip
+    still = clips.shot("rocket", 1) * 25  # 25 frames where nothing moves, then a fast pan
+    clips.encode(still + clips.shot("rocket", 15, step=6.0), root / "a.mp4")
+    (clip,) = cut(root, capsys)["clips"]
+    assert (clip["source_in"], clip["source_out"]) == (15, 39)  # all 15 from the still head
+    assert any("least speech and motion" in why for why in clip["why"])

@@ -12,8 +12,11 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import opentimelineio as otio
+from numpy.typing import NDArray
 
+from reelgraph.agents.takes import frame_activity
 from reelgraph.cli.common import (
     add_project_option,
     console,
@@ -71,7 +74,11 @@ def run(args: argparse.Namespace) -> int:
     project = project_from(args)
     brief = project.brief()
     ingest_and_say(project, brief, silent=args.json)
-    clips = plan_cut(brief, _shots(project), _chosen_takes(project))
+
+    def activity(media: ShotMedia) -> NDArray[np.float64]:
+        return frame_activity(media.path, media.first, media.last, float(media.rate))
+
+    clips = plan_cut(brief, _shots(project), _chosen_takes(project), activity)
     timeline = to_timeline(brief.project, clips)
     path = project.root / STATE_DIR / TIMELINE_FILE
     tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")

@@ -8,8 +8,10 @@ For each slot (default: every shot, in brief order, split rushes shot by shot):
   when its takes were never ranked; a named take is used as named;
 * **trims** — ``in``/``out`` frames counted in the take; without them the whole take;
 * **pacing** — with ``target_runtime_s`` (or ``average_shot_s`` × slots) the clips without
-  explicit trims lose heads and tails evenly (half each end) until the cut fits, never
-  below ``MIN_CLIP_S`` each;
+  explicit trims lose frames from heads and tails until the cut fits, never below
+  ``MIN_CLIP_S`` each: the same number from every clip that can give some, split between
+  head and tail where the least happens (speech and motion per frame), or evenly without
+  those figures;
 * **transition** — ``cut``, or a dissolve of N frames into the clip, centred on the cut
   point (an OTIO ``SMPTE_Dissolve`` with N/2 frames either side), which needs N/2 frames of
   handle beyond each neighbour's trim.
@@ -21,19 +23,24 @@ a hint, and nothing is written.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from fractions import Fraction
 from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import opentimelineio as otio
+from numpy.typing import NDArray
 
 from reelgraph.errors import PlanError
 from reelgraph.project.brief import Brief, Dissolve, EditSlot
 
 #: Shortest clip that pacing trims down to (seconds).
 MIN_CLIP_S = 1.0
+#: Activity (per removed frame) below which two ways to trim a clip count as equal.
+ACTIVITY_TOLERANCE = 0.02
 #: The namespace of reelgraph's metadata on OTIO objects.
 METADATA_KEY = "reelgraph"
 
@@ -91,10 +98,17 @@ def _take_of(
     return slot.shot, "the shot itself (its takes were not ranked: run reelgraph takes -p)"
 
 
-def plan_cut(brief: Brief, shots: dict[str, ShotMedia], chosen: dict[str, str]) -> list[CutClip]:
+def plan_cut(
+    brief: Brief,
+    shots: dict[str, ShotMedia],
+    chosen: dict[str, str],
+    activity: Callable[[ShotMedia], NDArray[np.float64]] | None = None,
+) -> list[CutClip]:
     """The cut's clips in order, trimmed, with transitions and reasons (see above).
 
-    ``shots`` in brief order; ``chosen``: shot id → the take chosen for its setup.
+    ``shots`` in brief order; ``chosen``: shot id → the take chosen for its setup;
+    ``activity``: per-frame speech and motion of a take (one value per frame, higher =
+    more going on), which pacing uses to trim where the least happens (else evenly).
     """
     slots = brief.edit.slots or [EditSlot(shot=shot_id) for shot_id in shots]
     if not slots:
@@ -117,7 +131,7 @@ def plan_cut(brief: Brief, shots: dict[str, ShotMedia], chosen: dict[str, str]) 
         dissolve = slot.transition.dissolve if isinstance(slot.transition, Dissolve) else 0
         clips.append(CutClip(slot.shot, take, media, first, last, dissolve, why))
     _check_rates(clips)
-    _pace(brief, slots, clips)
+    _pace(brief, slots, clips, activity)
     _check_transitions(clips)
     return clips
 
@@ -132,7 +146,12 @@ def _check_rates(clips: list[CutClip]) -> None:
         )
 
 
-def _pace(brief: Brief, slots: list[EditSlot], clips: list[CutClip]) -> None:
+def _pace(
+    brief: Brief,
+    slots: list[EditSlot],
+    clips: list[CutClip],
+    activity: Callable[[ShotMedia], NDArray[np.float64]] | None,
+) -> None:
     pacing = brief.edit.pacing
     rate = float(clips[0].media.rate)
     target_s = pacing.target_runtime_s
@@ -150,6 +169,10 @@ def _pace(brief: Brief, slots: list[EditSlot], clips: list[CutClip]) -> None:
     ]
     floor = max(1, round(MIN_CLIP_S * rate))
     excess = sum(c.frames for c in clips) - target
+    if excess <= 0:
+        return
+    # Per-frame activity of each take that pacing may trim (computed only when needed).
+    busy = {id(c): activity(c.media) for c in free} if activity is not None else {}
     while excess > 0:
         trimmable = [c for c in free if c.frames > floor]
         if not trimmable:
@@ -158,17 +181,36 @@ def _pace(brief: Brief, slots: list[EditSlot], clips: list[CutClip]) -> None:
         share = max(1, excess // len(trimmable))
         for clip in trimmable:
             cut = min(share, clip.frames - floor, excess)
-            head = cut // 2
+            head = _head_trim(busy.get(id(clip)), clip, cut)
             clip.first += head
             clip.last -= cut - head
             excess -= cut
             if excess <= 0:
                 break
+    where = "where the least speech and motion is" if busy else "evenly"
     for clip in free:
         if clip.frames < clip.media.frames:
             clip.why.append(
-                f"head and tail trimmed to frames {clip.first}–{clip.last} for the {rule}"
+                f"head and tail trimmed {where} to frames {clip.first}–{clip.last} for the {rule}"
             )
+
+
+def _head_trim(busy: NDArray[np.float64] | None, clip: CutClip, cut: int) -> int:
+    """Frames to take from the head (the rest from the tail) when ``cut`` frames go: the
+    split that removes the least activity, the middle one among equals; half each without
+    activity figures."""
+    if busy is None or busy.size < clip.last + 1:
+        return cut // 2
+    removed_head = np.concatenate(([0.0], np.cumsum(busy[clip.first : clip.first + cut])))
+    tail_start = clip.last + 1 - cut
+    tail = busy[tail_start : clip.last + 1]
+    removed_tail = np.concatenate((np.cumsum(tail[::-1])[::-1], [0.0]))
+    # head h removes frames first … first+h−1 and the tail's last cut−h frames.
+    cost = removed_head + removed_tail
+    # Splits within ACTIVITY_TOLERANCE per removed frame of the least are equally good
+    # (decoder noise in the motion figures must not decide); the most central one wins.
+    best = np.flatnonzero(cost <= cost.min() + ACTIVITY_TOLERANCE * cut)
+    return int(best[np.argmin(np.abs(best - cut / 2))])
 
 
 def _check_transitions(clips: list[CutClip]) -> None:
