@@ -92,3 +92,18 @@ def test_flat_and_nan_colours_do_not_break_a_look() -> None:
         assert np.all(np.isfinite(table))
     nan = np.full((4, 3), np.nan)
     assert np.all(np.isfinite(fit_look(nan, [flat], transfer="bt709").table()))
+
+
+def test_transfers_keep_the_shape_of_what_they_are_given() -> None:
+    from reelgraph.algorithms.colour.transfer_idt_pitie2005 import fit_idt
+    from reelgraph.algorithms.colour.transfer_mkl_pitie2007 import fit_mkl
+    from reelgraph.algorithms.colour.transfer_reinhard2001 import fit_reinhard
+
+    rng = np.random.default_rng(4)
+    source, target = rng.uniform(0.05, 1, (300, 3)), rng.uniform(0.05, 1, (300, 3))
+    block = rng.uniform(0.05, 1, (2, 5, 3))
+    fits = (fit_idt(source, target), fit_mkl(source, target), fit_reinhard(source, target))
+    for transfer in fits:
+        moved = transfer.apply(block)
+        assert moved.shape == block.shape and np.all(np.isfinite(moved))
+        assert transfer.apply(np.zeros((0, 3))).shape == (0, 3)

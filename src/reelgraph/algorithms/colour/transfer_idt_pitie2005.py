@@ -51,6 +51,7 @@ class IdtTransfer:
     target_quantiles: list[F64] = field(default_factory=list)
 
     def apply(self, colours: npt.ArrayLike) -> F64:
+        shape = np.shape(colours)
         x = np.asarray(colours, np.float64).reshape(-1, 3).copy()
         for rotation, sq, tq in zip(
             self.rotations, self.source_quantiles, self.target_quantiles, strict=True
@@ -60,7 +61,7 @@ class IdtTransfer:
                 # np.interp holds the end values beyond the table: no colour is extrapolated.
                 rotated[:, axis] = np.interp(rotated[:, axis], sq[axis], tq[axis])
             x = rotated @ rotation
-        return x
+        return x.reshape(shape)
 
 
 def fit_idt(
