@@ -96,6 +96,14 @@ def run_reelgraph(path: Path, times: np.ndarray) -> Found:
     return Found(result.cuts, gradual, elapsed)
 
 
+def run_learned(path: Path, times: np.ndarray) -> Found:
+    start = time.perf_counter()
+    result = detect_file(path, "transnetv2")
+    elapsed = time.perf_counter() - start
+    gradual = [(t.kind, t.start_frame, t.end_frame) for t in result.transitions if t.kind != "cut"]
+    return Found(result.cuts, gradual, elapsed)
+
+
 def run_pyscenedetect(kind: str) -> Callable[[Path, np.ndarray], Found]:
     def run(path: Path, times: np.ndarray) -> Found:
         from scenedetect import AdaptiveDetector, ContentDetector, detect
@@ -150,7 +158,9 @@ def f1(case: Case, found: Found, tolerance: int) -> float:
         match = [
             g
             for g in truth_gradual
-            if g[0] == kind and abs(g[1] - first) <= tolerance and abs(g[2] - last) <= tolerance
+            if kind in (g[0], "gradual")
+            and abs(g[1] - first) <= tolerance
+            and abs(g[2] - last) <= tolerance
         ]
         if match:
             truth_gradual.remove(match[0])
@@ -179,7 +189,14 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--repeats", type=int, default=2)
     parser.add_argument("--no-testmedia", action="store_true")
+    parser.add_argument(
+        "--learned",
+        action="store_true",
+        help="also run reelgraph's TransNetV2 detector (extra [ml]; slow on a CPU)",
+    )
     args = parser.parse_args()
+    if args.learned:
+        TOOLS["reelgraph-transnetv2"] = run_learned
     with tempfile.TemporaryDirectory() as tmp:
         all_cases = cases(Path(tmp), not args.no_testmedia)
         frames = {case.name: frame_times(case.path) for case in all_cases}

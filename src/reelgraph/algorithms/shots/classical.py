@@ -148,8 +148,9 @@ class ClassicalShotDetector(ShotDetector):
         params = self.params.gradual
         if len(self._quiet) >= _WARM_UP_FRAMES:
             typical = float(np.median(self._quiet))
-        else:  # too few quiet frames yet: the clip's distances so far, this one included
-            typical = float(np.nanmedian(self._distances)) if index else 0.0
+        else:  # too few quiet frames yet: the latest distances, this one included
+            recent = self._distances[-_BASELINE_FRAMES:]
+            typical = float(np.nanmedian(recent)) if index else 0.0
         low = max(params.low_floor, params.low_factor * typical)
         run = self._run
         if run is not None and run.distances:
