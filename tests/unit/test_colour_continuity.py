@@ -212,3 +212,20 @@ def test_cdl_files_escape_ids_and_parse_back_in_opencolorio(tmp_path) -> None:
     assert ocio.CDLTransform.CreateFromFile(str(single), "").getID() == hostile
     with pytest.raises(AlgorithmError, match="exactly one"):
         corrections_to_xml([("a", warm, ""), ("b", cool, "")], ".cc")
+
+
+def test_hdr_shots_are_matched_in_their_own_light_and_also_measured_in_itp() -> None:
+    hero, truth = angles(photo("chelsea"))
+
+    def pq(encoded: np.ndarray) -> np.ndarray:
+        return from_linear(to_linear(encoded, "bt709"), "smpte2084")
+
+    shot = pq(misgrade(truth, (1.15, 1.0, 0.85), 1.0))
+    result = match_shot([shot], [pq(hero)], transfer="smpte2084", primaries="bt2020")
+    assert result.method == "homography"
+    assert result.delta_e_itp_before is not None and result.delta_e_itp_after is not None
+    assert result.delta_e_itp_after < result.delta_e_itp_before / 3
+    after = delta_e_2000(result.decision.encoded(shot), pq(truth), "smpte2084", "bt2020")
+    assert after.mean() <= 2.0
+    sdr = match_shot([misgrade(truth, (1.15, 1.0, 0.85), 1.0)], [hero])
+    assert sdr.delta_e_itp_before is None

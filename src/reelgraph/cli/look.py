@@ -78,7 +78,8 @@ def run(args: argparse.Namespace) -> int:
         lut.check_destination(args.lut, ".cube")
     stills = [read_still(p) for p in lookbook]  # refuses a bad still up front
     with console.status("fitting the look…"):
-        frames, transfer = sample_clip(source, SAMPLE_FRAMES)
+        frames, tag = sample_clip(source, SAMPLE_FRAMES)
+        transfer = tag.transfer
         check_transfer(transfer)
         shot_linear = np.concatenate([to_linear(f, transfer).reshape(-1, 3) for f in frames])
         look = fit_look(

@@ -125,7 +125,8 @@ def _reference(path: Path, transfer: str) -> tuple[list[Any], str]:
     if path.suffix.lower() in STILL_EXTENSIONS:
         # A still is read as scene-linear and compared in the shot's own encoding.
         return [from_linear(read_still(path), transfer)], transfer
-    return sample_clip(path, SAMPLE_FRAMES)
+    frames, tag = sample_clip(path, SAMPLE_FRAMES)
+    return frames, tag.transfer
 
 
 def run(args: argparse.Namespace) -> int:
@@ -151,12 +152,17 @@ def run(args: argparse.Namespace) -> int:
             hint="create it first, or pass --report in an existing folder",
         )
     with console.status("reading the shot and the hero…"):
-        shot_frames, transfer = sample_clip(source, SAMPLE_FRAMES)
+        shot_frames, tag = sample_clip(source, SAMPLE_FRAMES)
+        transfer = tag.transfer
         check_transfer(transfer)
         hero_frames, hero_transfer = _reference(reference, transfer)
     with console.status("matching…"):
         result = match_shot(
-            shot_frames, hero_frames, transfer=transfer, hero_transfer=hero_transfer
+            shot_frames,
+            hero_frames,
+            transfer=transfer,
+            hero_transfer=hero_transfer,
+            primaries=tag.primaries,
         )
         table = result.decision.table()
     frames = render_with_progress(source, out, table, preset, "match")

@@ -34,7 +34,7 @@ from reelgraph.algorithms.colour.asc_cdl import CDL, apply_cdl, cdl_linear_part
 from reelgraph.algorithms.colour.correspondence_sift_lowe2004 import overlap_pairs
 from reelgraph.algorithms.colour.neutral_skin_statistics_buchsbaum1980 import match_neutrals
 from reelgraph.algorithms.colour.robust_fit_huber1964 import AffineColour, fit_affine_huber
-from reelgraph.algorithms.colour.standards import LUMA_BT709
+from reelgraph.algorithms.colour.standards import HDR_REFERENCE_WHITE, LUMA_BT709
 from reelgraph.colour import lut
 from reelgraph.colour.linear import from_linear, to_linear
 from reelgraph.errors import PlanError
@@ -115,6 +115,8 @@ class MatchResult:
     cdl_miss: float
     clip_bounded: bool
     notes: list[str] = field(default_factory=list)
+    delta_e_itp_before: float | None = None  # ΔE ITP (ITU-R BT.2124), HDR shots only
+    delta_e_itp_after: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -124,6 +126,8 @@ class MatchResult:
             "coverage": round(self.coverage, 4),
             "delta_e_before": round(self.delta_e_before, 3),
             "delta_e_after": round(self.delta_e_after, 3),
+            "delta_e_itp_before": _rounded(self.delta_e_itp_before),
+            "delta_e_itp_after": _rounded(self.delta_e_itp_after),
             "cdl_delta_e": round(self.cdl_miss, 3),
             "residual_lut": self.decision.residual is not None or self.decision.gain != 1.0,
             "clip_bounded": self.clip_bounded,
@@ -132,20 +136,52 @@ class MatchResult:
         }
 
 
-def lab(encoded: npt.ArrayLike, transfer: str) -> npt.NDArray[np.float64]:
-    """CIELAB (D65) of encoded R'G'B' with BT.709 primaries, diffuse white = L* 100."""
+#: Transfers whose shots are also compared in ΔE ITP.
+HDR_TRANSFERS = ("smpte2084", "arib-std-b67")
+#: FFmpeg primaries name → colour-science colourspace.
+COLOURSPACES = {"bt709": "ITU-R BT.709", "bt2020": "ITU-R BT.2020", "smpte432": "P3-D65"}
+
+
+def _rounded(value: float | None) -> float | None:
+    return None if value is None else round(value, 3)
+
+
+def _xyz(encoded: npt.ArrayLike, transfer: str, primaries: str) -> npt.NDArray[np.float64]:
     linear = np.clip(to_linear(encoded, transfer), 0.0, None).astype(np.float64)
-    xyz = colour.RGB_to_XYZ(
-        linear, colour.RGB_COLOURSPACES["ITU-R BT.709"], apply_cctf_decoding=False
-    )
-    return np.asarray(colour.XYZ_to_Lab(xyz), np.float64)
+    space = colour.RGB_COLOURSPACES[COLOURSPACES.get(primaries, "ITU-R BT.709")]
+    return np.asarray(colour.RGB_to_XYZ(linear, space, apply_cctf_decoding=False), np.float64)
 
 
-def delta_e_2000(a: npt.ArrayLike, b: npt.ArrayLike, transfer: str) -> npt.NDArray[np.float64]:
+def lab(encoded: npt.ArrayLike, transfer: str, primaries: str = "bt709") -> npt.NDArray[np.float64]:
+    """CIELAB (D65) of encoded R'G'B', diffuse white = L* 100."""
+    return np.asarray(colour.XYZ_to_Lab(_xyz(encoded, transfer, primaries)), np.float64)
+
+
+def delta_e_2000(
+    a: npt.ArrayLike, b: npt.ArrayLike, transfer: str, primaries: str = "bt709"
+) -> npt.NDArray[np.float64]:
     """Per-pixel CIEDE2000 between two encoded R'G'B' arrays of the same shape."""
     return np.asarray(
-        colour.delta_E(lab(a, transfer), lab(b, transfer), method="CIE 2000"), np.float64
+        colour.delta_E(lab(a, transfer, primaries), lab(b, transfer, primaries), method="CIE 2000"),
+        np.float64,
     )
+
+
+def delta_e_itp(
+    a: npt.ArrayLike, b: npt.ArrayLike, transfer: str, primaries: str = "bt2020"
+) -> npt.NDArray[np.float64]:
+    """Per-pixel ΔE ITP (ITU-R BT.2124) between two encoded arrays: scene-linear white
+    placed at the BT.2408 reference white (203 cd/m²), ICtCp of BT.2100 (PQ)."""
+    bt2020 = colour.RGB_COLOURSPACES["ITU-R BT.2020"]
+
+    def ictcp(encoded: npt.ArrayLike) -> npt.NDArray[np.float64]:
+        rgb = colour.XYZ_to_RGB(
+            _xyz(encoded, transfer, primaries), bt2020, apply_cctf_encoding=False
+        )
+        nits = np.clip(rgb, 0.0, None) * HDR_REFERENCE_WHITE
+        return np.asarray(colour.RGB_to_ICtCp(nits, method="ITU-R BT.2100-2 PQ"), np.float64)
+
+    return np.asarray(colour.delta_E(ictcp(a), ictcp(b), method="ITP"), np.float64)
 
 
 def _fit_cdl(x: npt.NDArray[np.float64], target: npt.NDArray[np.float64]) -> CDL:
@@ -194,6 +230,7 @@ def match_shot(
     *,
     transfer: str = "bt709",
     hero_transfer: str | None = None,
+    primaries: str = "bt709",
 ) -> MatchResult:
     """One decision for the shot (its sampled frames) against the hero's sampled frames."""
     hero_transfer = hero_transfer or transfer
@@ -283,25 +320,19 @@ def match_shot(
         )
     clip_bounded = _bound_clipping(decision, shot_sample, hero_sample, hero_transfer, notes)
     if len(src_enc):
-        before = float(
-            delta_e_2000(src_enc, _convert(ref_enc, hero_transfer, transfer), transfer).mean()
-        )
-        after = float(
-            delta_e_2000(
-                decision.encoded(src_enc), _convert(ref_enc, hero_transfer, transfer), transfer
-            ).mean()
-        )
+        shot_points, hero_points = src_enc, _convert(ref_enc, hero_transfer, transfer)
+        matched = decision.encoded(src_enc)
     else:
         # No shared points: compare the views' mean colours (what the statistics matched).
-        hero_mean = _convert(hero_sample, hero_transfer, transfer).mean(axis=0, keepdims=True)
-        before = float(
-            delta_e_2000(shot_sample.mean(axis=0, keepdims=True), hero_mean, transfer).mean()
-        )
-        after = float(
-            delta_e_2000(
-                decision.encoded(shot_sample).mean(axis=0, keepdims=True), hero_mean, transfer
-            ).mean()
-        )
+        hero_points = _convert(hero_sample, hero_transfer, transfer).mean(axis=0, keepdims=True)
+        shot_points = shot_sample.mean(axis=0, keepdims=True)
+        matched = decision.encoded(shot_sample).mean(axis=0, keepdims=True)
+    before = float(delta_e_2000(shot_points, hero_points, transfer, primaries).mean())
+    after = float(delta_e_2000(matched, hero_points, transfer, primaries).mean())
+    itp_before = itp_after = None
+    if transfer in HDR_TRANSFERS:
+        itp_before = float(delta_e_itp(shot_points, hero_points, transfer, primaries).mean())
+        itp_after = float(delta_e_itp(matched, hero_points, transfer, primaries).mean())
     return MatchResult(
         decision,
         method,
@@ -313,6 +344,8 @@ def match_shot(
         cdl_miss,
         clip_bounded,
         notes,
+        itp_before,
+        itp_after,
     )
 
 

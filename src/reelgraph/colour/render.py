@@ -16,6 +16,7 @@ import numpy.typing as npt
 from reelgraph.colour import lut
 from reelgraph.errors import MediaError
 from reelgraph.media.audio import read_audio
+from reelgraph.media.colour import ColourTag
 from reelgraph.media.probe import probe
 from reelgraph.media.remux import replace_audio
 from reelgraph.media.video import PRESETS, VideoReader, VideoWriter
@@ -38,8 +39,8 @@ def _downsize(rgb: Array) -> Array:
     )
 
 
-def sample_clip(path: Path, count: int) -> tuple[list[Array], str]:
-    """``count`` frames spread evenly over the clip (downsized), and the clip's transfer."""
+def sample_clip(path: Path, count: int) -> tuple[list[Array], ColourTag]:
+    """``count`` frames spread evenly over the clip (downsized), and the clip's colour tag."""
     reader = VideoReader(path)
     total = len(reader)
     if total == 0:
@@ -51,7 +52,7 @@ def sample_clip(path: Path, count: int) -> tuple[list[Array], str]:
             frames.append(_downsize(frame.rgb))
         if len(frames) == len(wanted):
             break
-    return frames, reader.tag.transfer
+    return frames, reader.tag
 
 
 def check_video_source(path: Path) -> None:

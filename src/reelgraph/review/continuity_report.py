@@ -75,6 +75,9 @@ def write_continuity_report(folder: Path, entries: list[ContinuityEntry], title:
                 r["method"],
                 r["delta_e_before"],
                 r["delta_e_after"],
+                ""
+                if r["delta_e_itp_before"] is None
+                else f"{r['delta_e_itp_before']:.2f} → {r['delta_e_itp_after']:.2f}",
                 " ".join(f"{v:.3f}" for v in cdl["slope"]),
                 f"{cdl['saturation']:.3f}",
                 "yes" if r["residual_lut"] else "no",
@@ -87,6 +90,7 @@ def write_continuity_report(folder: Path, entries: list[ContinuityEntry], title:
             "matched by",
             "ΔE2000 before",
             "ΔE2000 after",
+            "ΔE ITP (HDR)",
             "CDL slope",
             "sat",
             "residual LUT",
