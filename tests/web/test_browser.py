@@ -129,3 +129,5 @@ def test_approve_with_a_note(page: Page, server: Server) -> None:
     page.wait_for_function("() => document.querySelectorAll('.card').length === 1")
     status = json.loads(reelgraph("status", "-p", str(server.root), "--json").stdout)
     assert status["reviews"] == {"sh010": "approved", "sh020": "pending"}
+    shown = reelgraph("status", "-p", str(server.root)).stderr
+    assert "sh010: $" in shown and "review: approved" in shown

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import socket
 import sys
 
 from reelgraph.cli.common import add_project_option, project_from
@@ -50,40 +51,40 @@ def run(args: argparse.Namespace) -> int:
             "machine can reach the login page; prefer 127.0.0.1 behind an HTTPS proxy",
             file=sys.stderr,
         )
+    try:
+        # Bound here rather than by uvicorn, so a refused port is an error line, not a log
+        # with a traceback.
+        listener = socket.create_server(
+            (args.host, args.port),
+            family=socket.AF_INET6 if ":" in args.host else socket.AF_INET,
+            reuse_port=False,
+        )
+    except OSError as exc:
+        raise ServeError(
+            f"cannot listen on {args.host}:{args.port} ({exc.strerror or exc})",
+            hint="the port is in use or not allowed here; choose another with --port",
+        ) from exc
     config = uvicorn.Config(
         create_app(root),
-        host=args.host,
-        port=args.port,
         log_level="warning",
         access_log=False,
         timeout_graceful_shutdown=2,
     )
     server = uvicorn.Server(config)
-    try:
-        started = asyncio.run(_serve(server, args.host))
-    except SystemExit as exc:  # uvicorn exits when it cannot bind
-        raise ServeError(
-            f"cannot listen on {args.host}:{args.port}",
-            hint="the port is in use or not allowed; choose another with --port",
-        ) from exc
-    if not started:
-        raise ServeError(
-            f"cannot listen on {args.host}:{args.port}",
-            hint="the port is in use or not allowed; choose another with --port",
-        )
+    with listener:
+        asyncio.run(_serve(server, listener, args.host))
     return 0
 
 
-async def _serve(server: object, host: str) -> bool:
+async def _serve(server: object, listener: socket.socket, host: str) -> None:
     import uvicorn
 
     assert isinstance(server, uvicorn.Server)
-    task = asyncio.create_task(server.serve())
+    task = asyncio.create_task(server.serve(sockets=[listener]))
     while not server.started and not task.done():
         await asyncio.sleep(0.05)
     if server.started:
-        port = server.servers[0].sockets[0].getsockname()[1]
+        port = listener.getsockname()[1]
         shown = f"[{host}]" if ":" in host else host
         print(f"serving http://{shown}:{port}", flush=True)
     await task
-    return bool(server.started)

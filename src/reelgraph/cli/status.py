@@ -41,7 +41,8 @@ def run(args: argparse.Namespace) -> int:
         f"per finished minute {t['cost_per_finished_minute_usd']}"
     )
     for shot, cost in t["cost_per_shot_usd"].items():
-        console.print(f"  {shot}: ${cost:.4f}")
+        review = status["reviews"].get(shot)
+        console.print(f"  {shot}: ${cost:.4f}" + (f"  review: {review}" if review else ""))
     for f in status["findings"]:
         console.print(
             f"  [{'red' if f['severity'] == 'fail' else 'yellow'}]{f['severity']}[/] "

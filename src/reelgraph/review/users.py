@@ -81,7 +81,7 @@ def check_role(role: str) -> str:
 
 def add_user(project: Project, name: str, role: str, *, actor: str | None = None) -> NewUser:
     """Create a user with a fresh one-time password and API token (audited)."""
-    if not NAME_PATTERN.match(name):
+    if not NAME_PATTERN.fullmatch(name):
         raise ProjectError(
             f"user name {name!r} is not allowed",
             hint="use 1–64 letters, digits, '.', '_' or '-'",
