@@ -107,3 +107,22 @@ def test_split_source_named_twice_is_refused_and_nothing_written(
     err = capsys.readouterr().err
     assert "error: " in err and "'all_of_it' and 'again'" in err and "hint: " in err
     assert shots(root) == []
+
+
+def test_a_shot_is_read_from_its_first_frame_without_decoding_the_rest(footage: Path) -> None:
+    import av
+    import numpy as np
+
+    from reelgraph.agents.shots import frames_from
+
+    path = footage / "rushes.mp4"
+    with av.open(str(path)) as container:
+        sequential = [f.to_ndarray(format="rgb24") for f in container.decode(video=0)]
+    for first in (0, 31, 57, 84):
+        with av.open(str(path)) as container:
+            stream = container.streams.video[0]
+            got = [
+                (i, f.to_ndarray(format="rgb24")) for i, f in frames_from(container, stream, first)
+            ]
+        assert [i for i, _ in got] == list(range(first, len(sequential)))
+        assert all(np.array_equal(frame, sequential[i]) for i, frame in got)

@@ -80,6 +80,30 @@ def small_frames(path: str | Path, width: int = ANALYSIS_WIDTH) -> Iterator[NDAr
             ) from exc
 
 
+def frames_from(
+    container: av.container.InputContainer, stream: av.video.stream.VideoStream, first: int
+) -> Iterator[tuple[int, av.VideoFrame]]:
+    """``(frame number, frame)`` from frame ``first`` on, numbered on the stream's constant
+    frame-rate grid by presentation time (a shot's frame numbers, also for a conformed
+    variable-rate source). Seeks to the keyframe before ``first`` instead of decoding the
+    whole file up to it."""
+    rate, time_base = stream.average_rate, stream.time_base
+    if not rate or not time_base:
+        yield from enumerate(container.decode(stream))
+        return
+    origin = stream.start_time or 0
+    if first > 0:
+        container.seek(origin + int(first / rate / time_base), stream=stream, backward=True)
+    index = -1
+    for frame in container.decode(stream):
+        if frame.pts is not None:
+            index = round(float((frame.pts - origin) * time_base * rate))
+        else:
+            index += 1
+        if index >= first:
+            yield index, frame
+
+
 def detect_file(
     path: str | Path,
     method: str = DEFAULT_SHOT_METHOD,

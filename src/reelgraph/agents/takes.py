@@ -25,8 +25,10 @@ import numpy as np
 from av.video.reformatter import VideoReformatter
 from numpy.typing import NDArray
 
+from reelgraph.agents.shots import frames_from
 from reelgraph.algorithms.audio import detect_speech
 from reelgraph.algorithms.qc import VideoQC, VideoQCConfig
+from reelgraph.algorithms.shots import ANALYSIS_WIDTH
 from reelgraph.algorithms.takes import (
     QCDefect,
     TakeMeasurements,
@@ -107,9 +109,7 @@ def measure_take(take: Take) -> MeasuredTake:
     count = 0
     try:
         with container:
-            for index, frame in enumerate(container.decode(stream)):
-                if index < take.first:
-                    continue
+            for index, frame in frames_from(container, stream, take.first):
                 if take.last is not None and index > take.last:
                     break
                 rgb = reformatter.reformat(
@@ -231,19 +231,26 @@ def frame_activity(path: Path, first: int, last: int, rate: float) -> NDArray[np
     """Per frame of ``first … last``: how much happens — the share of the frame's sound that
     is speech (0–1, weighted 2) plus its picture change (content distance to the frame
     before; 5 units, a steady pan, = 1). Pacing trims where this is lowest."""
-    from reelgraph.agents.shots import small_frames
     from reelgraph.algorithms.shots.content_hsv_pyscenedetect import content_distance, hsv_frame
 
     count = last - first + 1
     motion = np.zeros(count)
     previous = None
-    for index, frame in enumerate(small_frames(path)):
-        if index > last:
-            break
-        hsv = hsv_frame(frame)
-        if index >= first and previous is not None:
-            motion[index - first] = min(1.0, content_distance(previous, hsv) / 5.0)
-        previous = hsv
+    reformatter = VideoReformatter()
+    with open_container(path) as container:
+        stream = container.streams.video[0]
+        stream.thread_type = "AUTO"
+        for index, frame in frames_from(container, stream, max(0, first - 1)):
+            if index > last:
+                break
+            small = reformatter.reformat(
+                frame, width=ANALYSIS_WIDTH, height=max(2, round(ANALYSIS_WIDTH * frame.height
+                / max(1, frame.width))), format="rgb24", interpolation="FAST_BILINEAR",
+            ).to_ndarray()  # fmt: skip
+            hsv = hsv_frame(small)
+            if index >= first and previous is not None:
+                motion[index - first] = min(1.0, content_distance(previous, hsv) / 5.0)
+            previous = hsv
     speech = np.zeros(count)
     try:
         track = read_audio(path)
