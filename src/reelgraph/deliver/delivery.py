@@ -1,4 +1,7 @@
-"""Deliver: copy approved, cleared masters to ``deliverables/`` with a manifest and checksums.
+"""Deliver: copy approved, cleared masters to ``deliverables/`` with a manifest and checksums;
+and the programme (the cut as one master) with its timelines (``programme.otio``, ``.edl``,
+``.fcpxml``: :mod:`reelgraph.deliver.timelines`) once every take in it is delivered and its
+QC has no ``fail``.
 
 A shot is delivered only when its sources' rights are cleared (or the override is given,
 which is audited), its QC in the run has no ``fail`` finding (or a person approved that
@@ -21,9 +24,12 @@ from typing import Any
 
 from reelgraph.errors import ProjectError
 from reelgraph.orchestrator.cache import file_sha256
+from reelgraph.plan.timeline import PROGRAMME_NODE, PROGRAMME_QC_NODE
 from reelgraph.project.folder import Project
 
 SCHEMA = "reelgraph.Delivery.1"
+#: The programme's name among the delivered items (and its files' stem).
+PROGRAMME = "programme"
 
 
 @dataclass
@@ -118,6 +124,11 @@ def deliver(project: Project, run_id: int, *, override_rights: bool = False) -> 
     # Check every file before copying any: a damaged master refuses the delivery whole.
     checked = {key: _verified_files(project, shot, key) for shot, key, _, _ in accepted}
     project.deliverables.mkdir(exist_ok=True)
+    # The programme and its timelines are checked (and the timelines written beside their
+    # places and read back) before any file is copied, too.
+    programme = _prepare_programme(
+        project, run_id, {shot: checked[key] for shot, key, _, _ in accepted}, result
+    )
     for shot, key, source, problem in accepted:
         if problem:
             project.audit.append("rights_override", shot, {"source": source, "problem": problem})
@@ -139,6 +150,8 @@ def deliver(project: Project, run_id: int, *, override_rights: bool = False) -> 
         )
         result.delivered.append(shot)
         project.audit.append("deliver", shot, {"key": key, "files": [f["file"] for f in files]})
+    if programme is not None:
+        manifest["items"].append(_deliver_programme(project, programme, result))
     # Keep the entries of shots delivered earlier and not re-delivered now.
     previous = project.deliverables / "manifest.json"
     if previous.exists():
@@ -155,6 +168,86 @@ def deliver(project: Project, run_id: int, *, override_rights: bool = False) -> 
             for f in item["files"]:
                 sums.write(f"{f['sha256']}  {f['file']}\n")
     return result
+
+
+@dataclass
+class _Programme:
+    key: str
+    files: dict[str, dict[str, Any]]
+    timelines: dict[str, list[str]]  # temporary file → what its format does not carry
+    clips: list[dict[str, Any]]
+
+
+def _prepare_programme(
+    project: Project,
+    run_id: int,
+    accepted: dict[str, dict[str, dict[str, Any]]],
+    result: DeliveryResult,
+) -> _Programme | None:
+    """The run's programme, checked, with its timelines written beside their places and
+    read back; None (and the reason in ``result.held``) when it cannot be delivered."""
+    from reelgraph.deliver.timelines import programme_clips_delivered, write_timelines
+
+    node = project.store.one(
+        "SELECT key, outcome FROM nodes WHERE run_id = ? AND node_id = ?",
+        (run_id, PROGRAMME_NODE),
+    )
+    if node is None:
+        return None  # a run of some shots only (--shots) makes no programme
+    if node["outcome"] not in ("ran", "cached"):
+        result.held[PROGRAMME] = f"it was not rendered ({node['outcome']}): see reelgraph status"
+        return None
+    fails = project.store.query(
+        "SELECT check_name, start_tc, end_tc FROM findings WHERE run_id = ? AND node_id IN "
+        "(?, ?) AND severity = 'fail' ORDER BY id",
+        (run_id, PROGRAMME_NODE, PROGRAMME_QC_NODE),
+    )
+    qc = project.store.one(
+        "SELECT outcome FROM nodes WHERE run_id = ? AND node_id = ?", (run_id, PROGRAMME_QC_NODE)
+    )
+    if qc is None or qc["outcome"] not in ("ran", "cached") or fails:
+        listed = ", ".join(f"{f['check_name']} {f['start_tc'] or ''}".strip() for f in fails[:3])
+        result.held[PROGRAMME] = (
+            f"QC failed: {listed}" if fails else "its QC did not complete"
+        ) + " — see the programme's QC report (reelgraph status)"
+        return None
+    files = _verified_files(project, PROGRAMME, node["key"])
+    clips, timeline = programme_clips_delivered(project, run_id, node["key"], accepted)
+    if isinstance(clips, str):
+        result.held[PROGRAMME] = clips
+        return None
+    return _Programme(
+        node["key"], files, write_timelines(timeline, project.deliverables, PROGRAMME), clips
+    )
+
+
+def _deliver_programme(
+    project: Project, programme: _Programme, result: DeliveryResult
+) -> dict[str, Any]:
+    from reelgraph.deliver.timelines import commit
+
+    folder = project.artifacts / programme.key[:2] / programme.key
+    files = []
+    for name, info in programme.files.items():
+        _copy_verified(folder / name, project.deliverables, PROGRAMME, info)
+        files.append({"file": name, "sha256": info["sha256"], "size": info["size"]})
+    carried: dict[str, list[str]] = {}
+    for path in commit(programme.timelines):
+        files.append({"file": path.name, "sha256": file_sha256(path), "size": path.stat().st_size})
+    for tmp, lost in programme.timelines.items():
+        carried[Path(tmp).name[1:].removesuffix(".tmp")] = lost
+    result.delivered.append(PROGRAMME)
+    project.audit.append(
+        "deliver", PROGRAMME, {"key": programme.key, "files": [f["file"] for f in files]}
+    )
+    return {
+        "shot": PROGRAMME,
+        "key": programme.key,
+        "files": files,
+        "clips": programme.clips,
+        "timelines_do_not_carry": carried,
+        "recipe": _recipe(project, programme.key),
+    }
 
 
 def _verified_files(project: Project, shot: str, key: str) -> dict[str, dict[str, Any]]:

@@ -28,6 +28,7 @@ BUILTIN: dict[str, str] = {
     "roto": "reelgraph.agents.roto:Roto",
     "shot_detect": "reelgraph.agents.shots:ShotDetect",
     "proxy": "reelgraph.agents.proxy:Proxy",
+    "programme": "reelgraph.agents.programme:Programme",
 }
 
 ENTRY_POINT_GROUP = "reelgraph.agents"

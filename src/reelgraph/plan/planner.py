@@ -5,6 +5,9 @@ Each shot gets two chains that meet at the master, and checks after it:
     picture: conform → restoration steps… → grade → [SDR→HDR] → master ─→ checks…
     sound:   extract_audio → loudness steps… ──────────────────────┘
 
+and the cut of the brief's ``edit`` section becomes one ``programme`` node over the takes'
+finished pictures and sounds, with its own QC (:mod:`reelgraph.plan.timeline`).
+
 The craft-specific steps come from :mod:`reelgraph.plan.rules`. Every node carries a sentence
 saying why it is there and why its parameters are what they are; ``reelgraph plan``
 prints them.
@@ -19,6 +22,7 @@ from reelgraph.errors import PlanError
 from reelgraph.orchestrator.graph import SOURCE_PREFIX, Node, Plan
 from reelgraph.orchestrator.registry import DEFAULT, Registry
 from reelgraph.plan.rules import ShotContext, loudness, qc, restore
+from reelgraph.plan.timeline import programme_nodes
 from reelgraph.project.brief import Brief
 from reelgraph.project.folder import Project
 from reelgraph.specs.delivery import get_spec
@@ -78,6 +82,8 @@ def build_plan(project: Project, brief: Brief | None = None, registry: Registry 
     nodes: list[Node] = []
     for ctx in shot_contexts(project, brief, registry):
         nodes.extend(shot_nodes(ctx))
+    # The cut of those shots, rendered as one programme and checked as one.
+    nodes.extend(programme_nodes(project, brief, nodes))
     return Plan(project=brief.project, delivery=brief.delivery, nodes=tuple(nodes))
 
 

@@ -1,0 +1,208 @@
+"""The cut as the planner and delivery use it: the brief's ``edit`` section resolved against
+the project store (shots, their frame ranges and rates, the takes chosen by
+``reelgraph takes``), and laid out on the record (programme) time line.
+
+The editorial decisions themselves — which take fills a slot, trims, pacing, transitions
+and their checks — are :mod:`reelgraph.plan.rules.editorial`'s; this module adds what
+rendering needs on top of them:
+
+* :func:`project_cut` — the cut of a project, every clip checked;
+* :func:`layout` — each clip's record range and, at each join, the frames the transition
+  takes from either side (a dissolve centred on its cut, as OTIO and editing systems lay
+  it out), refusing dissolves that overlap inside one clip;
+* :func:`programme_clips` — the clip list the ``programme`` agent renders from.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+from reelgraph.errors import PlanError
+from reelgraph.media.video import PRESETS
+from reelgraph.orchestrator.graph import Node
+from reelgraph.plan.rules.editorial import CutClip, ShotMedia, plan_cut
+from reelgraph.plan.rules.loudness import LOSSY_TRUE_PEAK_MARGIN_DB
+from reelgraph.project.brief import Brief
+from reelgraph.project.folder import Project
+from reelgraph.specs.delivery import get_spec
+
+#: Node ids of the programme and its QC; the programme is no shot's (``shot`` is None).
+PROGRAMME_NODE = "programme/master"
+PROGRAMME_QC_NODE = "programme/qc"
+
+
+def shot_media(project: Project) -> dict[str, ShotMedia]:
+    """Every ingested shot, in ingest order: source file, frame range, frame rate."""
+    rows = project.store.query(
+        "SELECT shots.id AS id, sources.path AS path, start_frame, end_frame, "
+        "sources.probe_json AS probe FROM shots JOIN sources ON sources.id = shots.source "
+        "ORDER BY shots.rowid"
+    )
+    shots = {}
+    for row in rows:
+        probe = json.loads(row["probe"])
+        if probe.get("kind") != "video":
+            continue  # sound-only sources have no picture to cut
+        rate = Fraction(str(probe.get("frame_rate", "25/1")))
+        shots[row["id"]] = ShotMedia(
+            row["id"], Path(row["path"]), row["start_frame"], row["end_frame"], rate
+        )
+    return shots
+
+
+def chosen_takes(project: Project) -> dict[str, str]:
+    """Shot → the take chosen for its setup by the latest ``reelgraph takes -p``."""
+    rows = project.store.query(
+        "SELECT shot, data_json FROM analysis WHERE kind = 'take' AND key = "
+        "(SELECT key FROM analysis WHERE kind = 'take' ORDER BY rowid DESC LIMIT 1)"
+    )
+    data = {row["shot"]: json.loads(row["data_json"]) for row in rows}
+    chosen_of_setup = {d["setup"]: shot for shot, d in data.items() if d.get("chosen")}
+    return {
+        shot: chosen_of_setup[d["setup"]]
+        for shot, d in data.items()
+        if d["setup"] in chosen_of_setup
+    }
+
+
+def project_cut(project: Project, brief: Brief) -> list[CutClip]:
+    """The brief's cut of this project's shots (in brief order), checked and laid out."""
+    in_brief = [shot.id for scene in brief.scenes for shot in scene.shots]
+    media = shot_media(project)
+    ordered = {sid: media[sid] for sid in in_brief if sid in media}
+    clips = plan_cut(brief, ordered, chosen_takes(project))
+    layout(clips)  # refuses dissolves that overlap
+    return clips
+
+
+@dataclass(frozen=True)
+class Placed:
+    """A clip on the record time line, with the transitions at its two ends.
+
+    ``head`` frames before ``record_in`` come from the take's head handle (the dissolve into
+    it starts that early); ``tail`` frames after ``record_out`` from its tail handle (the
+    dissolve out of it ends that late). Both are 0 at cuts.
+    """
+
+    clip: CutClip
+    record_in: int
+    head: int
+    tail: int
+
+    @property
+    def record_out(self) -> int:  # exclusive
+        return self.record_in + self.clip.frames
+
+
+def dissolve_halves(frames: int) -> tuple[int, int]:
+    """(frames before the cut, frames after it) of a dissolve centred on its cut, as
+    :func:`reelgraph.plan.rules.editorial.to_timeline` writes its OTIO transition."""
+    return frames // 2, frames - frames // 2
+
+
+def layout(clips: list[CutClip]) -> list[Placed]:
+    """Record ranges and transition extents of the cut's clips (see :class:`Placed`)."""
+    heads = [dissolve_halves(c.dissolve)[0] for c in clips]
+    tails = [dissolve_halves(c.dissolve)[1] for c in clips[1:]] + [0]
+    placed: list[Placed] = []
+    record = 0
+    for n, clip in enumerate(clips):
+        # The frames of this clip shown alone: the dissolve into it ends ``tail-of-the-
+        # previous`` frames after its in point, the dissolve out of it starts ``head-of-the-
+        # next`` frames before its out point. Two dissolves may not overlap in one clip.
+        into = dissolve_halves(clip.dissolve)[1] if clip.dissolve else 0
+        out_of = heads[n + 1] if n + 1 < len(clips) else 0
+        if into + out_of > clip.frames:
+            raise PlanError(
+                f"edit: slot {clip.slot!r}: the dissolves into and out of it overlap "
+                f"({into} + {out_of} frames in a {clip.frames}-frame clip)",
+                hint="shorten one of the dissolves or lengthen the clip",
+            )
+        placed.append(Placed(clip, record, heads[n] if clip.dissolve else 0, tails[n]))
+        record += clip.frames
+    return placed
+
+
+def programme_clips(clips: list[CutClip]) -> list[dict[str, Any]]:
+    """The clip list of the ``programme`` node: take, frames used (counted in the take)
+    and the dissolve into it — plain values, so they become part of its cache key."""
+    return [
+        {"slot": c.slot, "take": c.take, "first": c.first, "last": c.last, "dissolve": c.dissolve}
+        for c in clips
+    ]
+
+
+def programme_nodes(project: Project, brief: Brief, nodes: list[Node]) -> list[Node]:
+    """The programme master, rendered from the takes' finished pictures and levelled
+    sound (the inputs of their shots' masters in ``nodes``), and its QC. None for
+    picture-only per-frame deliveries (EXR plates), which have no programme."""
+    spec = get_spec(brief.delivery)
+    if spec.video_preset == "exr":
+        return []
+    clips = project_cut(project, brief)
+    masters = {n.shot: n for n in nodes if n.agent == "master"}
+    takes = list(dict.fromkeys(c.take for c in clips))
+    missing = [t for t in takes if t not in masters]
+    if missing:
+        raise PlanError(
+            f"edit: take(s) {', '.join(missing)} are not shots of the brief",
+            hint="a take is cut from a shot the brief lists under a scene",
+        )
+    sound = all(len(masters[t].inputs) > 1 for t in takes) and spec.audio is not None
+    inputs = tuple(masters[t].inputs[0] for t in takes)
+    if sound:
+        inputs += tuple(masters[t].inputs[1] for t in takes)
+    lossy = PRESETS[spec.video_preset].extension not in (".mov", ".mkv")
+    audio = spec.audio
+    frames = sum(c.frames for c in clips)
+    dissolves = sum(1 for c in clips if c.dissolve)
+    params: dict[str, Any] = {
+        "clips": programme_clips(clips),
+        "takes": takes,
+        "sound": sound,
+        "preset": spec.video_preset,
+        "width": spec.width,
+        "height": spec.height,
+        "name": "programme",
+        "loudness_target": audio.loudness_preset if audio and sound else "",
+        "true_peak_margin_db": LOSSY_TRUE_PEAK_MARGIN_DB if lossy and sound else 0.0,
+    }
+    why = (
+        f"the cut ({len(clips)} clips, {frames} frames, {dissolves} dissolve(s)) as one "
+        f"{spec.name} programme from the takes' finished pictures"
+        + (
+            f", with one sound track crossfaded at the cuts and normalised as a whole to "
+            f"{audio.loudness_preset} (per-shot levelling does not make a programme meet it)"
+            if audio and sound
+            else ", without sound"
+        )
+    )
+    return [
+        Node(PROGRAMME_NODE, "programme", params, inputs, why, deliverable="programme"),
+        Node(
+            PROGRAMME_QC_NODE,
+            "qc",
+            {"spec": spec.name},
+            (PROGRAMME_NODE,),
+            f"check the programme against {spec.name}'s QC profile, as one file; a failing "
+            "finding holds the programme at delivery",
+        ),
+    ]
+
+
+__all__ = [
+    "PROGRAMME_NODE",
+    "PROGRAMME_QC_NODE",
+    "Placed",
+    "chosen_takes",
+    "dissolve_halves",
+    "layout",
+    "programme_clips",
+    "programme_nodes",
+    "project_cut",
+    "shot_media",
+]
