@@ -98,7 +98,14 @@ def _cpu_seconds() -> float:
 
 
 def execute_node(task: NodeTask) -> NodeResult:
-    """Run one node and commit its artifact. Never raises: failures come back as results."""
+    """Run one node and commit its artifact. Never raises: failures come back as results.
+
+    The agent's module is imported before the clocks start: importing it (and the libraries
+    it pulls in) is the worker's start-up, paid by whichever node comes first, and charging
+    it to that node would make the ledger say the same job costs a second more or less
+    depending on where it ran. A failing import is reported below, as any failure."""
+    with contextlib.suppress(PlanError):
+        load_agent(task.agent_ref)
     started_wall = time.perf_counter()
     started_cpu = _cpu_seconds()
     pid = os.getpid()
