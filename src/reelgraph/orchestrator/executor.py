@@ -331,6 +331,11 @@ def _loopback_cluster(cpus: int) -> None:
     constants: Any = getattr(getattr(ray, "_private", None), "ray_constants", None)
     enabled = getattr(constants, "ENABLE_RAY_CLUSTER", None)
     os.environ[variable] = "0"
+    # Ray enables token authentication on a new local cluster (kept) and warns about it on
+    # every start, in the middle of the command's output: that one notice is silenced.
+    logging.getLogger("ray._private.authentication.authentication_token_setup").setLevel(
+        logging.ERROR
+    )
     if enabled is not None:
         constants.ENABLE_RAY_CLUSTER = False
     try:
