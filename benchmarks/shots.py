@@ -2,7 +2,11 @@
 reelgraph's classical detector against PySceneDetect (ContentDetector and AdaptiveDetector)
 and FFmpeg's ``scdet``, all run here on the same files.
 
-Run on demand: ``python benchmarks/shots.py [--repeats 2] [--no-testmedia]``.
+Run on demand: ``python benchmarks/shots.py [--repeats 2] [--no-testmedia]``. The peer is
+installed apart, without its requirements, because PySceneDetect's wheel asks for the
+non-headless ``opencv-python``, a second ``cv2`` that would replace the headless one::
+
+    pip install --no-deps scenedetect && pip install click platformdirs tqdm
 
 Inputs and their ground truth:
 
