@@ -5,6 +5,7 @@ started with the real 'reelgraph serve'."""
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import shutil
@@ -102,10 +103,7 @@ def reelgraph(*args: str, check: bool = True) -> subprocess.CompletedProcess[str
     return result
 
 
-@pytest.fixture(scope="session")
-def rendered_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Rendered once per session; tests that change it work on a copy."""
-    root = tmp_path_factory.mktemp("review") / "template"
+def build_project(root: Path) -> Path:
     reelgraph("init", str(root))
     (root / "footage").mkdir()
     write_counter(root / "footage" / "counter.mp4")
@@ -113,6 +111,24 @@ def rendered_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
     (root / "brief.yaml").write_text(BRIEF)
     reelgraph("run", "-p", str(root), "-q", "--no-deliver")
     return root
+
+
+@pytest.fixture(scope="session")
+def rendered_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Rendered once per test session — once for all xdist workers, which share the
+    session's base folder; tests that change it work on a copy."""
+    base = tmp_path_factory.getbasetemp()
+    shared = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+    template = shared / "review-app" / "template"
+    template.parent.mkdir(exist_ok=True)
+    with (shared / "review-app.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # the other workers wait for the first to build
+        if not (shared / "review-app" / "ready").exists():
+            if template.exists():
+                shutil.rmtree(template)  # a build interrupted earlier in this session
+            build_project(template)
+            (shared / "review-app" / "ready").touch()
+    return template
 
 
 @dataclass

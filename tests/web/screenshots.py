@@ -15,18 +15,13 @@ from playwright.sync_api import sync_playwright
 from test_browser import CHROMIUM, CHROMIUM_ARGS
 
 # Run as a script, this folder is on sys.path: the test helpers import as modules.
-from conftest import BRIEF, reelgraph, start_server, stop_server, write_counter
+from conftest import build_project, reelgraph, start_server, stop_server
 
 
 def main(out: Path) -> None:
     with tempfile.TemporaryDirectory(prefix="reelgraph-shots-") as tmp:
         root = Path(tmp) / "project"
-        reelgraph("init", str(root))
-        (root / "footage").mkdir()
-        write_counter(root / "footage" / "counter.mp4")
-        write_counter(root / "footage" / "counter2.mp4", frames=12)
-        (root / "brief.yaml").write_text(BRIEF)
-        reelgraph("run", "-p", str(root), "-q", "--no-deliver")
+        build_project(root)
         reelgraph("review", "reject", "sh020", "-p", str(root), "--note", "no sound yet")
         server = start_server(root)
         try:
