@@ -4,12 +4,12 @@ overlaps; with no overlap the neutral/skin fallback is used and said; the decisi
 
 from __future__ import annotations
 
+import colour
 import cv2
 import numpy as np
 import pytest
 import skimage.data
 
-import colour
 from reelgraph.algorithms.colour.asc_cdl import CDL, apply_cdl, cdl_inverse
 from reelgraph.algorithms.colour.correspondence_sift_lowe2004 import overlap_pairs
 from reelgraph.algorithms.colour.neutral_skin_statistics_buchsbaum1980 import match_neutrals
@@ -229,3 +229,14 @@ def test_hdr_shots_are_matched_in_their_own_light_and_also_measured_in_itp() -> 
     assert after.mean() <= 2.0
     sdr = match_shot([misgrade(truth, (1.15, 1.0, 0.85), 1.0)], [hero])
     assert sdr.delta_e_itp_before is None
+
+
+def test_a_view_with_nothing_near_grey_is_left_alone_not_given_its_colour() -> None:
+    # The demo's kitchen: a brown coffee shot as hero, a cat as the other shot. The coffee's
+    # nearest-to-grey pixels are brown; taking them as white would turn the cat orange.
+    hero = photo("coffee")[:, :120]  # beans and brown wood: no white saucer in view
+    shot = misgrade(photo("chelsea"), (0.94, 1.0, 1.08), 1.0)
+    result = match_shot([shot], [hero])
+    assert result.method == "none"
+    assert result.decision.cdl.is_identity()
+    assert "left as it is" in result.notes[0]

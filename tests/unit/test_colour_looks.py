@@ -3,10 +3,10 @@ CDL, and a value outside its range is refused with the valid ones listed."""
 
 from __future__ import annotations
 
+import colour
 import numpy as np
 import pytest
 
-import colour
 from reelgraph.algorithms.colour.standards import LUMA_BT709
 from reelgraph.colour.looks import ACCEPTS, TIME_OF_DAY, check, decide_look
 from reelgraph.errors import PlanError

@@ -25,11 +25,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+import colour
 import numpy as np
 import numpy.typing as npt
 from scipy.optimize import least_squares
 
-import colour
 from reelgraph.algorithms.colour.asc_cdl import CDL, apply_cdl, cdl_linear_part
 from reelgraph.algorithms.colour.correspondence_sift_lowe2004 import overlap_pairs
 from reelgraph.algorithms.colour.neutral_skin_statistics_buchsbaum1980 import match_neutrals
@@ -288,12 +288,13 @@ def match_shot(
         method = neutral.used
         notes.append(
             "the shot and the hero share no verified view; matched by "
-            + (
-                "masked statistics of neutrals and skin"
-                if "skin" in method
-                else "masked statistics of neutrals"
-                if method != "none"
-                else "nothing (unchanged)"
+            + {
+                "neutrals+skin": "masked statistics of neutrals and skin",
+                "neutrals": "masked statistics of neutrals",
+            }.get(
+                method,
+                "nothing: one of them shows nothing near grey, so no statistic tells grade "
+                "from content; the shot is left as it is",
             )
         )
         g = neutral.gains

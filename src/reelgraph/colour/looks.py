@@ -33,10 +33,10 @@ from collections.abc import Collection, Iterator, Mapping, MutableMapping
 from dataclasses import dataclass, field
 from typing import Any
 
+import colour
 import numpy as np
 import numpy.typing as npt
 
-import colour
 from reelgraph.algorithms.colour.asc_cdl import CDL, Triple, apply_cdl
 from reelgraph.colour import lut
 from reelgraph.colour.linear import from_linear, to_linear

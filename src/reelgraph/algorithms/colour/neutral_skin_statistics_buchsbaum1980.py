@@ -13,8 +13,10 @@ References:
     expressed as CIELAB hue 20°–75°, chroma 10–45 after neutral balancing), is a second
     memory colour: its gains are averaged with the neutrals' in log space.
 
+When either view has nothing near grey (its nearest-to-grey pixels still show a cast
+beyond ×1.5 in R/G or B/G), nothing is matched (``used`` = "none").
 Exposure is matched by the ratio of median luminances and saturation by the ratio of the
-median chroma of each balanced view (a global statistic — the best there is without
+mean chroma of each balanced view (a global statistic — the best there is without
 shared content, and the report says so).
 
 =============  ==============================================  ==============================
@@ -23,8 +25,8 @@ shared content, and the report says so).
  ``image``      float32 (H, W, 3), scene-linear RGB (BT.709)
  ``reference``  float32 (H', W', 3), scene-linear RGB (BT.709)
  return         :class:`NeutralMatch`: ``gains`` (3,),          gains > 0, saturation > 0;
-                ``saturation``, ``used`` ("neutrals" or         ``out = sat(gains · rgb)``
-                "neutrals+skin")
+                ``saturation``, ``used`` ("neutrals",          ``out = sat(gains · rgb)``
+                "neutrals+skin" or "none")
 =============  ==============================================  ==============================
 
 >>> import numpy as np
@@ -32,7 +34,7 @@ shared content, and the report says so).
 >>> scene = rng.uniform(0.05, 0.6, (64, 64, 1)) * rng.uniform(0.9, 1.1, (64, 64, 3))
 >>> match = match_neutrals(scene * [1.2, 1.0, 0.8], scene[::-1])
 >>> np.round(match.gains / match.gains[1], 2).tolist(), match.used
-([0.83, 1.0, 1.25], 'neutrals')
+([0.87, 1.0, 1.2], 'neutrals')
 """
 
 from __future__ import annotations
@@ -50,6 +52,10 @@ NEUTRAL_FRACTION = 0.2
 #: Saturation change allowed from global statistics (they follow content, not grade,
 #: beyond about half a stop of chroma either way).
 SATURATION_RANGE = (0.7, 1.4)
+#: Largest cast (|log R/G| or |log B/G|) a view's neutral estimate may show and still be
+#: taken as its illuminant: ×1.5 covers tungsten-to-daylight mistakes; beyond it the
+#: "neutrals" are the scene's own dominant colour.
+MAX_CAST = float(np.log(1.5))
 #: Fewest skin pixels (fraction of the image) in both views for skin to count.
 SKIN_FRACTION = 0.01
 
@@ -71,9 +77,11 @@ def _usable(rgb: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
 
 def _neutral_mean(rgb: npt.NDArray[np.float64]) -> tuple[npt.NDArray[np.float64], int]:
     """Mean of the pixels nearest the illuminant's chromaticity, refined in three passes:
-    start from the grey-world estimate, keep the pixels closest to it, re-estimate."""
+    start from the achromatic axis, keep the pixels closest to it, re-estimate."""
     chroma = rgb / np.maximum(rgb.sum(axis=1, keepdims=True), 1e-9)
-    estimate = rgb.mean(axis=0)
+    # Start from the achromatic axis, not the grey-world mean: a scene dominated by one
+    # colour (a brown kitchen) would otherwise pull the "neutrals" towards that colour.
+    estimate = np.ones(3)
     keep = np.ones(len(rgb), bool)
     for _ in range(3):
         white = estimate / estimate.sum()
@@ -82,6 +90,12 @@ def _neutral_mean(rgb: npt.NDArray[np.float64]) -> tuple[npt.NDArray[np.float64]
         keep = distance <= np.quantile(distance, NEUTRAL_FRACTION)
         estimate = rgb[keep].mean(axis=0)
     return estimate, int(keep.sum())
+
+
+def _cast(neutral: npt.NDArray[np.float64]) -> float:
+    """How far a neutral estimate is from grey: the largest |log| of R/G and B/G."""
+    ratios = neutral[[0, 2]] / max(float(neutral[1]), 1e-9)
+    return float(np.max(np.abs(np.log(np.maximum(ratios, 1e-9)))))
 
 
 def _lab(rgb: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
@@ -113,6 +127,11 @@ def match_neutrals(image: npt.ArrayLike, reference: npt.ArrayLike) -> NeutralMat
         return NeutralMatch(np.ones(3), 1.0, "none")
     n_img, count_img = _neutral_mean(img)
     n_ref, count_ref = _neutral_mean(ref)
+    if max(_cast(n_img), _cast(n_ref)) > MAX_CAST:
+        # A view without anything near grey (a brown kitchen): its "neutrals" are its
+        # dominant colour, not its illuminant, and its brightness is its content's. Nothing
+        # here is evidence of a grade: leave the shot as it is.
+        return NeutralMatch(np.ones(3), 1.0, "none", (count_img, count_ref))
     balance = n_ref / np.maximum(n_img, 1e-9)
     balance /= balance @ LUMA_BT709  # white balance only; exposure below
     used = "neutrals"
