@@ -85,6 +85,9 @@ class RotoParams:
     unoccluded); below it the frame needs a new keyframe."""
     lost_below: float = 1e-4
     """Subject area, as a share of the frame, under which the subject counts as lost."""
+    lost_share: float = 0.05
+    """... or as a share of its area on the last keyframe: what is left of a matte whose
+    subject has gone is a few stray pixels, not the subject."""
 
 
 @dataclass(frozen=True)
@@ -101,7 +104,8 @@ class RotoFrame:
     needs_keyframe: bool
     """True when ``unresolved`` exceeds ``keyframe_after``."""
     lost: bool
-    """True when the subject's area is under ``lost_below`` (it left the frame)."""
+    """True when the subject's area is under ``lost_below`` of the frame or ``lost_share``
+    of its area on the last keyframe (it left the frame, or is hidden)."""
     source: str
     """``keyframe``, ``model`` (no history yet), ``fused`` (history and model),
     ``propagated`` (history only) or ``none`` (nothing known yet)."""
@@ -146,6 +150,7 @@ class RotoTracker:
         self._prev_alpha: np.ndarray | None = None
         self._prev_shape: np.ndarray | None = None
         self._prev_look: np.ndarray | None = None
+        self._key_area = 0.0
 
     def _flow_image(self, frame: np.ndarray) -> np.ndarray:
         height, width = frame.shape[:2]
@@ -270,7 +275,9 @@ class RotoTracker:
         self._prev_shape = alpha if shape is None else shape
         self._prev_look = look
         area = float(np.count_nonzero(alpha >= 0.5)) / alpha.size
-        lost = area < p.lost_below
+        if source == "keyframe":
+            self._key_area = area
+        lost = area < max(p.lost_below, p.lost_share * self._key_area)
         return RotoFrame(
             alpha=alpha,
             area=area,

@@ -104,6 +104,13 @@ def subject_motion(
         # the replicated border; the flow's fit is kept.
         return matrix
     mask = cv2.erode((small >= 0.5).astype(np.uint8), np.ones((5, 5), np.uint8))
+    # ECC reads only pixels whose flow follows the fitted motion: an occluder crossing the
+    # subject, not yet cut out of the matte, would drag the alignment with it.
+    grid_y, grid_x = np.mgrid[0:height, 0:width].astype(np.float32)
+    fitted_x = matrix[0, 0] * grid_x + matrix[0, 1] * grid_y + matrix[0, 2] - grid_x
+    fitted_y = matrix[1, 0] * grid_x + matrix[1, 1] * grid_y + matrix[1, 2] - grid_y
+    off = np.hypot(flow_forward[..., 0] - fitted_x, flow_forward[..., 1] - fitted_y)
+    mask[off > 2 * _INLIER_PX] = 0
     warp = matrix.astype(np.float32)
     criteria = (cv2.TERM_CRITERIA_EPS | cv2.TERM_CRITERIA_COUNT, _ECC_ITERATIONS, 1e-4)
     try:
@@ -237,6 +244,7 @@ def propagate_alpha(
             current = images[1].astype(np.float32)
             match = np.zeros((grid_h, grid_w), dtype=np.float32)
             expected: np.ndarray = current
+            look_agrees = match
             # Against frame t−1 (the subject as it just was) and against its remembered
             # look (as it was before an occluder covered it): either match means visible.
             references = [images[0]] if look_prev is None else [images[0], look_prev]
@@ -251,15 +259,22 @@ def propagate_alpha(
                 residual = cv2.GaussianBlur(np.abs(current - expected), (0, 0), 1.5)
                 agrees = np.exp(-0.5 * (residual / np.float32(mismatch)) ** 2)
                 match = np.maximum(match, agrees)
-                if index == 1 and np.any(covered):  # the remembered look
+                look_agrees = agrees  # the last reference is the remembered look
+                if index == 1 and np.any(covered):
                     look_agreement = float(np.mean(agrees[covered] >= 0.5))
-            other = covered & (match < 0.5)
-            # Specks of mismatch are noise or texture aliasing, not an occluder.
-            occluded_grid = cv2.morphologyEx(
-                other.astype(np.uint8), cv2.MORPH_OPEN, np.ones((3, 3), np.uint8)
-            ).astype(bool)
+            # The shape's rim mixes subject and background (and the background moves
+            # differently): only its core is checked. Specks of mismatch are noise or
+            # texture aliasing, not an occluder: an occluder is at least a few pixels wide.
+            core = cv2.erode(covered.astype(np.uint8), np.ones((5, 5), np.uint8)) > 0
+            other = (core & (match < 0.5)).astype(np.uint8)
+            opened = cv2.morphologyEx(other, cv2.MORPH_OPEN, np.ones((5, 5), np.uint8))
+            # ... and it reaches the rim it crosses.
+            occluded_grid = covered & (cv2.dilate(opened, np.ones((5, 5), np.uint8)) > 0)
+            occluded_grid &= match < 0.5
             sure = np.where(covered, np.maximum(match, occluded_grid), consistent)
-            look = np.where(occluded_grid, expected, current)
+            # The look follows the subject only where frame t still looks like it: a matte
+            # that slid onto the background keeps the subject's look, and keeps failing.
+            look = np.where(occluded_grid | (look_agrees < 0.5), expected, current)
     sure = (sure * inside).astype(np.float32)
     occluded = occluded_grid
     if sure.shape != matte.shape:
