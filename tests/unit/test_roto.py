@@ -134,8 +134,9 @@ def test_keyframe_only_follows_the_subject_through_occlusion_and_scale() -> None
     results = _keyframe_run(SMALL)
     ious = [_iou(r.alpha, truth) for r, truth in results]
     assert min(ious[:7]) > 0.95, np.round(ious, 3)  # moving, growing, before the pole
-    assert np.mean(ious) > 0.85, np.round(ious, 3)
-    assert ious[-1] > 0.85  # back on the subject after the pole has passed
+    assert np.mean(ious) > 0.93, np.round(ious, 3)
+    assert min(ious) > 0.75, np.round(ious, 3)  # the pole is cut out while it passes
+    assert ious[-1] > 0.95  # back on the whole subject after the pole has passed
     for r, _ in results:
         assert r.alpha.dtype == np.float32
         assert float(r.alpha.min()) >= 0.0 and float(r.alpha.max()) <= 1.0
