@@ -21,6 +21,9 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+from numpy.typing import NDArray
+
 from reelgraph.errors import PlanError
 from reelgraph.media.video import PRESETS
 from reelgraph.orchestrator.graph import Node
@@ -69,12 +72,19 @@ def chosen_takes(project: Project) -> dict[str, str]:
     }
 
 
+def _activity(media: ShotMedia) -> NDArray[np.float64]:
+    """Speech and picture change per frame, where pacing trims (as ``reelgraph cut``)."""
+    from reelgraph.agents.takes import frame_activity
+
+    return frame_activity(media.path, media.first, media.last, float(media.rate))
+
+
 def project_cut(project: Project, brief: Brief) -> list[CutClip]:
     """The brief's cut of this project's shots (in brief order), checked and laid out."""
     in_brief = [shot.id for scene in brief.scenes for shot in scene.shots]
     media = shot_media(project)
     ordered = {sid: media[sid] for sid in in_brief if sid in media}
-    clips = plan_cut(brief, ordered, chosen_takes(project))
+    clips = plan_cut(brief, ordered, chosen_takes(project), _activity)
     layout(clips)  # refuses dissolves that overlap
     return clips
 
