@@ -1,0 +1,125 @@
+"""The programme end to end: `reelgraph run` on a small project with an `edit:` section
+delivers programme.mp4 and its three timelines; OpenTimelineIO reads each back with one
+clip per shot in brief order; the programme lasts as long as its timeline (within a frame)
+and meets the web loudness target by an independent meter (pyloudnorm). A bad edit is
+refused with error and hint before anything is rendered or delivered."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import opentimelineio as otio
+import pyloudnorm
+import pytest
+
+from conftest import make_project, reelgraph
+from reelgraph.media.audio import read_audio
+from reelgraph.media.probe import probe
+from reelgraph.specs.loudness_targets import lookup
+
+FRAMES = 16
+EDIT = """edit:
+  slots:
+    - {shot: s0, out: 12}
+    - {shot: s1, in: 3, transition: {dissolve: 6}}
+    - {shot: s2}
+"""
+
+
+def _project(root: Path, edit: str) -> Path:
+    reelgraph("init", str(root), check=True)
+    make_project(root, clips=3, frames=FRAMES)
+    (root / "brief.yaml").write_text((root / "brief.yaml").read_text() + edit)
+    return root
+
+
+@pytest.fixture(scope="module")
+def delivered(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = _project(tmp_path_factory.mktemp("programme") / "proj", EDIT)
+    result = reelgraph("run", "-p", str(root), "--quiet")
+    assert result.returncode == 0, result.stderr
+    return root / "deliverables"
+
+
+def test_the_programme_and_its_timelines_are_delivered(delivered: Path) -> None:
+    names = {line.split()[1] for line in (delivered / "SHA256SUMS").read_text().splitlines()}
+    assert {"programme.mp4", "programme.otio", "programme.edl", "programme.fcpxml"} <= names
+    assert {"s0.mp4", "s1.mp4", "s2.mp4"} <= names
+    manifest = json.loads((delivered / "manifest.json").read_text())
+    programme = next(i for i in manifest["items"] if i["shot"] == "programme")
+    assert [c["take"] for c in programme["clips"]] == ["s0", "s1", "s2"]
+    assert "the grade's ASC CDL per clip" in programme["timelines_do_not_carry"]["programme.fcpxml"]
+    assert "programme" in {step["agent"] for step in programme["recipe"]}
+
+
+@pytest.mark.parametrize("name", ["programme.otio", "programme.edl", "programme.fcpxml"])
+def test_each_timeline_reads_back_with_one_clip_per_shot_in_brief_order(
+    delivered: Path, name: str
+) -> None:
+    timeline = otio.adapters.read_from_file(str(delivered / name))
+    clips = list(timeline.find_clips())
+    assert [c.name for c in clips] == ["s0", "s1", "s2"]
+    # Record length: 13 + 13 + 16 frames, whatever the format's layout of the dissolve.
+    assert timeline.duration().to_frames() == 13 + 13 + 16
+    if not name.endswith(".edl"):  # CMX 3600 names the file in a comment only
+        assert clips[1].media_reference.target_url == (delivered / "s1.mp4").as_uri()
+
+
+def test_the_programme_lasts_as_its_timeline_and_meets_the_loudness_target(
+    delivered: Path,
+) -> None:
+    timeline = otio.adapters.read_from_file(str(delivered / "programme.otio"))
+    seconds = timeline.duration().to_seconds()
+    info = probe(delivered / "programme.mp4")
+    video = info.first_video
+    assert video.frame_count == timeline.duration().to_frames()
+    assert (video.width, video.height, video.codec) == (1920, 1080, "h264")
+    track = read_audio(delivered / "programme.mp4")
+    assert abs(track.duration_s - seconds) < 1 / 24 + 0.025  # a frame, plus AAC's priming
+    target = lookup("web")
+    measured = pyloudnorm.Meter(track.rate).integrated_loudness(track.samples.astype("float64"))
+    assert abs(measured - target.integrated_lufs) <= target.tolerance_lu
+
+
+BAD = {
+    "a slot naming a missing shot": (
+        "edit:\n  slots:\n    - {shot: s0}\n    - {shot: s9}\n",
+        "names no shot",
+    ),
+    "a take that is no shot": (
+        "edit:\n  slots:\n    - {shot: s0, take: s7}\n",
+        "which is no shot",
+    ),
+    "trims outside the clip": (
+        "edit:\n  slots:\n    - {shot: s0, in: 4, out: 40}\n",
+        "lie outside take s0",
+    ),
+    "a dissolve longer than a clip": (
+        "edit:\n  slots:\n    - {shot: s0, out: 7}\n    - {shot: s1, in: 2, out: 5,"
+        " transition: {dissolve: 6}}\n",
+        "longer than a clip",
+    ),
+}
+
+
+@pytest.fixture(scope="module")
+def unedited(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return _project(tmp_path_factory.mktemp("bad") / "proj", "")
+
+
+@pytest.mark.parametrize("case", list(BAD))
+def test_a_bad_edit_is_refused_with_nothing_written(
+    unedited: Path, tmp_path: Path, case: str
+) -> None:
+    edit, expected = BAD[case]
+    root = Path(shutil.copytree(unedited, tmp_path / "proj"))
+    (root / "brief.yaml").write_text((root / "brief.yaml").read_text() + edit)
+    result = reelgraph("run", "-p", str(root))
+    assert result.returncode != 0
+    assert "error:" in result.stderr and expected in result.stderr, result.stderr
+    assert "hint:" in result.stderr and "Traceback" not in result.stderr
+    assert not (root / "deliverables").exists()
+    artifacts = root / ".reelgraph" / "artifacts"
+    assert not artifacts.exists() or not any(artifacts.iterdir())
