@@ -22,6 +22,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from reelgraph.deliver.timelines import (
+    commit,
+    discard,
+    programme_clips_delivered,
+    write_timelines,
+)
 from reelgraph.errors import ProjectError
 from reelgraph.orchestrator.cache import file_sha256
 from reelgraph.plan.timeline import PROGRAMME_NODE, PROGRAMME_QC_NODE
@@ -129,27 +135,34 @@ def deliver(project: Project, run_id: int, *, override_rights: bool = False) -> 
     programme = _prepare_programme(
         project, run_id, {shot: checked[key] for shot, key, _, _ in accepted}, result
     )
-    for shot, key, source, problem in accepted:
-        if problem:
-            project.audit.append("rights_override", shot, {"source": source, "problem": problem})
-        files = []
-        for name, info in checked[key].items():
-            _copy_verified(
-                project.artifacts / key[:2] / key / name, project.deliverables, shot, info
+    try:
+        for shot, key, source, problem in accepted:
+            if problem:
+                project.audit.append(
+                    "rights_override", shot, {"source": source, "problem": problem}
+                )
+            files = []
+            for name, info in checked[key].items():
+                _copy_verified(
+                    project.artifacts / key[:2] / key / name, project.deliverables, shot, info
+                )
+                files.append({"file": name, "sha256": info["sha256"], "size": info["size"]})
+            manifest["items"].append(
+                {
+                    "shot": shot,
+                    "key": key,
+                    "source": source,
+                    "rights": rights.get(source),
+                    "files": files,
+                    "recipe": _recipe(project, key),
+                }
             )
-            files.append({"file": name, "sha256": info["sha256"], "size": info["size"]})
-        manifest["items"].append(
-            {
-                "shot": shot,
-                "key": key,
-                "source": source,
-                "rights": rights.get(source),
-                "files": files,
-                "recipe": _recipe(project, key),
-            }
-        )
-        result.delivered.append(shot)
-        project.audit.append("deliver", shot, {"key": key, "files": [f["file"] for f in files]})
+            result.delivered.append(shot)
+            project.audit.append("deliver", shot, {"key": key, "files": [f["file"] for f in files]})
+    except BaseException:
+        if programme is not None:  # its timelines, written beside their places
+            discard(programme.timelines)
+        raise
     if programme is not None:
         manifest["items"].append(_deliver_programme(project, programme, result))
     # Keep the entries of shots delivered earlier and not re-delivered now.
@@ -186,8 +199,6 @@ def _prepare_programme(
 ) -> _Programme | None:
     """The run's programme, checked, with its timelines written beside their places and
     read back; None (and the reason in ``result.held``) when it cannot be delivered."""
-    from reelgraph.deliver.timelines import programme_clips_delivered, write_timelines
-
     node = project.store.one(
         "SELECT key, outcome FROM nodes WHERE run_id = ? AND node_id = ?",
         (run_id, PROGRAMME_NODE),
@@ -224,8 +235,6 @@ def _prepare_programme(
 def _deliver_programme(
     project: Project, programme: _Programme, result: DeliveryResult
 ) -> dict[str, Any]:
-    from reelgraph.deliver.timelines import commit
-
     folder = project.artifacts / programme.key[:2] / programme.key
     files = []
     for name, info in programme.files.items():
