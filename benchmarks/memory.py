@@ -1,11 +1,13 @@
-"""Peak memory of a pass-through agent over a 30 s and a 120 s 1080p clip.
+"""Peak memory of a pass-through agent over a 30 s and a 120 s 1080p clip, and a 2160p one.
 
 Streaming means peak RSS must not grow with clip length. Each measurement runs in a fresh
 process (so the peak is that run's alone): the pass-through decodes every frame to float
 R'G'B' and encodes it again (H.264 ultrafast); as the peer, FFmpeg does the same job on
 the same clips in the same run.
 
-    python benchmarks/memory.py [--seconds 30 120]
+    python benchmarks/memory.py [--seconds 30 120] [--uhd-seconds 5]
+
+The 2160p clip checks the other limit: peak RSS under 1.5 GB for UHD pictures.
 """
 
 from __future__ import annotations
@@ -56,15 +58,15 @@ print(json.dumps({"peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_max
 """
 
 
-def make_clip(path: Path, seconds: int) -> None:
+def make_clip(path: Path, seconds: int, width: int = 1920, height: int = 1080) -> None:
     from reelgraph.media.video import VideoWriter
 
     rng = np.random.default_rng(0)
-    base = rng.uniform(0.1, 0.9, (1080, 1920, 3)).astype(np.float32)
+    base = rng.uniform(0.1, 0.9, (height, width, 3)).astype(np.float32)
     with VideoWriter(
         path,
-        width=1920,
-        height=1080,
+        width=width,
+        height=height,
         frame_rate=Fraction(24),
         preset="h264",
         extra_options={"preset": "ultrafast", "crf": "30"},
@@ -76,16 +78,21 @@ def make_clip(path: Path, seconds: int) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--seconds", type=int, nargs="+", default=[30, 120])
+    parser.add_argument("--uhd-seconds", type=int, default=5, help="2160p clip (0: skip)")
     args = parser.parse_args()
     import imageio_ffmpeg
 
     ffmpeg = imageio_ffmpeg.get_ffmpeg_exe()
     results = {}
+    uhd: dict[str, float] = {}
     with tempfile.TemporaryDirectory() as tmp:
-        for seconds in args.seconds:
-            clip = Path(tmp) / f"clip{seconds}.mp4"
-            make_clip(clip, seconds)
-            out = Path(tmp) / f"out{seconds}"
+        runs = [(f"{seconds} s 1080p", seconds, 1920, 1080) for seconds in args.seconds]
+        if args.uhd_seconds:
+            runs.append((f"{args.uhd_seconds} s 2160p", args.uhd_seconds, 3840, 2160))
+        for label, seconds, width, height in runs:
+            clip = Path(tmp) / f"clip{seconds}x{height}.mp4"
+            make_clip(clip, seconds, width, height)
+            out = Path(tmp) / f"out{seconds}x{height}"
             out.mkdir()
             ours = json.loads(
                 subprocess.run(
@@ -101,19 +108,28 @@ def main() -> None:
             process.returncode = os.waitstatus_to_exitcode(status)
             peer_s = time.perf_counter() - started
             peer_rss = usage.ru_maxrss / 1024
-            results[seconds] = {**ours, "peer_rss_mb": peer_rss}
+            if height == 1080:
+                results[seconds] = {**ours, "peer_rss_mb": peer_rss}
+            else:
+                uhd = {**ours, "peer_rss_mb": peer_rss}
             print(
-                f"{seconds:>4} s clip: reelgraph peak RSS {ours['peak_rss_mb']:.0f} MB, "
+                f"{label} clip: reelgraph peak RSS {ours['peak_rss_mb']:.0f} MB, "
                 f"{ours['frames'] / ours['seconds']:.1f} fps; FFmpeg peak RSS {peer_rss:.0f} MB, "
                 f"{ours['frames'] / peer_s:.1f} fps"
             )
     lengths = sorted(results)
-    ratio = results[lengths[-1]]["peak_rss_mb"] / results[lengths[0]]["peak_rss_mb"]
-    peer = results[lengths[-1]]["peer_rss_mb"] / results[lengths[0]]["peer_rss_mb"]
-    print(
-        f"peak RSS ratio {lengths[-1]} s / {lengths[0]} s: reelgraph {ratio:.3f}, "
-        f"FFmpeg {peer:.3f} (flat is ~1.0)"
-    )
+    if len(lengths) > 1:
+        ratio = results[lengths[-1]]["peak_rss_mb"] / results[lengths[0]]["peak_rss_mb"]
+        peer = results[lengths[-1]]["peer_rss_mb"] / results[lengths[0]]["peer_rss_mb"]
+        print(
+            f"peak RSS ratio {lengths[-1]} s / {lengths[0]} s: reelgraph {ratio:.3f}, "
+            f"FFmpeg {peer:.3f} (flat is ~1.0)"
+        )
+    if uhd:
+        print(
+            f"2160p peak RSS: reelgraph {uhd['peak_rss_mb']:.0f} MB (limit 1536 MB), "
+            f"FFmpeg {uhd['peer_rss_mb']:.0f} MB"
+        )
 
 
 if __name__ == "__main__":

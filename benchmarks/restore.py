@@ -19,7 +19,8 @@ Recipe (seeded, deterministic):
    * ``lanczos``: decode, Lanczos x2 (the baseline);
    * ``ffmpeg hqdn3d``: ``hqdn3d,scale=iw*2:ih*2:flags=lanczos`` (imageio-ffmpeg binary);
    * ``ffmpeg nlmeans``: ``nlmeans,scale=iw*2:ih*2:flags=lanczos``;
-   * ``reelgraph``: decode, ``analyse_frames`` on 5 frames, ``RestoreParams.from_analysis``
+   * ``reelgraph``: decode, the plate analysis on 5 frames, ``decide_restore`` (what
+     ``reelgraph plan`` and ``reelgraph restore`` decide), then the restore agent's chain
      (deblock, temporal denoise, DCCI x2 + back-projection) via ``restore_stream``.
 
    FFmpeg writes 16-bit 4:2:0 raw video; every chain's Y'CbCr is turned into R'G'B' by
@@ -52,8 +53,9 @@ import numpy as np
 import skimage.data
 from skimage.metrics import peak_signal_noise_ratio, structural_similarity
 
-from reelgraph.algorithms.restore.analysis import analyse_frames
-from reelgraph.algorithms.restore.chain import RestoreParams, restore_stream
+from reelgraph.agents.restore import Restore, chain_params, measure_plate
+from reelgraph.algorithms.restore.chain import restore_stream
+from reelgraph.plan.restoration import Target, decide_restore
 
 PHOTOS = ("astronaut", "coffee", "chelsea", "rocket", "hubble_deep_field", "immunohistochemistry")
 FPS = 24
@@ -194,10 +196,15 @@ def _cpu_seconds() -> float:
 
 
 def reelgraph_chain(path: Path) -> list[np.ndarray]:
+    """The decisions ``reelgraph plan``/``restore`` make (one function, decide_restore),
+    then the chain the restore agent runs with them."""
     frames = decode(path)
     sample = frames[:: max(1, len(frames) // 5)][:5]
-    analysis = analyse_frames(sample)
-    params = RestoreParams.from_analysis(analysis, upscale_factor=2)
+    plate = measure_plate(sample, bit_depth=8, colour=None)
+    height, width = frames[0].shape[:2]
+    target = Target("benchmark", 2 * width, 2 * height, bit_depth=10)
+    decision = decide_restore(plate, target, source_bits=8, upscale=2, grain="off")
+    params = chain_params(Restore.make_params(decision.params), 2 * width)
     return list(restore_stream(frames, params))
 
 

@@ -7,12 +7,20 @@ import json
 from pathlib import Path
 from typing import Any
 
+import cv2
 import numpy as np
 import pytest
 
 from reelgraph.agents._io import frames, is_view, read_view
 from reelgraph.agents.master import Master
-from reelgraph.agents.restore import MAX_RADIUS, AnalysePlate, JoinChunks, Restore, SdrToHdr
+from reelgraph.agents.restore import (
+    MAX_RADIUS,
+    AnalysePlate,
+    FlickerComparison,
+    JoinChunks,
+    Restore,
+    SdrToHdr,
+)
 from reelgraph.errors import AgentError, PlanError
 from reelgraph.media.exr import read_exr, write_exr
 from reelgraph.media.hdr import read_hdr10_metadata
@@ -23,6 +31,7 @@ from reelgraph.plan.restoration import CHUNK_FRAMES, Target, decide_restore
 from reelgraph.plan.rules import ShotContext
 from reelgraph.plan.rules import restore as rules
 from reelgraph.project.brief import Brief
+from reelgraph.qc.profiles import get_profile
 from reelgraph.specs.delivery import get_spec
 from restore_clips import NOISE, clean_frames, intermediate, noisy_frames
 
@@ -75,7 +84,9 @@ def test_restore_lowers_noise_upscales_and_adds_no_flicker(noisy: Input, tmp_pat
     assert out.meta["colour"]["primaries"] == "bt709"
     m = out.metrics
     assert m["noise_out_255"] < 0.5 * m["noise_in_255"]
-    assert m["flicker_after_255"] < m["flicker_before_255"] and m["flicker_ratio"] < 1.0
+    # QC's own flicker measure: restoration added nothing it would see.
+    assert m["flicker_global_added"] == m["flicker_local_added"] == 0.0
+    assert m["flicker_local_max"] <= max(m["flicker_local_source"], 0.02)
     assert {"seconds_flow", "seconds_denoise", "seconds_upscale"} <= set(m)
     restored = read_all(item)
     assert len(restored) == 12 and restored[0].shape == (128, 192, 3)
@@ -139,11 +150,30 @@ def test_measure_mode_decides_from_the_picture(noisy: Input, tmp_path: Path) -> 
 
 def test_propose_strengthens_the_temporal_filter() -> None:
     params = Restore.make_params({"denoise_sigma": 2.0})
-    stronger = Restore().propose(params, {"flicker_ratio": 1.3}, [])
+    stronger = Restore().propose(params, {"flicker_global_added": 0.01}, [])
     assert (stronger.radius, stronger.denoise_sigma) == (3, 3.0)
     assert Restore().propose(Restore.make_params({"radius": MAX_RADIUS}), {}, []) is None
-    objective = Restore.objectives[0]
-    assert (objective.metric, objective.kind, objective.target) == ("flicker_ratio", "at_most", 1)
+    objectives = {o.metric: (o.kind, o.target) for o in Restore.objectives}
+    assert objectives == {
+        "flicker_global_added": ("at_most", 0.0),
+        "flicker_local_added": ("at_most", 0.0),
+    }
+
+
+def test_flicker_objective_is_the_qc_measure_beyond_source_and_limit(rng) -> None:
+    """A restored picture that pumps where the source is steady breaks the objective by
+    what the delivery QC's flicker check (same algorithm, same limit) would measure."""
+    limit = get_profile("web-sdr").objectives()["flicker_global_max"].target
+    texture = cv2.GaussianBlur(rng.random((72, 96)).astype(np.float32), (0, 0), 2) * 0.5 + 0.25
+    steady = np.repeat(texture[..., None], 3, axis=2)
+    pumping, calm = FlickerComparison(), FlickerComparison()
+    for k in range(8):
+        pumping.push(steady, np.clip(steady + 0.03 * (k % 2), 0, 1))
+        calm.push(steady, steady)
+    m = pumping.metrics()
+    assert m["flicker_global_max"] == pytest.approx(0.03, abs=0.004)
+    assert m["flicker_global_added"] == pytest.approx(m["flicker_global_max"] - limit)
+    assert calm.metrics()["flicker_global_added"] == 0.0
 
 
 def test_restore_parameters_are_validated() -> None:
@@ -160,7 +190,8 @@ def test_one_frame_and_short_clips_restore(tmp_path: Path) -> None:
         )
         assert out.meta["frames"] == count and len(read_all(restored)) == count
         if count == 1:
-            assert "flicker_ratio" not in out.metrics  # no frame pair to measure
+            assert "flicker_global_max" not in out.metrics  # no frame pair to measure
+            assert out.metrics["flicker_global_added"] == 0.0
 
 
 @pytest.fixture(scope="module")

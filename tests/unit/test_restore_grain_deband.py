@@ -12,6 +12,7 @@ from reelgraph.algorithms.restore._checks import luma_bt709
 from reelgraph.algorithms.restore.deband_f3kdb import deband_f3kdb
 from reelgraph.algorithms.restore.film_grain_av1 import (
     FilmGrainModel,
+    _ar_template,
     apply_film_grain_av1,
     estimate_film_grain_av1,
     synthesize_film_grain_av1,
@@ -84,6 +85,38 @@ def test_grain_is_deterministic_per_frame_and_changes_between_frames():
     np.testing.assert_array_equal(a, b)
     assert np.abs(a - c).mean() > 0.01 and np.abs(a - d).mean() > 0.01
     assert float(a.std()) == pytest.approx(0.02, rel=0.1)
+
+
+@pytest.mark.parametrize("scale", [1.0, 2.0])
+def test_grain_covers_the_frame_with_template_blocks_as_av1_does(scale):
+    """Every 32×32 block (64×64 after ×2), edge blocks cut short, is one piece of the
+    template at the block's random offset (§7.18.3.5), scaled by the luma table."""
+    model = FilmGrainModel(2, AR2, ((0.5, 0.02, 0.02, 0.02),), EYE)
+    height, width = 75, 101  # not multiples of the block: partial blocks at the edges
+    grain = synthesize_film_grain_av1(
+        model, np.full((height, width), 0.5, np.float32), frame_index=3, seed=9, scale=scale
+    )
+    # The same random draws as the synthesiser, in its order: template, then offsets.
+    rng = np.random.default_rng([9, 3])
+    template = _ar_template(model, rng) @ np.asarray(model.channel_mix, np.float32).T
+    block = round(32 * scale)
+    if scale != 1.0:
+        size = round(template.shape[0] * scale)
+        template = cv2.resize(template, (size, size), interpolation=cv2.INTER_CUBIC)
+        template -= template.mean(axis=(0, 1))
+        template /= np.maximum(template.std(axis=(0, 1)), 1e-6)
+    span = template.shape[0] - block
+    blocks = (-(-height // block), -(-width // block))
+    offset_y, offset_x = rng.integers(0, span + 1, blocks), rng.integers(0, span + 1, blocks)
+    for by in range(blocks[0]):
+        for bx in range(blocks[1]):
+            rows, cols = min(block, height - by * block), min(block, width - bx * block)
+            expected = template[
+                offset_y[by, bx] : offset_y[by, bx] + rows,
+                offset_x[by, bx] : offset_x[by, bx] + cols,
+            ] * np.float32(0.02)
+            got = grain[by * block : by * block + rows, bx * block : bx * block + cols]
+            np.testing.assert_allclose(got, expected, rtol=1e-6, atol=1e-7)
 
 
 def test_grain_follows_the_luma_scaling_function():

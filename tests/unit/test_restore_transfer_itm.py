@@ -22,6 +22,21 @@ def test_pq_round_trip_within_1e4(rng):
     np.testing.assert_allclose(tf.pq_eotf(tf.pq_inverse_eotf(nits)), nits, rtol=1e-4)
 
 
+def test_float32_frame_pq_agrees_with_colour_science_and_standard_values():
+    nits = np.concatenate([np.geomspace(1e-4, 10000, 5000), [0.0, 100.0, 203.0, 1000.0]])
+    reference = tf.pq_inverse_eotf(nits)
+    fast = tf.pq_inverse_eotf_frame(nits.astype(np.float32))
+    assert fast.dtype == np.float32
+    assert np.abs(fast - reference).max() < 2e-5  # a twelfth of a 12-bit code value
+    # BT.2408 Table 1: 203 cd/m² at 58 % PQ; BT.2100: 10 000 cd/m² at 1.0, 0 at 0.
+    assert fast[-2] == pytest.approx(0.5807, abs=1e-4)
+    assert float(tf.pq_inverse_eotf_frame(np.float32([10000.0, 0.0, 20000.0, -1.0]))[0]) == (
+        pytest.approx(1.0, abs=1e-6)
+    )
+    frame = np.full((4, 5, 3), 1000.0, np.float32)
+    assert tf.pq_inverse_eotf_frame(frame).shape == (4, 5, 3) and frame[0, 0, 0] == 1000.0
+
+
 def test_hlg_round_trips_within_1e4(rng):
     signal = rng.random((32, 32, 3)).astype(np.float32)
     np.testing.assert_allclose(tf.hlg_inverse_eotf(tf.hlg_eotf(signal)), signal, atol=1e-4)

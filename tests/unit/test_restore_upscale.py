@@ -17,8 +17,9 @@ from reelgraph.algorithms.restore.backprojection_irani1991 import (
 from reelgraph.algorithms.restore.upscale import UPSCALE_METHODS, upscale
 from reelgraph.algorithms.restore.upscale_dcci_zhou2012 import upscale_dcci_zhou2012
 from reelgraph.algorithms.restore.upscale_lanczos_duchon1979 import upscale_lanczos_duchon1979
-from reelgraph.algorithms.restore.upscale_onnx import load_onnx_upscaler, upscale_onnx
-from reelgraph.errors import AlgorithmError
+from reelgraph.algorithms.restore.upscale_onnx import upscale_onnx
+from reelgraph.errors import AlgorithmError, MediaError
+from reelgraph.media.models import load_onnx_upscaler
 
 
 def photo(name: str) -> np.ndarray:
@@ -177,15 +178,15 @@ def test_onnx_frame_smaller_than_a_tile_and_scale_mismatch(rng):
 
 
 def test_onnx_missing_and_malformed_models(tmp_path, rng):
-    with pytest.raises(AlgorithmError, match="not found") as caught:
+    with pytest.raises(MediaError, match="not found") as caught:
         load_onnx_upscaler(tmp_path / "missing.onnx")
     assert "brief.yaml" in caught.value.hint
     garbage = tmp_path / "garbage.onnx"
     garbage.write_bytes(b"this is not a protobuf")
-    with pytest.raises(AlgorithmError, match="not a loadable ONNX model") as caught:
+    with pytest.raises(MediaError, match="not a loadable ONNX model") as caught:
         load_onnx_upscaler(garbage)
     assert "export" in caught.value.hint
-    with pytest.raises(AlgorithmError, match="device"):
+    with pytest.raises(MediaError, match="device"):
         load_onnx_upscaler(conv_resize_model(rng), device="tpu")
 
 
@@ -193,7 +194,7 @@ def test_onnx_wrong_layout_is_rejected():
     grey_in = helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 1, None, None])
     grey_out = helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 1, None, None])
     identity = _model([helper.make_node("Identity", ["x"], ["y"])], [grey_in], [grey_out], [])
-    with pytest.raises(AlgorithmError, match="3 channels") as caught:
+    with pytest.raises(MediaError, match="3 channels") as caught:
         load_onnx_upscaler(identity)
     assert "RGB" in caught.value.hint
     rgb_in = helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 3, None, None])
@@ -202,5 +203,5 @@ def test_onnx_wrong_layout_is_rejected():
         [helper.make_node("AveragePool", ["x"], ["y"], kernel_shape=[2, 2], strides=[2, 2])],
         [rgb_in], [rgb_out], [],
     )  # fmt: skip
-    with pytest.raises(AlgorithmError, match="integer"):
+    with pytest.raises(MediaError, match="integer"):
         load_onnx_upscaler(pool)

@@ -16,12 +16,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import cv2
-import numpy as np
-import numpy.typing as npt
-
 from reelgraph.agents._io import INTERMEDIATE, content_tag, frames, open_writer, video_meta
-from reelgraph.algorithms.restore.transfer_bt2100 import colour_module, hlg_eotf, pq_eotf_16bit
+from reelgraph.algorithms.colour.standards import HDR_NOMINAL_PEAK
+from reelgraph.algorithms.restore.transfer_bt2100 import exr_linear_light
+from reelgraph.algorithms.restore.upscale_lanczos_duchon1979 import (
+    fit_lanczos_duchon1979 as fit,
+)
 from reelgraph.errors import AgentError
 from reelgraph.media.audio import read_audio
 from reelgraph.media.exr import write_exr
@@ -53,44 +53,6 @@ class MasterParams:
             raise ValueError("width and height must both be positive, or both 0 (keep)")
         if self.exr_pixel_type not in ("half", "float"):
             raise ValueError(f"exr_pixel_type {self.exr_pixel_type!r}; valid: half, float")
-
-
-def fit(rgb: npt.NDArray[np.float32], width: int, height: int) -> npt.NDArray[np.float32]:
-    """Scale to fit inside width×height keeping the aspect ratio; pad the rest with black."""
-    h, w = rgb.shape[:2]
-    if (w, h) == (width, height):
-        return rgb
-    scale = min(width / w, height / h)
-    new_w, new_h = max(2, round(w * scale / 2) * 2), max(2, round(h * scale / 2) * 2)
-    scaled = cv2.resize(rgb, (new_w, new_h), interpolation=cv2.INTER_LANCZOS4)
-    out = np.zeros((height, width, 3), np.float32)
-    y, x = (height - new_h) // 2, (width - new_w) // 2
-    out[y : y + new_h, x : x + new_w] = np.clip(scaled, 0.0, 1.0)
-    return out
-
-
-def bt709_to_linear(rgb: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
-    """Inverse of the BT.709 OETF (ITU-R BT.709-6 item 1.2) to scene-linear light."""
-    colour = colour_module()  # not ``import colour``: that changes numpy's print options
-    return np.asarray(colour.models.oetf_inverse_BT709(rgb), np.float32)
-
-
-#: Display light (cd/m²) that becomes 1.0 in EXR plates made from HDR pictures: the HDR
-#: reference (diffuse) white of Report ITU-R BT.2408, where SDR white lands.
-HDR_REFERENCE_WHITE = 203.0
-
-
-def linear_light(
-    rgb: npt.NDArray[np.float32], transfer: str, nominal_peak: float = 1000.0
-) -> npt.NDArray[np.float32]:
-    """Linear light for EXR plates, 1.0 = diffuse white: BT.709 OETF inverted for SDR;
-    PQ / HLG EOTF (cd/m²) divided by :data:`HDR_REFERENCE_WHITE` for HDR pictures."""
-    if transfer == "smpte2084":
-        return (pq_eotf_16bit(rgb) / np.float32(HDR_REFERENCE_WHITE)).astype(np.float32)
-    if transfer == "arib-std-b67":
-        light = hlg_eotf(np.clip(rgb, 0.0, 1.0), nominal_peak=nominal_peak)
-        return (np.asarray(light, np.float32) / np.float32(HDR_REFERENCE_WHITE)).astype(np.float32)
-    return bt709_to_linear(rgb)
 
 
 # Transfers and primaries that encode the same kind of picture (SDR gamma, Rec.709-like
@@ -152,11 +114,11 @@ class Master(Agent):
         if p.preset == "exr":
             transfer = str(have.get("transfer", "bt709"))
             primaries = str(have.get("primaries", "bt709"))
-            peak = float(video.meta.get("peak_luminance", 1000.0))
+            peak = float(video.meta.get("peak_luminance", HDR_NOMINAL_PEAK))
             files = []
             for frame in frames(video):
                 name = f"{p.name}.{frame.index:04d}.exr"
-                linear = linear_light(fit(frame.rgb, width, height), transfer, peak)
+                linear = exr_linear_light(fit(frame.rgb, width, height), transfer, peak)
                 write_exr(
                     ctx.out_dir / name, linear, pixel_type=p.exr_pixel_type, primaries=primaries
                 )
@@ -182,7 +144,7 @@ class Master(Agent):
         hdr10: dict[str, Any] | None = None
         if p.preset == "hevc-hdr10" and "max_cll" in video.meta:
             max_cll, max_fall = int(video.meta["max_cll"]), int(video.meta["max_fall"])
-            peak = float(video.meta.get("peak_luminance", 1000.0))
+            peak = float(video.meta.get("peak_luminance", HDR_NOMINAL_PEAK))
             hdr10 = {"max_cll": max_cll, "max_fall": max_fall, "peak_luminance": peak}
             extra["extra_options"] = {"x265-params": hdr10_params(max_cll, max_fall, peak)}
         writer, file = open_writer(

@@ -7,8 +7,8 @@ Thin adapters over :mod:`reelgraph.algorithms.restore` (docs/agents/restoration.
   sampled over the shot; writes ``analysis.json`` (``reelgraph.PlateAnalysis.1``);
 * ``restore`` — the default chain (deblock → motion-compensated denoise → ×2/×4
   super-resolution → deband → grain), streamed through a 5-frame window; measures the
-  residual noise and the flicker of static regions before and after, and asks for a
-  stronger temporal variant when restoration added flicker;
+  residual noise, and the flicker the delivery QC measures (its own algorithm and limits)
+  before and after, and asks for a stronger temporal variant when restoration added it;
 * ``sdr_to_hdr`` — inverse tone mapping to BT.2100 PQ or HLG (BT.2408 by default), tagged
   BT.2020, with MaxCLL/MaxFALL measured for the HDR10 metadata.
 
@@ -43,7 +43,9 @@ from reelgraph.agents._io import (
     view_over,
     write_view,
 )
+from reelgraph.algorithms.colour.standards import HDR_NOMINAL_PEAK, HDR_REFERENCE_WHITE, LUMA_BT709
 from reelgraph.algorithms.qc.banding_cambi_tandon2021 import cambi
+from reelgraph.algorithms.qc.flicker_warping_lai2018 import FlickerParameters, FlickerTracker
 from reelgraph.algorithms.restore._checks import luma_bt709
 from reelgraph.algorithms.restore.analysis import PlateAnalysis, analyse_frames
 from reelgraph.algorithms.restore.chain import RestoreParams, restore_stream
@@ -58,12 +60,12 @@ from reelgraph.algorithms.restore.film_grain_av1 import (
     apply_film_grain_av1,
     estimate_film_grain_av1,
 )
-from reelgraph.algorithms.restore.flicker_static_regions import StaticFlickerMeter
 from reelgraph.algorithms.restore.itm import ITM_METHODS
 from reelgraph.algorithms.restore.noise_immerkaer1996 import noise_sigma_immerkaer1996
-from reelgraph.algorithms.restore.upscale_onnx import OnnxUpscaler, load_onnx_upscaler
+from reelgraph.algorithms.restore.upscale_onnx import OnnxUpscaler
 from reelgraph.errors import AgentError, AlgorithmError
 from reelgraph.media.colour import BT2020_HLG, BT2020_PQ, ColourTag
+from reelgraph.media.models import load_onnx_upscaler
 from reelgraph.orchestrator.agent import Agent, Cost, Input, NodeContext, Objective, Output, Work
 from reelgraph.plan.restoration import (
     GRAIN_MODES,
@@ -78,12 +80,10 @@ from reelgraph.plan.restoration import (
 SAMPLE_FRAMES = 8
 PLATE_SCHEMA = "reelgraph.PlateAnalysis.1"
 _CHAIN = RestoreParams()
-_LUMA = np.array([0.2126, 0.7152, 0.0722])
 #: Largest temporal radius the iteration loop may ask for (7-frame window).
 MAX_RADIUS = 3
-#: Static-region change of the source below which the flicker ratio's denominator is
-#: floored (a clip that does not change at all cannot be made "twice as stable").
-_FLICKER_FLOOR = 0.05 / 255.0
+#: The delivery QC's flicker check (its thresholds), which restoration must not trip.
+_QC_FLICKER = FlickerParameters()
 
 
 def sample_positions(total: int, count: int = SAMPLE_FRAMES) -> list[int]:
@@ -109,7 +109,9 @@ def sample_frames(item: Input, count: int = SAMPLE_FRAMES) -> list[np.ndarray]:
 def luma_noise(frame: np.ndarray) -> float:
     """Immerkær noise sigma of BT.709 luma, frame units (as the plate analysis reports)."""
     sigma = noise_sigma_immerkaer1996(frame, edge_fraction=0.3)
-    return float(np.sqrt(np.sum(_LUMA * np.asarray(sigma, np.float64) ** 2)))
+    return float(
+        np.sqrt(np.sum(LUMA_BT709.astype(np.float64) * np.asarray(sigma, np.float64) ** 2))
+    )
 
 
 def measure_plate(
@@ -340,6 +342,30 @@ def _load_model(params: RestoreNodeParams) -> tuple[OnnxUpscaler | None, str | N
     return model, digest
 
 
+def chain_params(
+    params: RestoreNodeParams, out_width: int, *, seed: int = 0, model: OnnxUpscaler | None = None
+) -> RestoreParams:
+    """The chain's parameters for a restore node's (what the planner's
+    :func:`~reelgraph.plan.restoration.decide_restore` decided), at an output
+    ``out_width`` pixels wide."""
+    method = "onnx" if model is not None else params.upscaler
+    return RestoreParams(
+        deblock_qp=params.deblock_qp,
+        block_size=params.block_size,
+        block_offset=(params.block_offset_x, params.block_offset_y),
+        denoise_method=params.denoise_method,
+        sigma=params.denoise_sigma / 255.0,
+        radius=params.radius if DENOISE_TEMPORAL_RADIUS[params.denoise_method] else 0,
+        upscale_factor=params.upscale,
+        upscale_method=method if params.upscale > 1 else _CHAIN.upscale_method,
+        model=model,
+        back_projection=params.back_projection,
+        deband=params.deband,
+        deband_radius=max(4, round(16 * out_width / 1920)),
+        grain_seed=seed,
+    )
+
+
 class Restore(Agent):
     name = "restore"
     version = "1"
@@ -347,7 +373,13 @@ class Restore(Agent):
     Params = RestoreNodeParams
     reads = ("grain",)
     cost = Cost("megapixel_frame", 0.6)  # per megapixel-frame of the *output*
-    objectives = (Objective("flicker_ratio", 1.0, kind="at_most"),)
+    # Measured with the QC flicker check's own algorithm and limits (FlickerTracker):
+    # restoration may not push its global or local change beyond both the limit QC applies
+    # and the source's own level (a source that already flickers is not made worse).
+    objectives = (
+        Objective("flicker_global_added", 0.0, kind="at_most"),
+        Objective("flicker_local_added", 0.0, kind="at_most"),
+    )
 
     def describe_output(self, inputs: Sequence[Mapping[str, Any]], params: Any) -> dict[str, Any]:
         meta = inputs[0]
@@ -412,22 +444,7 @@ class Restore(Agent):
                 hint=f"set upscale to {model.scale}, or use a ×{params.upscale} model",
             )
         seed = zlib.crc32(source.key.encode())  # same for every chunk of the shot
-        method = "onnx" if model is not None else params.upscaler
-        chain = RestoreParams(
-            deblock_qp=params.deblock_qp,
-            block_size=params.block_size,
-            block_offset=(params.block_offset_x, params.block_offset_y),
-            denoise_method=params.denoise_method,
-            sigma=params.denoise_sigma / 255.0,
-            radius=params.radius if DENOISE_TEMPORAL_RADIUS[params.denoise_method] else 0,
-            upscale_factor=params.upscale,
-            upscale_method=method if params.upscale > 1 else _CHAIN.upscale_method,
-            model=model,
-            back_projection=params.back_projection,
-            deband=params.deband,
-            deband_radius=max(4, round(16 * int(meta["width"]) / 1920)),
-            grain_seed=seed,
-        )
+        chain = chain_params(params, int(meta["width"]), seed=seed, model=model)
         grain, grain_note = _grain_model(source, chain, total, grain_mode)
         lo, hi = max(0, start - chain.radius), min(total, stop + chain.radius)
 
@@ -439,7 +456,7 @@ class Restore(Agent):
                 yield frame.rgb
 
         timings: dict[str, float] = {}
-        flicker = StaticFlickerMeter()
+        flicker = FlickerComparison()
         sampled = set(sample_positions(stop - start))
         noise_in: list[float] = []
         noise_out: list[float] = []
@@ -494,10 +511,7 @@ class Restore(Agent):
         metrics = {
             "noise_in_255": float(np.median(noise_in)) * 255 if noise_in else math.nan,
             "noise_out_255": float(np.median(noise_out)) * 255 if noise_out else math.nan,
-            "flicker_before_255": flicker.before * 255,
-            "flicker_after_255": flicker.after * 255,
-            "flicker_ratio": flicker.after / max(flicker.before, _FLICKER_FLOOR),
-            "static_share": flicker.static_share,
+            **flicker.metrics(),
             "grain_sigma_255": grain.sigma * 255 if grain is not None else 0.0,
             **{f"seconds_{step}": value for step, value in timings.items()},
         }
@@ -527,6 +541,43 @@ class JoinChunks(Agent):
         meta = self.describe_output([i.meta for i in ctx.inputs], ctx.params)
         meta.pop("restore", None)  # per chunk: the chunks' own artifacts say what each got
         return Output(meta)
+
+
+class FlickerComparison:
+    """QC's flicker measure (:class:`FlickerTracker`) on the source and on the restored
+    picture (brought to the source's raster), frame by frame."""
+
+    def __init__(self) -> None:
+        self.trackers = (FlickerTracker(_QC_FLICKER), FlickerTracker(_QC_FLICKER))
+        self.changes: tuple[list[tuple[float, float]], ...] = ([], [])
+
+    def push(self, source: np.ndarray, restored: np.ndarray) -> None:
+        if restored.shape != source.shape:
+            restored = cv2.resize(restored, source.shape[1::-1], interpolation=cv2.INTER_AREA)
+        pictures = (source, restored)
+        for tracker, changes, frame in zip(self.trackers, self.changes, pictures, strict=True):
+            pair = tracker.push(np.clip(luma_bt709(frame), 0.0, 1.0))
+            changes.append((abs(pair.global_change), abs(pair.local_change)))
+
+    def metrics(self) -> dict[str, float]:
+        """``flicker_{global,local}_{source,max,added}``: the largest change of the source,
+        of the restored picture (the figure QC reports), and how far the restored picture
+        goes beyond both the source and QC's limit (0 when it does not, or when no frame
+        pair could be measured)."""
+        out: dict[str, float] = {}
+        limits = (_QC_FLICKER.global_threshold, _QC_FLICKER.local_threshold)
+        for k, (kind, limit) in enumerate(zip(("global", "local"), limits, strict=True)):
+            source = np.asarray([c[k] for c in self.changes[0]], np.float64)
+            restored = np.asarray([c[k] for c in self.changes[1]], np.float64)
+            if not np.isfinite(restored).any():
+                out[f"flicker_{kind}_added"] = 0.0
+                continue
+            before = float(np.nanmax(source)) if np.isfinite(source).any() else 0.0
+            after = float(np.nanmax(restored))
+            out[f"flicker_{kind}_source"] = before
+            out[f"flicker_{kind}_max"] = after
+            out[f"flicker_{kind}_added"] = max(0.0, after - max(before, limit))
+        return out
 
 
 class _Timer:
@@ -567,9 +618,9 @@ class SdrToHdrParams:
 
     transfer: str = "pq"
     method: str = "bt2408"
-    reference_white: float = 203.0
+    reference_white: float = HDR_REFERENCE_WHITE
     sdr_reference_white: float = 1.0
-    peak_luminance: float = 1000.0
+    peak_luminance: float = HDR_NOMINAL_PEAK
 
     def __post_init__(self) -> None:
         if self.transfer not in _HDR_TAGS:
@@ -640,7 +691,10 @@ class SdrToHdr(Agent):
                 max_component_nits(frame.rgb, transfer=p.transfer, nominal_peak=p.peak_luminance)
             )
             ctx.progress(frame.index + 1, total)
-        max_cll, max_fall = math.ceil(light.max_cll), math.ceil(light.max_fall)
+        # CTA-861.3 levels are whole cd/m², rounded up; the light is read through a table of
+        # 16-bit PQ codes (±0.02 cd/m² at 203), so a tenth of a cd/m² is its precision.
+        max_cll = math.ceil(round(light.max_cll, 1))
+        max_fall = math.ceil(round(light.max_fall, 1))
         return Output(
             {**meta, "max_cll": max_cll, "max_fall": max_fall, "itm": p.method},
             {"max_cll": float(max_cll), "max_fall": float(max_fall)},

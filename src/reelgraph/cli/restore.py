@@ -32,11 +32,11 @@ from reelgraph.agents.restore import (
     measure_plate,
     sample_frames,
 )
-from reelgraph.algorithms.restore.upscale_onnx import load_onnx_upscaler
 from reelgraph.cli.common import console
 from reelgraph.errors import MediaError, MediaNotFoundError, UnsupportedMediaError
 from reelgraph.ingest.sources import source_meta
 from reelgraph.media.hdr import read_hdr10_metadata
+from reelgraph.media.models import load_onnx_upscaler
 from reelgraph.media.probe import MediaInfo, probe
 from reelgraph.media.video import PRESETS
 from reelgraph.orchestrator.agent import Agent, Input, NodeContext, Output

@@ -12,7 +12,7 @@ deblock         ``deblock_avc2003``         ``deblock_avc2003``, ``qp_from_block
 denoise         ``denoise``                 ``denoise`` (``mctf``, ``nlmeans``),
                                             ``window_bounds``, ``DENOISE_TEMPORAL_RADIUS``
 upscale         ``upscale``                 ``upscale`` (``dcci``, ``lanczos``, ``onnx``)
-                ``upscale_onnx``            ``load_onnx_upscaler``, ``upscale_onnx``
+                ``upscale_onnx``            ``upscale_onnx`` (a model loaded by ``media.models``)
 grain           ``film_grain_av1``          ``estimate_film_grain_av1``,
                                             ``apply_film_grain_av1``
 deband          ``deband_f3kdb``            ``deband_f3kdb``

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 import cv2
 import numpy as np
 
+from reelgraph.algorithms.colour.standards import LUMA_BT709
 from reelgraph.errors import AlgorithmError
 
 #: Largest value accepted in a display-referred R'G'B' frame. Super-whites of narrow-range
@@ -105,7 +106,7 @@ def check_non_negative(value: float, name: str) -> float:
 
 def luma_bt709(frame: np.ndarray) -> np.ndarray:
     """Y' = 0.2126 R' + 0.7152 G' + 0.0722 B' (ITU-R BT.709-6 item 3.2), float32 (H, W)."""
-    weights = np.array([[0.2126, 0.7152, 0.0722]], dtype=np.float32)
+    weights = LUMA_BT709[None, :]
     return cv2.transform(np.ascontiguousarray(frame, dtype=np.float32), weights)
 
 

@@ -31,6 +31,7 @@ from collections.abc import Sequence
 import cv2
 import numpy as np
 
+from reelgraph.algorithms.colour.standards import LUMA_BT709
 from reelgraph.algorithms.restore._checks import as_frame, as_window
 from reelgraph.algorithms.restore.flow_dis_kroeger2016 import (
     DEFAULT_FLOW_PRESET,
@@ -46,10 +47,17 @@ __all__ = ["back_project_irani1991", "back_project_multiframe_irani1991"]
 #: result as cubic there (measured) at a third of the cost.
 _SIM_INTERP = cv2.INTER_LINEAR
 _BP_INTERP = cv2.INTER_CUBIC
+#: Back-projection iterations after an upscale, single- or multi-frame: the one default
+#: of the restoration chain, the upscale dispatcher and the restore agent.
+BACK_PROJECTION_ITERATIONS = 3
 
 
 def back_project_irani1991(
-    upscaled: np.ndarray, source: np.ndarray, *, iterations: int = 2, step: float = 1.0
+    upscaled: np.ndarray,
+    source: np.ndarray,
+    *,
+    iterations: int = BACK_PROJECTION_ITERATIONS,
+    step: float = 1.0,
 ) -> np.ndarray:
     """Refine ``upscaled`` so that its area-average downscale matches ``source``.
 
@@ -107,7 +115,7 @@ def back_project_multiframe_irani1991(
     window: Sequence[np.ndarray] | np.ndarray,
     centre: int,
     *,
-    iterations: int = 3,
+    iterations: int = BACK_PROJECTION_ITERATIONS,
     step: float = 1.0,
     tolerance: float = 0.5,
     flow_preset: str = DEFAULT_FLOW_PRESET,
@@ -201,7 +209,7 @@ def back_project_multiframe_irani1991(
     total = total[..., None]
 
     if luma_only:
-        weights_709 = np.array([0.2126, 0.7152, 0.0722], dtype=np.float32)
+        weights_709 = LUMA_BT709
         estimate = high @ weights_709
         observed = [low @ weights_709 for low in frames]
     else:

@@ -32,10 +32,12 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from reelgraph.algorithms.restore._checks import as_frame
-from reelgraph.algorithms.restore.analysis import PlateAnalysis
-from reelgraph.algorithms.restore.backprojection_irani1991 import back_project_multiframe_irani1991
+from reelgraph.algorithms.restore.backprojection_irani1991 import (
+    BACK_PROJECTION_ITERATIONS,
+    back_project_multiframe_irani1991,
+)
 from reelgraph.algorithms.restore.deband_f3kdb import deband_f3kdb
-from reelgraph.algorithms.restore.deblock_avc2003 import deblock_avc2003, qp_from_blockiness
+from reelgraph.algorithms.restore.deblock_avc2003 import deblock_avc2003
 from reelgraph.algorithms.restore.denoise import (
     DEFAULT_DENOISE_METHOD,
     DENOISE_TEMPORAL_RADIUS,
@@ -79,7 +81,7 @@ class RestoreParams:
     model: OnnxUpscaler | None = None
     """The loaded ONNX upscaler when ``upscale_method`` is ``"onnx"``; its scale must
     equal ``upscale_factor``."""
-    back_projection: int = 3
+    back_projection: int = BACK_PROJECTION_ITERATIONS
     """Back-projection iterations after DCCI; multi-frame over the temporal window when
     ``radius`` > 0 (super-resolution), single-frame otherwise; 0 = DCCI alone."""
     flow_preset: str = DEFAULT_FLOW_PRESET
@@ -92,32 +94,6 @@ class RestoreParams:
     """Grain to re-apply (estimated on the source), or None."""
     grain_seed: int = 0
     """Base seed of the grain; the frame index is the other half of the seed."""
-
-    @classmethod
-    def from_analysis(
-        cls,
-        analysis: PlateAnalysis,
-        *,
-        upscale_factor: int = 1,
-        denoise_gain: float = 1.0,
-        grain: FilmGrainModel | None = None,
-    ) -> RestoreParams:
-        """Defaults for a plate from its :class:`PlateAnalysis` (what the planner starts from).
-
-        ``denoise_gain`` scales the measured sigma: compressed sources hide part of their
-        noise from the estimator (it is smoothed and correlated), so 1.5-2 suits them.
-        """
-        qp = qp_from_blockiness(analysis.blockiness)
-        return cls(
-            deblock_qp=qp,
-            block_size=analysis.block_size,
-            block_offset=analysis.block_offset,
-            sigma=float(analysis.noise_sigma_luma * denoise_gain),
-            upscale_factor=upscale_factor,
-            deband=analysis.banding >= 0.3,
-            deband_radius=max(4, round(16 * analysis.width * upscale_factor / 1920)),
-            grain=grain,
-        )
 
 
 def _validate(params: RestoreParams) -> RestoreParams:
@@ -137,7 +113,8 @@ def _validate(params: RestoreParams) -> RestoreParams:
         if params.model is None:
             raise AlgorithmError(
                 "upscale method 'onnx' needs a model",
-                hint="load it with load_onnx_upscaler(path) and pass it as model=",
+                hint="load it with reelgraph.media.models.load_onnx_upscaler(path) and "
+                "pass it as model=",
             )
         if params.model.scale != params.upscale_factor:
             raise AlgorithmError(

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from reelgraph.algorithms.colour.standards import HDR_NOMINAL_PEAK
 from reelgraph.algorithms.restore._checks import as_frame, check_positive
 from reelgraph.algorithms.restore.transfer_bt2100 import hlg_eotf, pq_eotf_16bit
 from reelgraph.errors import AlgorithmError
@@ -36,7 +37,7 @@ __all__ = ["ContentLightMeter", "max_component_nits"]
 
 
 def max_component_nits(
-    signal: np.ndarray, *, transfer: str, nominal_peak: float = 1000.0
+    signal: np.ndarray, *, transfer: str, nominal_peak: float = HDR_NOMINAL_PEAK
 ) -> np.ndarray:
     """Per-pixel max(R, G, B) in cd/m² of an HDR R'G'B' frame (float32 ``(H, W)``).
 

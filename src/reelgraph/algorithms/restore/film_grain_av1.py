@@ -43,6 +43,7 @@ import cv2
 import numpy as np
 from scipy.signal import lfilter
 
+from reelgraph.algorithms.colour.standards import LUMA_BT709
 from reelgraph.algorithms.restore._checks import as_frame, luma_bt709
 from reelgraph.errors import AlgorithmError
 
@@ -208,7 +209,7 @@ def estimate_film_grain_av1(
     # AR coefficients by least squares on normalised luma grain (Norkin & Birkbeck §3).
     coeffs: tuple[float, ...] = ()
     if ar_lag > 0:
-        grain_luma = normalised @ np.array([0.2126, 0.7152, 0.0722], dtype=np.float32)
+        grain_luma = normalised @ LUMA_BT709
         offsets = _ar_offsets(ar_lag)
         ys, xs = np.nonzero(flat)
         if ys.size > 200_000:  # enough for 24 unknowns; keep it fast on 4K frames
@@ -315,13 +316,17 @@ def synthesize_film_grain_av1(
     blocks_y, blocks_x = -(-height // block), -(-width // block)
     offset_y = rng.integers(0, span + 1, (blocks_y, blocks_x))
     offset_x = rng.integers(0, span + 1, (blocks_y, blocks_x))
-    grain = np.empty((height, width, 3), dtype=np.float32)
-    for by in range(blocks_y):
-        top, rows = by * block, min(block, height - by * block)
-        for bx in range(blocks_x):
-            left, cols = bx * block, min(block, width - bx * block)
-            oy, ox = offset_y[by, bx], offset_x[by, bx]
-            grain[top : top + rows, left : left + cols] = template[oy : oy + rows, ox : ox + cols]
+    # Every block at once: pixel (y, x) of block (by, bx) reads the template at
+    # (offset_y[by, bx] + y mod block, offset_x[by, bx] + x mod block), a nearest-neighbour
+    # remap with integer coordinates, so the copy is exact.
+    rows = np.arange(height) % block
+    cols = np.arange(width) % block
+    map_y = np.repeat(np.repeat(offset_y, block, 0), block, 1)[:height, :width] + rows[:, None]
+    map_x = np.repeat(np.repeat(offset_x, block, 0), block, 1)[:height, :width] + cols[None, :]
+    grain = np.asarray(
+        cv2.remap(template, map_x.astype(np.float32), map_y.astype(np.float32), cv2.INTER_NEAREST),
+        dtype=np.float32,
+    )
     # Scaling function as a 256-entry table of 8-bit luma (AV1's ScalingLut, §7.18.3.4).
     points = np.asarray(model.scaling_points, dtype=np.float64)
     levels = np.arange(256) / 255.0

@@ -28,14 +28,16 @@ from __future__ import annotations
 import functools
 import math
 
+import cv2
 import numpy as np
 from scipy.optimize import brentq
 
+from reelgraph.algorithms.colour.standards import HDR_REFERENCE_WHITE, LUMA_BT709
 from reelgraph.algorithms.restore._checks import as_frame, check_positive
 from reelgraph.algorithms.restore.transfer_bt2100 import (
     colour_module,
     hlg_inverse_eotf,
-    pq_inverse_eotf,
+    pq_inverse_eotf_frame,
 )
 from reelgraph.errors import AlgorithmError
 
@@ -60,14 +62,14 @@ def bt709_to_bt2020_matrix() -> np.ndarray:
     return out
 
 
-_LUMA_709 = np.array([0.2126, 0.7152, 0.0722], dtype=np.float32)
+_LUMA_709 = LUMA_BT709
 _TRANSFERS = ("pq", "hlg")
 
 
 def expansion_curve_bt2408(
     relative_luminance: np.ndarray,
     *,
-    reference_white: float = 203.0,
+    reference_white: float = HDR_REFERENCE_WHITE,
     sdr_reference_white: float = 1.0,
     peak_luminance: float | None = None,
 ) -> np.ndarray:
@@ -128,7 +130,7 @@ def itm_bt2408(
     frame: np.ndarray,
     *,
     transfer: str = "pq",
-    reference_white: float = 203.0,
+    reference_white: float = HDR_REFERENCE_WHITE,
     sdr_reference_white: float = 1.0,
     peak_luminance: float | None = None,
     hlg_nominal_peak: float = 1000.0,
@@ -186,10 +188,10 @@ def itm_bt2408(
             where=luminance > 1e-8,
         )
         display = linear * ratio[..., None]
-    display = display @ bt709_to_bt2020_matrix().T
+    display = np.asarray(cv2.transform(display, bt709_to_bt2020_matrix()), np.float32)
     np.maximum(display, 0.0, out=display)
     if transfer == "pq":
-        signal = pq_inverse_eotf(display)
+        signal = pq_inverse_eotf_frame(display)
     else:
         signal = hlg_inverse_eotf(display, nominal_peak=hlg_nominal_peak)
     return np.clip(signal, 0.0, 1.0)

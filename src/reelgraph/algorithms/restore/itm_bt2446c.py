@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from reelgraph.algorithms.colour.standards import HDR_NOMINAL_PEAK, LUMA_BT709
 from reelgraph.algorithms.restore._checks import as_frame, check_positive
 from reelgraph.algorithms.restore.itm_bt2408 import bt709_to_bt2020_matrix
 from reelgraph.algorithms.restore.transfer_bt2100 import hlg_inverse_eotf, pq_inverse_eotf
@@ -48,7 +49,7 @@ __all__ = [
 K1, K2, K3, K4 = 0.83802, 15.09968, 0.74204, 78.99439
 #: Inflection point of the HDR luminance, cd/m²: 58.5 / k1.
 Y_IP = 58.5 / K1
-_LUMA_709 = np.array([0.2126, 0.7152, 0.0722], dtype=np.float32)
+_LUMA_709 = LUMA_BT709
 
 
 def hdr_to_sdr_bt2446c(y_hdr: np.ndarray) -> np.ndarray:
@@ -76,7 +77,7 @@ def sdr_to_hdr_bt2446c(y_sdr: np.ndarray) -> np.ndarray:
 
 
 def itm_bt2446c(
-    frame: np.ndarray, *, transfer: str = "pq", hlg_nominal_peak: float = 1000.0
+    frame: np.ndarray, *, transfer: str = "pq", hlg_nominal_peak: float = HDR_NOMINAL_PEAK
 ) -> np.ndarray:
     """Map an SDR BT.709 frame to HDR BT.2020 PQ/HLG with the inverse Method C curve.
 

@@ -16,7 +16,8 @@ achromatic values (any other shape, treated as R = G = B). colour is imported on
 use, because importing it takes about a second.
 
 Cost: colour evaluates in float64 numpy; a 1920x1080x3 frame takes about 0.5-1 s per
-call on 2 cores. A 1-D lookup table would be faster where that matters.
+call on 2 cores. Frame paths use :func:`pq_inverse_eotf_frame` (float32, in place) and
+:func:`pq_eotf_16bit` (a table of the 65536 16-bit codes) instead.
 """
 
 from __future__ import annotations
@@ -27,10 +28,13 @@ from typing import Any
 
 import numpy as np
 
+from reelgraph.algorithms.colour.standards import HDR_NOMINAL_PEAK, HDR_REFERENCE_WHITE
+
 __all__ = [
     "bt1886_eotf",
     "bt1886_inverse_eotf",
     "colour_module",
+    "exr_linear_light",
     "hlg_eotf",
     "hlg_inverse_eotf",
     "hlg_inverse_oetf",
@@ -38,6 +42,7 @@ __all__ = [
     "pq_eotf",
     "pq_eotf_16bit",
     "pq_inverse_eotf",
+    "pq_inverse_eotf_frame",
 ]
 
 
@@ -81,6 +86,35 @@ def pq_inverse_eotf(luminance: Any, *, peak: float = 10000.0) -> np.ndarray:
     return _call("eotf_inverse_ST2084", luminance, L_p=peak)
 
 
+#: SMPTE ST 2084:2014 / BT.2100-2 Table 4 constants.
+PQ_M1, PQ_M2 = 2610.0 / 16384.0, 2523.0 / 4096.0 * 128.0
+PQ_C1, PQ_C2, PQ_C3 = 3424.0 / 4096.0, 2413.0 / 4096.0 * 32.0, 2392.0 / 4096.0 * 32.0
+
+
+def pq_inverse_eotf_frame(luminance: np.ndarray) -> np.ndarray:
+    """:func:`pq_inverse_eotf` (peak 10 000 cd/m²) for whole frames, in float32 numpy.
+
+    ``E' = ((c1 + c2 Y^m1) / (1 + c3 Y^m1))^m2`` with ``Y = L / 10000`` (BT.2100-2 Table 4),
+    evaluated in place in eight float32 passes; it agrees with colour-science's float64
+    evaluation within 2e-5 (a twelfth of a 12-bit code). Hand-written because colour-science
+    works in float64 (a 4K frame costs seconds there).
+
+    >>> round(float(pq_inverse_eotf_frame(np.float32([203.0]))[0]), 4)
+    0.5807
+    """
+    y = np.array(luminance, dtype=np.float32)  # a copy: the passes below work in place
+    np.clip(y, 0.0, 10000.0, out=y)
+    y *= np.float32(1.0 / 10000.0)
+    np.power(y, np.float32(PQ_M1), out=y)
+    denominator = y * np.float32(PQ_C3)
+    denominator += np.float32(1.0)
+    y *= np.float32(PQ_C2)
+    y += np.float32(PQ_C1)
+    y /= denominator
+    np.power(y, np.float32(PQ_M2), out=y)
+    return y
+
+
 def pq_eotf(signal: Any, *, peak: float = 10000.0) -> np.ndarray:
     """PQ signal E' in [0, 1] -> display luminance in cd/m² (ST 2084 EOTF).
 
@@ -114,7 +148,7 @@ def pq_eotf_16bit(signal: Any) -> np.ndarray:
 
 
 def hlg_inverse_eotf(
-    display: Any, *, nominal_peak: float = 1000.0, black: float = 0.0
+    display: Any, *, nominal_peak: float = HDR_NOMINAL_PEAK, black: float = 0.0
 ) -> np.ndarray:
     """Display light (cd/m²) -> HLG signal E' (inverse OOTF at ``nominal_peak``, then OETF).
 
@@ -124,7 +158,9 @@ def hlg_inverse_eotf(
     return _call_rgb("eotf_inverse_BT2100_HLG", display, L_B=black, L_W=nominal_peak)
 
 
-def hlg_eotf(signal: Any, *, nominal_peak: float = 1000.0, black: float = 0.0) -> np.ndarray:
+def hlg_eotf(
+    signal: Any, *, nominal_peak: float = HDR_NOMINAL_PEAK, black: float = 0.0
+) -> np.ndarray:
     """HLG signal E' -> display light in cd/m² (inverse OETF, then OOTF at ``nominal_peak``).
 
     >>> round(float(hlg_eotf(0.75)), 1)
@@ -167,3 +203,26 @@ def bt1886_inverse_eotf(luminance: Any, *, white: float = 100.0, black: float = 
     0.5
     """
     return _call("eotf_inverse_BT1886", luminance, L_B=black, L_W=white)
+
+
+def exr_linear_light(
+    signal: np.ndarray, transfer: str, nominal_peak: float = HDR_NOMINAL_PEAK
+) -> np.ndarray:
+    """Linear light for EXR plates, 1.0 = diffuse white.
+
+    SDR (any transfer but PQ/HLG): the BT.709 OETF inverted (ITU-R BT.709-6 item 1.2),
+    scene-linear, 1.0 = white. PQ (``smpte2084``) and HLG (``arib-std-b67``): the EOTF in
+    cd/m² divided by the HDR reference white of Report ITU-R BT.2408 (203 cd/m²), so SDR
+    white lands on 1.0 and highlights stay above it.
+
+    >>> round(float(exr_linear_light(np.float32([0.5806888810416109]), "smpte2084")[0]), 3)
+    1.0
+    >>> round(float(exr_linear_light(np.float32([1.0]), "bt709")[0]), 3)
+    1.0
+    """
+    if transfer == "smpte2084":
+        return (pq_eotf_16bit(signal) / np.float32(HDR_REFERENCE_WHITE)).astype(np.float32)
+    if transfer == "arib-std-b67":
+        light = hlg_eotf(np.clip(signal, 0.0, 1.0), nominal_peak=nominal_peak)
+        return (np.asarray(light, np.float32) / np.float32(HDR_REFERENCE_WHITE)).astype(np.float32)
+    return _call("oetf_inverse_BT709", signal)

@@ -18,7 +18,10 @@ from typing import Any
 import numpy as np
 
 from reelgraph.algorithms.restore._dispatch import check_options, pick_method
-from reelgraph.algorithms.restore.backprojection_irani1991 import back_project_irani1991
+from reelgraph.algorithms.restore.backprojection_irani1991 import (
+    BACK_PROJECTION_ITERATIONS,
+    back_project_irani1991,
+)
 from reelgraph.algorithms.restore.upscale_dcci_zhou2012 import upscale_dcci_zhou2012
 from reelgraph.algorithms.restore.upscale_lanczos_duchon1979 import upscale_lanczos_duchon1979
 from reelgraph.algorithms.restore.upscale_onnx import OnnxUpscaler, upscale_onnx
@@ -38,7 +41,7 @@ def _dcci(
     frame: np.ndarray,
     *,
     factor: int,
-    back_projection: int = 2,
+    back_projection: int = BACK_PROJECTION_ITERATIONS,
     threshold: float = 1.15,
     exponent: float = 5.0,
 ) -> np.ndarray:

@@ -33,12 +33,13 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
+from reelgraph.algorithms.colour.standards import LUMA_BT709
 from reelgraph.algorithms.restore._checks import as_frame
 from reelgraph.errors import AlgorithmError
 
 __all__ = ["upscale_dcci_zhou2012"]
 
-_LUMA = np.array([0.2126, 0.7152, 0.0722], dtype=np.float32)
+_LUMA = LUMA_BT709
 #: BT.709 R'G'B' -> Y'CbCr (ITU-R BT.709-6 items 3.2-3.3, unquantised) and back.
 _RGB_TO_YCBCR = np.array(
     [

@@ -19,7 +19,7 @@ import numpy as np
 from reelgraph.algorithms.restore._checks import as_frame
 from reelgraph.errors import AlgorithmError
 
-__all__ = ["upscale_lanczos_duchon1979"]
+__all__ = ["fit_lanczos_duchon1979", "upscale_lanczos_duchon1979"]
 
 
 def upscale_lanczos_duchon1979(frame: np.ndarray, *, factor: int = 2) -> np.ndarray:
@@ -43,3 +43,29 @@ def upscale_lanczos_duchon1979(frame: np.ndarray, *, factor: int = 2) -> np.ndar
         rgb, (width * int(factor), height * int(factor)), interpolation=cv2.INTER_LANCZOS4
     )
     return np.clip(out, 0.0, 1.0, out=out)
+
+
+def fit_lanczos_duchon1979(frame: np.ndarray, width: int, height: int) -> np.ndarray:
+    """Scale to fit inside ``width`` × ``height`` keeping the aspect ratio (Lanczos, a = 4),
+    centred, the rest padded with black (letterbox or pillarbox); even picture sizes, so
+    4:2:0 chroma is never split.
+
+    ===========  ======================================================
+    input        ``frame``: float32 ``(H, W, 3)``, R'G'B'
+    output       float32 ``(height, width, 3)``; the frame itself when it already
+                 has that size, else clipped to [0, 1]
+    ===========  ======================================================
+
+    >>> fit_lanczos_duchon1979(np.full((4, 8, 3), 0.5, np.float32), 8, 8)[:, 0, 0].tolist()
+    [0.0, 0.0, 0.5, 0.5, 0.5, 0.5, 0.0, 0.0]
+    """
+    h, w = frame.shape[:2]
+    if (w, h) == (width, height):
+        return frame
+    scale = min(width / w, height / h)
+    new_w, new_h = max(2, round(w * scale / 2) * 2), max(2, round(h * scale / 2) * 2)
+    scaled = cv2.resize(frame, (new_w, new_h), interpolation=cv2.INTER_LANCZOS4)
+    out = np.zeros((height, width, 3), np.float32)
+    y, x = (height - new_h) // 2, (width - new_w) // 2
+    out[y : y + new_h, x : x + new_w] = np.clip(scaled, 0.0, 1.0)
+    return out

@@ -24,9 +24,7 @@ rather than silently running on the CPU.
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -34,16 +32,13 @@ import numpy as np
 from reelgraph.algorithms.restore._checks import as_frame
 from reelgraph.errors import AlgorithmError
 
-__all__ = ["OnnxUpscaler", "load_onnx_upscaler", "upscale_onnx"]
-
-_PROVIDERS = {"cpu": "CPUExecutionProvider", "cuda": "CUDAExecutionProvider"}
-_FLOAT_TYPES = {"tensor(float)": np.float32, "tensor(float16)": np.float16}
-_PROBE = 32
+__all__ = ["OnnxUpscaler", "upscale_onnx"]
 
 
 @dataclass(frozen=True)
 class OnnxUpscaler:
-    """A loaded and validated ONNX upscaling model (create with :func:`load_onnx_upscaler`)."""
+    """A loaded and validated ONNX upscaling model (loaded by
+    :func:`reelgraph.media.models.load_onnx_upscaler`: model files are media, not maths)."""
 
     session: Any
     """The ``onnxruntime.InferenceSession``."""
@@ -61,130 +56,6 @@ class OnnxUpscaler:
     """Execution provider used (recorded by the agent)."""
     value_scale: float
     """Input values are multiplied by this, outputs divided (255 for 0-255 models)."""
-
-
-def _static(dim: Any) -> int | None:
-    return dim if isinstance(dim, int) and dim > 0 else None
-
-
-def load_onnx_upscaler(
-    model: str | os.PathLike[str] | bytes,
-    *,
-    device: str = "cpu",
-    value_scale: float = 1.0,
-    threads: int = 0,
-) -> OnnxUpscaler:
-    """Load an ONNX upscaler, check its contract and measure its scale factor.
-
-    ===============  ===================================================
-    ``model``        path of a ``.onnx`` file, or its bytes
-    ``device``       ``"cpu"`` or ``"cuda"`` (explicit; no fallback)
-    ``value_scale``  the model's input/output range (1.0 or 255.0)
-    ``threads``      intra-op threads for the CPU provider, 0 = runtime's
-    output           :class:`OnnxUpscaler`
-    ===============  ===================================================
-
-    Raises :class:`AlgorithmError` (with a hint) for a missing file, bytes that are not
-    an ONNX model, a model that does not take/produce 3-channel NCHW float images, a
-    non-integer scale, or an unavailable device.
-    """
-    import onnxruntime as ort  # heavy; imported only when a model is used
-
-    if device not in _PROVIDERS:
-        raise AlgorithmError(
-            f"unknown device {device!r}", hint=f"use one of: {', '.join(sorted(_PROVIDERS))}"
-        )
-    provider = _PROVIDERS[device]
-    if provider not in ort.get_available_providers():
-        raise AlgorithmError(
-            f"onnxruntime has no {provider} on this machine",
-            hint="install onnxruntime-gpu with a matching CUDA, or run with device='cpu'",
-        )
-    if not np.isfinite(value_scale) or value_scale <= 0:
-        raise AlgorithmError(f"value_scale must be > 0, got {value_scale!r}")
-    source: str | bytes
-    if isinstance(model, bytes):
-        source = model
-    else:
-        path = Path(model)
-        if not path.is_file():
-            raise AlgorithmError(
-                f"ONNX model not found: {path}",
-                hint="check the model path in brief.yaml (relative to the project folder)",
-                path=path,
-            )
-        source = str(path)
-    options = ort.SessionOptions()
-    options.log_severity_level = 3
-    if threads:
-        options.intra_op_num_threads = int(threads)
-    try:
-        session = ort.InferenceSession(source, sess_options=options, providers=[provider])
-    except Exception as exc:  # onnxruntime raises several private exception types
-        raise AlgorithmError(
-            f"not a loadable ONNX model: {exc}".splitlines()[0],
-            hint="export the model again (torch.onnx.export, opset >= 13) and check it "
-            "with onnx.checker.check_model",
-        ) from exc
-
-    inputs, outputs = session.get_inputs(), session.get_outputs()
-    if len(inputs) != 1 or len(outputs) < 1:
-        raise AlgorithmError(
-            f"the model has {len(inputs)} inputs and {len(outputs)} outputs; "
-            "an upscaler takes one image and returns one",
-            hint="export a single-input, single-output graph",
-        )
-    image_in, image_out = inputs[0], outputs[0]
-    for role, arg in (("input", image_in), ("output", image_out)):
-        shape = list(arg.shape)
-        if len(shape) != 4 or (_static(shape[1]) not in (None, 3)):
-            raise AlgorithmError(
-                f"model {role} {arg.name!r} has shape {shape}; expected NCHW with 3 channels",
-                hint="export the model for RGB images in N, C=3, H, W layout",
-            )
-        if arg.type not in _FLOAT_TYPES:
-            raise AlgorithmError(
-                f"model {role} {arg.name!r} is {arg.type}; expected a float tensor",
-                hint="export the model with float32 (or float16) input and output",
-            )
-    in_shape = list(image_in.shape)
-    fixed_h, fixed_w = _static(in_shape[2]), _static(in_shape[3])
-    fixed = (fixed_h, fixed_w) if fixed_h and fixed_w else None
-    probe_h, probe_w = fixed or (_PROBE, _PROBE)
-    dtype = _FLOAT_TYPES[image_in.type]
-    probe = np.zeros((1, 3, probe_h, probe_w), dtype=dtype)
-    try:
-        result = session.run([image_out.name], {image_in.name: probe})[0]
-    except Exception as exc:
-        raise AlgorithmError(
-            f"the model failed on a {probe_h}x{probe_w} probe: {exc}".splitlines()[0],
-            hint="the model must accept 3-channel NCHW float images of any size",
-        ) from exc
-    out_h, out_w = result.shape[2], result.shape[3]
-    scale = out_h // probe_h
-    if (
-        result.ndim != 4
-        or result.shape[1] != 3
-        or scale < 1
-        or scale > 8
-        or out_h != scale * probe_h
-        or out_w != scale * probe_w
-    ):
-        raise AlgorithmError(
-            f"model output {result.shape} for input {probe.shape} is not an integer "
-            "1-8x upscale of a 3-channel image",
-            hint="reelgraph runs image-to-image models with an integer scale factor",
-        )
-    return OnnxUpscaler(
-        session=session,
-        input_name=image_in.name,
-        output_name=image_out.name,
-        scale=int(scale),
-        fixed_size=fixed,
-        dtype=dtype,
-        provider=provider,
-        value_scale=float(value_scale),
-    )
 
 
 def _tile_starts(length: int, tile: int, overlap: int) -> list[int]:
