@@ -51,6 +51,23 @@ def test_ycbcr_round_trip_within_half_a_code_value(
     assert np.abs(back - rgb).max() <= 2.5 * step
 
 
+@pytest.mark.parametrize("bits", [8, 10])
+@pytest.mark.parametrize("tag", [ColourTag(), ColourTag(range="pc"), ColourTag(matrix="bt2020nc")])
+def test_ycbcr_codes_survive_the_round_trip_exactly(bits: int, tag: ColourTag) -> None:
+    """Decode then encode gives back every code value (an untouched picture is untouched)."""
+    rng = np.random.default_rng(bits)
+    low, high = (0, 2**bits - 1)
+    if tag.range == "tv":  # legal code values: the decoder's R'G'B' of these re-encodes
+        step = 2 ** (bits - 8)
+        low, high = 16 * step, 235 * step
+    y = rng.integers(low, high + 1, (96, 128)).astype(np.uint16)
+    cb = np.full_like(y, 2 ** (bits - 1))  # neutral: every Y' is reachable in R'G'B'
+    cr = rng.integers(2 ** (bits - 1) - 4, 2 ** (bits - 1) + 5, y.shape).astype(np.uint16)
+    back = rgb_to_ycbcr(ycbcr_to_rgb(y, cb, cr, bits, tag), bits, tag)
+    for plane, expected in zip(back, (y, cb, cr), strict=True):
+        np.testing.assert_array_equal(plane, expected)
+
+
 def test_bt709_reference_white_and_black_code_values() -> None:
     white = np.ones((2, 2, 3), np.float32)
     y, cb, cr = rgb_to_ycbcr(white, 10, ColourTag())
