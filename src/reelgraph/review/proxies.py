@@ -78,16 +78,16 @@ def thumbnail(project: Project, key: str) -> bytes:
     import cv2
     import numpy as np
 
-    from reelgraph.media.video import VideoReader
+    from reelgraph.agents._io import frames
+    from reelgraph.orchestrator.agent import Input
 
     artifacts = ArtifactStore(project.artifacts, project.tmp)
     found = artifacts.load(key, verify=False)
     if found is None or found.meta.get("kind") != "video":
         raise ProjectError(f"artifact {key[:12]} is not a video in the cache")
     middle = int(found.meta.get("frames", 1)) // 2
-    frame = next(
-        iter(VideoReader(found.path / str(found.meta["file"]), start=middle, stop=middle + 1))
-    )
+    # Through the agents' reader: a picture may be a view or an EXR sequence, not one file.
+    frame = next(frames(Input(key, found.path, found.meta), start=middle, stop=middle + 1))
     height, width = frame.rgb.shape[:2]
     size = (THUMBNAIL_WIDTH, max(2, round(height * THUMBNAIL_WIDTH / width)))
     small = cv2.resize(frame.rgb, size, interpolation=cv2.INTER_AREA)
