@@ -187,6 +187,19 @@ class Programme(Agent):
         count = self._frames(params)
         return Work(frames=count, megapixels=count * width * height / 1e6)
 
+    def calibration_job(self, synthetic: Mapping[str, Input]) -> tuple[list[Input], Any] | None:
+        """The synthetic clip cut against itself with a 4-frame dissolve (a programme needs
+        a cut; its default parameters have none)."""
+        video = synthetic["video"]
+        count = int(video.meta["frames"])
+        if count < 12:
+            return None
+        clips = (
+            {"slot": "a", "take": "synthetic", "first": 0, "last": count // 2 - 1, "dissolve": 0},
+            {"slot": "b", "take": "synthetic", "first": 4, "last": count - 1, "dissolve": 4},
+        )
+        return [video], self.Params(clips=clips, takes=("synthetic",), preset="h264")
+
     def run(self, ctx: NodeContext) -> Output:
         p = ctx.params
         pictures = ctx.inputs[: len(p.takes)]

@@ -181,13 +181,13 @@ def programme_clips_delivered(
     accepted: Mapping[str, Mapping[str, Any]],
 ) -> tuple[list[dict[str, Any]], otio.schema.Timeline] | tuple[str, None]:
     """The programme artifact ``key``'s clips and its timeline over the delivered masters
-    (``accepted``: shot → its master's files, delivered now); or why it cannot be
-    delivered (a take whose master is held) and None."""
+    (``accepted``: shot → its master's files, delivered now: a take held now holds the
+    programme, even when an earlier delivery shipped it); or why it cannot be delivered
+    and None."""
     folder = project.artifacts / key[:2] / key
     manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
     params = manifest["params"]
     rate = Fraction(str(manifest.get("output", {}).get("frame_rate") or _rate(project, params)))
-    earlier = _delivered_earlier(project)
     shots = {
         r["id"]: r["end_frame"] - r["start_frame"] + 1
         for r in project.store.query("SELECT id, start_frame, end_frame FROM shots")
@@ -199,7 +199,7 @@ def programme_clips_delivered(
     clips: list[TimelineClip] = []
     for clip in params["clips"]:
         take = str(clip["take"])
-        names = list(accepted[take]) if take in accepted else earlier.get(take, [])
+        names = list(accepted.get(take, ()))
         media = [n for n in names if Path(n).suffix in (".mp4", ".mov", ".mkv", ".mxf")]
         if not media:
             return (
@@ -251,21 +251,6 @@ def _rate(project: Project, params: Mapping[str, Any]) -> str:
         (str(params["clips"][0]["take"]),),
     )
     return str(json.loads(row["probe"]).get("frame_rate", "25/1")) if row else "25/1"
-
-
-def _delivered_earlier(project: Project) -> dict[str, list[str]]:
-    path = project.deliverables / "manifest.json"
-    if not path.exists():
-        return {}
-    try:
-        items = json.loads(path.read_text(encoding="utf-8")).get("items", [])
-    except ValueError:
-        return {}
-    return {
-        i["shot"]: [f["file"] for f in i.get("files", [])]
-        for i in items
-        if (project.deliverables / (i.get("files") or [{"file": ""}])[0]["file"]).is_file()
-    }
 
 
 def _clips(timeline: otio.schema.Timeline) -> list[otio.schema.Clip]:
