@@ -6,7 +6,6 @@ started with the real 'reelgraph serve'."""
 from __future__ import annotations
 
 import fcntl
-import json
 import os
 import shutil
 import subprocess
@@ -23,6 +22,8 @@ import numpy.typing as npt
 import pytest
 
 from reelgraph.media.video import VideoWriter
+from reelgraph.project.folder import open_project
+from reelgraph.review.users import add_user
 
 #: Bars in the frame-number code, most significant first.
 CODE_BITS = 8
@@ -157,12 +158,11 @@ def copy_project(template: Path, target: Path) -> Path:
 
 def start_server(root: Path) -> Server:
     people = {}
+    project = open_project(root)  # 'reelgraph user add' itself is tested in test_users.py
     for name, role in (("vera", "viewer"), ("rita", "reviewer"), ("adam", "admin")):
-        made = json.loads(
-            reelgraph("user", "add", name, "--role", role, "-p", str(root), "--json").stdout
-        )
-        assert made["user"] == name and made["role"] == role
-        people[name] = Person(name, role, made["password"], made["token"])
+        made = add_user(project, name, role)
+        people[name] = Person(name, role, made.password, made.token)
+    project.close()
     process = subprocess.Popen(
         [sys.executable, "-m", "reelgraph.cli.main", "serve", "-p", str(root), "--port", "0"],
         stdout=subprocess.PIPE,
