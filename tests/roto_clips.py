@@ -1,9 +1,9 @@
 """Seeded clips with a known alpha for the rotoscoping tests and benchmark.
 
 A textured subject with soft edges (head and shoulders cut from the astronaut photograph
-along a drawn, blurred outline — or a lobed blob) moves and grows
-over a second photograph (grass, tinted) that pans the other way; an opaque pole (a third photograph)
-passes in front of it half-way through the shot. Frames are made one at a time, so a
+along a drawn, blurred outline — or a lobed blob) moves and grows over a second photograph
+(grass, tinted) that pans the other way; an opaque pole (a third photograph) passes in
+front of it half-way through the shot. Frames are made one at a time, so a
 long clip costs no more memory than a short one. The true matte is the subject's
 coverage minus whatever the pole hides.
 """
