@@ -387,6 +387,10 @@ def test_user_json_matches_docs(tmp_path: Path, capsys: pytest.CaptureFixture[st
     listed = cli_json(capsys, "user", "list", "-p", root, "--json")
     assert [u["user"] for u in listed["users"]] == ["rita"]
     assert_matches("reelgraph.Users.1", listed)
+    cli_json(capsys, "user", "add", "vera", "--role", "viewer", "-p", root, "--json")
+    remaining = cli_json(capsys, "user", "remove", "rita", "-p", root, "--json")
+    assert [u["user"] for u in remaining["users"]] == ["vera"]
+    assert_matches("reelgraph.Users.1", remaining)
 
 
 def test_documented_tables_are_found() -> None:

@@ -37,6 +37,7 @@ def register(parser: argparse.ArgumentParser) -> None:
     remove = actions.add_parser("remove", help="remove a user and end their sessions")
     remove.add_argument("name")
     add_project_option(remove)
+    add_json_option(remove, "reelgraph.Users.1 (who remains)")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -58,23 +59,22 @@ def run(args: argparse.Namespace) -> int:
             print(f"password: {new.password}")
             print(f"token: {new.token}")
         return 0
-    if args.action == "list":
-        users = list_users(project.store)
-        if args.json:
-            emit_json(
-                {
-                    "schema": "reelgraph.Users.1",
-                    "users": [
-                        {"user": u.name, "role": u.role, "created_at": u.created_at} for u in users
-                    ],
-                }
-            )
-            return 0
+    if args.action == "remove":
+        remove_user(project, args.name)
+        console.print(f"removed {args.name}; their sessions and token no longer work")
+    users = list_users(project.store)
+    if args.json:
+        emit_json(
+            {
+                "schema": "reelgraph.Users.1",
+                "users": [
+                    {"user": u.name, "role": u.role, "created_at": u.created_at} for u in users
+                ],
+            }
+        )
+    elif args.action == "list":
         if not users:
             console.print("no users yet; add one with 'reelgraph user add NAME --role ROLE'")
         for u in users:
             print(f"{u.name}\t{u.role}\t{u.created_at}")
-        return 0
-    remove_user(project, args.name)
-    console.print(f"removed {args.name}; their sessions and token no longer work")
     return 0
