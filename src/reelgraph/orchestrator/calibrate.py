@@ -19,8 +19,8 @@ declared overhead is subtracted from what they used.
 from __future__ import annotations
 
 import logging
-import os
 import tempfile
+import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -345,10 +345,9 @@ def calibrate(
             out = folder / f"out-{name}"
             out.mkdir()
             units = agent.work([i.meta for i in inputs], params).units(cls.cost.unit)
-            before = os.times()
+            before = time.process_time()
             agent.run(NodeContext(name, inputs, params, {}, out, seed=0))
-            after = os.times()
-            cpu = (after.user + after.system) - (before.user + before.system)
+            cpu = time.process_time() - before
             if units > 0:
                 per_unit = max(0.0, cpu - cls.cost.overhead_cpu_s) / units
                 save_calibration(store, name, cls.cost.unit, per_unit)
