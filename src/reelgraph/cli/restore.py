@@ -407,10 +407,11 @@ def _report(
             f"residual noise: σ {m['noise_in_255']:.2f}/255 → {m['noise_out_255']:.2f}/255 "
             "(luma, at the source's size, before grain)"
         )
-    if "flicker_ratio" in m:
+    if "flicker_global_max" in m and "flicker_global_source" in m:
         console.print(
-            f"flicker of still regions: {m['flicker_before_255']:.3f} → "
-            f"{m['flicker_after_255']:.3f}/255 per frame (×{m['flicker_ratio']:.2f})"
+            f"flicker as QC measures it (largest change per frame, global / local): "
+            f"{m['flicker_global_source']:.4f} / {m['flicker_local_source']:.4f} → "
+            f"{m['flicker_global_max']:.4f} / {m['flicker_local_max']:.4f}"
         )
     steps = [(k.removeprefix("seconds_"), v) for k, v in m.items() if k.startswith("seconds_")]
     if steps:
