@@ -12,10 +12,10 @@ import tempfile
 from pathlib import Path
 
 from playwright.sync_api import sync_playwright
-from test_browser import CHROMIUM, CHROMIUM_ARGS
 
 # Run as a script, this folder is on sys.path: the test helpers import as modules.
-from conftest import build_project, reelgraph, start_server, stop_server
+from review_project import build_project, reelgraph, start_server, stop_server
+from test_browser import CHROMIUM, CHROMIUM_ARGS
 
 
 def main(out: Path) -> None:

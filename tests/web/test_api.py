@@ -11,8 +11,7 @@ import av
 import httpx
 import numpy as np
 import pytest
-
-from conftest import FRAMES, Server, read_frame_number, reelgraph
+from review_project import FRAMES, Server, read_frame_number, reelgraph
 
 pytestmark = pytest.mark.slow  # the session fixture renders a project (tens of seconds)
 

@@ -14,8 +14,7 @@ import cv2
 import numpy as np
 import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
-
-from conftest import FRAMES, Server, read_frame_number, reelgraph
+from review_project import FRAMES, Server, read_frame_number, reelgraph
 
 pytestmark = pytest.mark.slow  # the session fixture renders a project (tens of seconds)
 

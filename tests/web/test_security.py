@@ -14,8 +14,7 @@ from urllib.parse import urlsplit
 
 import httpx
 import pytest
-
-from conftest import Server, copy_project, reelgraph, start_server, stop_server
+from review_project import Server, copy_project, reelgraph, start_server, stop_server
 
 pytestmark = pytest.mark.slow  # the session fixture renders a project (tens of seconds)
 

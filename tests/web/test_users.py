@@ -9,8 +9,8 @@ import sqlite3
 from pathlib import Path
 
 import pytest
+from review_project import reelgraph
 
-from conftest import reelgraph
 from reelgraph.errors import ProjectError
 from reelgraph.project.folder import open_project
 from reelgraph.review.users import (
