@@ -4,6 +4,9 @@ HDR10 metadata, EXR chromaticities and values above 1.0), and bad input is refus
 
 from __future__ import annotations
 
+import json
+import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -15,6 +18,7 @@ from reelgraph.media.exr import read_exr
 from reelgraph.media.hdr import read_hdr10_metadata
 from reelgraph.media.probe import probe
 from reelgraph.media.video import VideoReader
+from reelgraph.project.folder import init_project, open_project
 from restore_clips import noisy_frames, tiny_onnx_x2, write_alpha_clip, write_clip
 
 
@@ -31,6 +35,19 @@ def clips(tmp_path_factory: pytest.TempPathFactory) -> Path:
     tiny_onnx_x2(root / "x2.onnx")
     (root / "broken.onnx").write_bytes(b"not an onnx model at all")
     return root
+
+
+@pytest.fixture(scope="module", autouse=True)
+def restore_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """Restores outside a project are cached in $XDG_CACHE_HOME: a fresh one here."""
+    cache = tmp_path_factory.mktemp("cache")
+    before = os.environ.get("XDG_CACHE_HOME")
+    os.environ["XDG_CACHE_HOME"] = str(cache)
+    yield cache / "reelgraph" / "restore"
+    if before is None:
+        del os.environ["XDG_CACHE_HOME"]
+    else:
+        os.environ["XDG_CACHE_HOME"] = before
 
 
 def restore(*args: str | Path) -> int:
@@ -178,3 +195,66 @@ def test_command_line_errors_exit_2_without_traceback(clips: Path, tmp_path: Pat
     assert result.returncode == 2 and "Traceback" not in result.stderr
     assert result.stderr.splitlines()[0].startswith("error:")
     assert reelgraph("restore", "--help").returncode == 0
+
+
+def test_restore_runs_through_the_orchestrator_cached_and_recorded(
+    clips: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A restore is a run like a project's: in the ledger and the audit log, and a second
+    restore of the same clip into another format with the same decisions (10-bit, grain
+    kept) takes the restored picture from cache."""
+    project = tmp_path / "film"
+    init_project(project).close()
+    (tmp_path / "out").mkdir()
+
+    def restore_json(out: str) -> dict:
+        capsys.readouterr()
+        argv = ["-p", project, "--executor", "inline", "--json"]
+        assert restore(clips / "noisy.mp4", tmp_path / "out" / out, "--denoise", "3", *argv) == 0
+        return json.loads(capsys.readouterr().out)
+
+    first = restore_json("a.mkv")
+    assert {n["id"]: n["outcome"] for n in first["nodes"]} == {"restore": "ran", "master": "ran"}
+    second = restore_json("b.mov")
+    assert {n["id"]: n["outcome"] for n in second["nodes"]} == {
+        "restore": "cached",
+        "master": "ran",
+    }
+    assert second["nodes"][0]["key"] == first["nodes"][0]["key"]
+    assert probe(tmp_path / "out" / "b.mov").first_video.codec == "prores"
+    assert leftovers(tmp_path / "out") == []
+
+    opened = open_project(project)
+    try:
+        runs = opened.store.query("SELECT id, kind, status FROM runs ORDER BY id")
+        assert [(r["kind"], r["status"]) for r in runs] == [("restore", "completed")] * 2
+        ledger = opened.store.query(
+            "SELECT node_id, outcome FROM nodes WHERE run_id = ?", (second["run"],)
+        )
+        assert {r["node_id"]: r["outcome"] for r in ledger}["restore"] == "cached"
+        measured = opened.store.query(
+            "SELECT agent, cpu_s, frames FROM ledger WHERE run_id = ?", (first["run"],)
+        )
+        assert {r["agent"] for r in measured} == {"restore", "master"}
+        assert all(r["cpu_s"] > 0 and r["frames"] == 6 for r in measured)
+        written = [
+            r["subject"]
+            for r in opened.store.query("SELECT subject FROM audit WHERE action = 'restore_out'")
+        ]
+        assert written == [str((tmp_path / "out" / n).resolve()) for n in ("a.mkv", "b.mov")]
+        assert opened.audit.verify().ok
+    finally:
+        opened.close()
+
+
+def test_without_a_project_the_restore_cache_records_it(
+    clips: Path, tmp_path: Path, restore_cache: Path
+) -> None:
+    assert restore(clips / "three.mp4", tmp_path / "c.mkv", "--executor", "inline", "-q") == 0
+    cache = open_project(restore_cache)
+    try:
+        assert (
+            cache.store.one("SELECT kind FROM runs ORDER BY id DESC LIMIT 1")["kind"] == "restore"
+        )
+    finally:
+        cache.close()

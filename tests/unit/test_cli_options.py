@@ -14,10 +14,10 @@ from reelgraph.project.folder import init_project
 # Commands that work on an existing project (the others take files or create a folder).
 ON_A_PROJECT = {"ingest", "analyse", "plan", "run", "status", "set", "review", "deliver"}
 ON_A_PROJECT |= {"calibrate", "audit"}
-RUNS_NODES = {"run", "demo", "analyse"}
+RUNS_NODES = {"run", "demo", "analyse", "restore"}
 # Commands whose --json is still to come (the scene-variable command is being reworked);
 # remove a name here when its --json lands.
-JSON_PENDING = {"set", "restore"}
+JSON_PENDING = {"set"}
 # A long-running server prints no document.
 NO_JSON = {"serve"}
 

@@ -393,6 +393,51 @@ def test_user_json_matches_docs(tmp_path: Path, capsys: pytest.CaptureFixture[st
     assert_matches("reelgraph.Users.1", remaining)
 
 
+class StubMaster(Agent):
+    """Writes a one-line "master", so a render run has a master to review."""
+
+    name = "master"
+    version = "stub"
+    cost = Cost("node", 0.1, overhead_cpu_s=0.0)
+
+    def run(self, ctx: NodeContext) -> Output:
+        (ctx.out_dir / "sh1.txt").write_text("a master\n")
+        return Output({"kind": "master", "file": "sh1.txt"})
+
+
+def test_review_json_matches_docs(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    project = init_project(tmp_path / "stub")
+    value = project.root / "input.txt"
+    value.write_text("2")
+    digest = hashlib.sha256(value.read_bytes()).hexdigest()
+    sources = {"input": SourceRef("input", value, digest, {"kind": "value"})}
+    plan = Plan(
+        "stub", "web-sdr", (Node("sh1/master", "master", {}, ("source:input",), "m", "sh1", "sc"),)
+    )
+    registry = Registry(extra={StubMaster.name: StubMaster})
+    Runner(project, plan, InlineExecutor(), registry=registry, sources=sources).run()
+    project.close()
+    argv = ("review", "approve", "sh1", "--note", "fine", "-p", str(tmp_path / "stub"), "--json")
+    data = cli_json(capsys, *argv)
+    assert [m["shot"] for m in data["masters"]] == ["sh1"] and data["masters"][0]["run"] == 1
+    assert_matches("reelgraph.Review.1", data)
+
+
+@pytest.mark.slow  # restores (denoises) and masters a six-frame clip
+def test_restore_json_matches_docs(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from restore_clips import noisy_frames
+    from restore_clips import write_clip as write_restore_clip
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    write_restore_clip(tmp_path / "noisy.mp4", noisy_frames(6, 64, 48), "h264", audio=None)
+    argv = ("restore", str(tmp_path / "noisy.mp4"), str(tmp_path / "out.mkv"), "--json")
+    data = cli_json(capsys, *argv, "--executor", "inline")
+    assert [n["id"] for n in data["nodes"]] == ["restore", "master"]
+    assert_matches("reelgraph.Restore.1", data)  # and plate against PlateAnalysis.1
+
+
 def test_documented_tables_are_found() -> None:
     """A renamed marker must not make the comparison vacuous."""
     for schema in (
@@ -403,6 +448,7 @@ def test_documented_tables_are_found() -> None:
         "reelgraph.QC.1",
         "reelgraph.Level.1",
         "reelgraph.AuditLog.1",
+        "reelgraph.Restore.1",
     ):
         assert len(documented(schema)) > 5
     for schema in (
@@ -412,5 +458,6 @@ def test_documented_tables_are_found() -> None:
         "reelgraph.Deliver.1",
         "reelgraph.Calibration.1",
         "reelgraph.AuditVerify.1",
+        "reelgraph.Review.1",
     ):
         assert len(documented(schema)) >= 2

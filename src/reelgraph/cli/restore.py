@@ -4,17 +4,19 @@ it as OpenEXR plates, ProRes, HEVC HDR10, H.264 or FFV1.
 
 The clip is measured first (noise, blockiness, banding, resolution, bit depth) and every step
 is decided from the figures exactly as 'reelgraph plan' decides it for a project's shots;
-the decisions are printed with their reasons. The same agents as in a project run
-(restore, sdr_to_hdr, master), through a lossless 16-bit intermediate in a temporary folder
-beside OUT. OUT appears only when complete (renamed into place); for exr it is a folder of
-per-frame files (OUT/NAME.0000.exr…). The sound of IN is carried into video outputs.
+the decisions are printed with their reasons. The work runs as a plan of the same agents a
+project runs (restore, sdr_to_hdr, master), through the orchestrator: cached (a second
+restore of the same clip with the same choices, or into another format, reuses what was
+done), recorded in the ledger and the audit log of the project given with -p, or else of
+the restore cache ($XDG_CACHE_HOME/reelgraph/restore). OUT is copied out of the cache and
+appears only when complete (renamed into place); for exr it is a folder of per-frame files
+(OUT/NAME.0000.exr…). The sound of IN is carried into video outputs.
 
-Exit status: 0 when OUT was written; 2 on bad input (nothing is written)."""
+Exit status: 0 when OUT was written; 2 on bad input or a failed step (nothing is written)."""
 
 from __future__ import annotations
 
 import argparse
-import hashlib
 import os
 import secrets
 import shutil
@@ -22,24 +24,37 @@ from pathlib import Path
 from typing import Any
 
 import av
-from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
-from reelgraph.agents.master import Master
-from reelgraph.agents.restore import (
-    AnalysePlate,
-    Restore,
-    SdrToHdr,
-    measure_plate,
-    sample_frames,
+from reelgraph.agents.restore import AnalysePlate, measure_plate, sample_frames
+from reelgraph.algorithms.colour.standards import HDR_NOMINAL_PEAK, HDR_REFERENCE_WHITE
+from reelgraph.cli.common import (
+    ProgressView,
+    add_executor_options,
+    add_json_option,
+    add_project_option,
+    add_quiet_option,
+    console,
+    emit_json,
+    executor_from,
+    quiet,
 )
-from reelgraph.cli.common import console
-from reelgraph.errors import MediaError, MediaNotFoundError, UnsupportedMediaError
+from reelgraph.errors import (
+    AgentError,
+    MediaError,
+    MediaNotFoundError,
+    ProjectError,
+    UnsupportedMediaError,
+    UsageError,
+)
 from reelgraph.ingest.sources import source_meta
 from reelgraph.media.hdr import read_hdr10_metadata
 from reelgraph.media.models import load_onnx_upscaler
 from reelgraph.media.probe import MediaInfo, probe
 from reelgraph.media.video import PRESETS
-from reelgraph.orchestrator.agent import Agent, Input, NodeContext, Output
+from reelgraph.orchestrator.agent import Input
+from reelgraph.orchestrator.cache import Artifact, file_sha256
+from reelgraph.orchestrator.graph import Node, Plan
+from reelgraph.orchestrator.runner import Runner, RunSummary, SourceRef
 from reelgraph.plan.restoration import (
     GRAIN_MODES,
     UPSCALERS,
@@ -47,6 +62,7 @@ from reelgraph.plan.restoration import (
     Target,
     decide_restore,
 )
+from reelgraph.project.folder import Project, init_project, open_project
 
 #: --format → (master preset for SDR, for HDR or None when the format cannot carry HDR).
 FORMATS: dict[str, tuple[str, str | None]] = {
@@ -69,6 +85,10 @@ BITS = {
     "ffv1": 10,
     "ffv1-rgb16": 16,
 }
+#: The highest mastering peak PQ can signal, cd/m² (SMPTE ST 2084).
+PQ_PEAK = 10000.0
+#: The source's ids in the restore plan: its picture, and its sound for the master.
+CLIP, SOUND = "clip", "clip-sound"
 
 
 def register(parser: argparse.ArgumentParser) -> None:
@@ -113,9 +133,10 @@ def register(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--peak",
         type=float,
-        default=1000.0,
+        default=HDR_NOMINAL_PEAK,
         metavar="NITS",
-        help="HDR mastering display peak, cd/m² (HDR10 metadata, HLG nominal peak)",
+        help="HDR mastering display peak, cd/m² (HDR10 metadata, HLG nominal peak; default "
+        f"{HDR_NOMINAL_PEAK:g})",
     )
     parser.add_argument(
         "--format",
@@ -131,6 +152,15 @@ def register(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="restore a clip with an alpha channel, leaving the alpha out",
     )
+    add_project_option(
+        parser,
+        default=None,
+        help="project whose cache, ledger and audit log record the work (default: the "
+        "restore cache, $XDG_CACHE_HOME/reelgraph/restore)",
+    )
+    add_executor_options(parser)
+    add_quiet_option(parser)
+    add_json_option(parser, "reelgraph.Restore.1")
 
 
 def _format(args: argparse.Namespace) -> str:
@@ -139,7 +169,7 @@ def _format(args: argparse.Namespace) -> str:
         return str(args.format)
     suffix = out.suffix.lower()
     if suffix not in BY_EXTENSION:
-        raise MediaError(
+        raise UsageError(
             f"{out}: cannot tell the output format from '{out.suffix}'",
             hint=f"pass --format ({', '.join(FORMATS)})",
         )
@@ -154,10 +184,10 @@ def _check_output(args: argparse.Namespace, preset: str) -> None:
             hint="create it first, or write OUT into an existing folder",
         )
     if out.exists() and source.exists() and out.resolve() == source.resolve():
-        raise MediaError(f"{out}: OUT is the input file", hint="write the result under a new name")
+        raise UsageError(f"{out}: OUT is the input file", hint="write the result under a new name")
     if preset == "exr":
         if out.suffix:
-            raise MediaError(
+            raise UsageError(
                 f"{out}: exr plates are written as a folder of frames",
                 hint=f"name the folder without an extension, e.g. {out.with_suffix('')}",
             )
@@ -169,7 +199,7 @@ def _check_output(args: argparse.Namespace, preset: str) -> None:
         return
     extension = PRESETS[preset].extension
     if out.suffix.lower() != extension:
-        raise MediaError(
+        raise UsageError(
             f"{out}: {args.format or preset} is written as {extension}",
             hint=f"name OUT {out.with_suffix(extension).name}",
         )
@@ -202,12 +232,12 @@ def _check_source(args: argparse.Namespace, info: MediaInfo) -> None:
 def _hdr(args: argparse.Namespace, fmt: str, info: MediaInfo) -> str | None:
     hdr = {"auto": "pq" if fmt == "hevc-hdr10" else None, "off": None}.get(args.hdr, args.hdr)
     if fmt == "hevc-hdr10" and hdr != "pq":
-        raise MediaError(
+        raise UsageError(
             f"hevc-hdr10 is a PQ (HDR10) format but --hdr is {args.hdr}",
             hint="use --hdr pq (or leave --hdr out), or another --format for SDR",
         )
     if hdr is not None and FORMATS[fmt][1] is None:
-        raise MediaError(
+        raise UsageError(
             f"{fmt} output is SDR BT.709 here; it cannot carry {hdr.upper()}",
             hint="for HDR use --format hevc-hdr10 (PQ), exr or ffv1 (PQ or HLG)",
         )
@@ -217,8 +247,12 @@ def _hdr(args: argparse.Namespace, fmt: str, info: MediaInfo) -> str | None:
             f"{args.input}: is already HDR ({transfer})",
             hint="leave --hdr off: inverse tone mapping takes SDR pictures",
         )
-    if hdr is not None and not 203.0 < args.peak <= 10000.0:
-        raise MediaError(f"--peak {args.peak:g} cd/m²", hint="use a peak above 203 up to 10000")
+    if hdr is not None and not HDR_REFERENCE_WHITE < args.peak <= PQ_PEAK:
+        raise UsageError(
+            f"--peak {args.peak:g} cd/m²",
+            hint=f"use a peak above {HDR_REFERENCE_WHITE:g} (where SDR white lands) up to "
+            f"{PQ_PEAK:g}",
+        )
     return hdr
 
 
@@ -233,13 +267,13 @@ def _upscale(args: argparse.Namespace) -> tuple[int | None, str]:
             )
         model = load_onnx_upscaler(path)  # refuses a malformed model, with a hint
         if args.upscale and args.upscale != model.scale:
-            raise MediaError(
+            raise UsageError(
                 f"{path.name} upscales ×{model.scale}, --upscale is {args.upscale}",
                 hint=f"use --upscale {model.scale}, or leave --upscale out",
             )
         return model.scale, str(path)
     if upscaler not in UPSCALERS:
-        raise MediaError(
+        raise UsageError(
             f"unknown upscaler {upscaler!r}",
             hint=f"use {', '.join(UPSCALERS)}, or the path of a .onnx model",
         )
@@ -253,19 +287,45 @@ def _check_size(width: int, height: int, preset: str) -> None:
     if (fmt.chroma_width(width), fmt.chroma_height(height)) != (width, height) and (
         width % 2 or height % 2
     ):
-        raise MediaError(
+        raise UsageError(
             f"the output would be {width}×{height}; {preset} subsamples chroma and needs an "
             "even width and height",
             hint="use --upscale 2, or a 4:4:4 format (--format ffv1, prores4444 or exr)",
         )
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+def restore_cache() -> Path:
+    """Where restores outside a project are cached and recorded."""
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "reelgraph" / "restore"
+
+
+def _work_project(args: argparse.Namespace) -> Project:
+    if args.project is not None:
+        return open_project(Path(args.project))
+    root = restore_cache()
+    try:
+        return open_project(root)
+    except ProjectError:
+        return init_project(root)
+
+
+def _plan(
+    source: Path,
+    restore: dict[str, Any],
+    hdr: dict[str, Any] | None,
+    master: dict[str, Any],
+    sound: bool,
+) -> Plan:
+    """restore → [sdr_to_hdr] → master: a project's picture chain without its grade."""
+    shot = source.stem
+    nodes = [Node("restore", "restore", restore, (f"source:{CLIP}",), "restore the clip", shot)]
+    if hdr is not None:
+        nodes.append(Node("sdr_to_hdr", "sdr_to_hdr", hdr, ("restore",), "SDR → HDR", shot))
+    picture = nodes[-1].id
+    inputs = (picture, f"source:{SOUND}") if sound else (picture,)
+    nodes.append(Node("master", "master", master, inputs, f"write {master['preset']}", shot))
+    return Plan(f"restore {source.name}", str(master["preset"]), tuple(nodes))
 
 
 def run(args: argparse.Namespace) -> int:
@@ -281,13 +341,16 @@ def run(args: argparse.Namespace) -> int:
     video = info.first_video
     _check_size(video.width * (factor or 1), video.height * (factor or 1), preset)
     meta = source_meta(info)
-    item = Input(f"source:{_sha256(source)}", source, meta)
+    fingerprint = file_sha256(source)
+    talk = not quiet(args)
 
     with console.status("measuring the clip…"):
+        item = Input(f"source:{fingerprint}", source, meta)
         sampled = sample_frames(item, AnalysePlate.Params().samples)
         plate = measure_plate(sampled, bit_depth=video.bit_depth, colour=meta["colour"])
     del sampled
-    console.print(f"[bold]{source.name}[/]: {plate['summary']}")
+    if talk:
+        console.print(f"[bold]{source.name}[/]: {plate['summary']}")
     target = Target(
         name=f"{fmt} output",
         bit_depth=32 if preset == "exr" and args.exr_type == "float" else BITS[preset],
@@ -308,7 +371,7 @@ def run(args: argparse.Namespace) -> int:
             grain_hint="use --grain match to keep it",
         )
     except RestoreChoiceError as exc:
-        raise MediaError(exc.message, hint=exc.hint) from None
+        raise UsageError(exc.message, hint=exc.hint) from None
     frames = int(meta["frames"])
     if frames < 5:
         decision.reasons.append(
@@ -318,90 +381,131 @@ def run(args: argparse.Namespace) -> int:
         )
     if hdr:
         decision.reasons.append(
-            f"SDR→HDR: {hdr.upper()} BT.2020 by Report ITU-R BT.2408 (SDR white → 203 cd/m²), "
-            f"mastering peak {args.peak:g} cd/m²"
+            f"SDR→HDR: {hdr.upper()} BT.2020 by Report ITU-R BT.2408 (SDR white → "
+            f"{HDR_REFERENCE_WHITE:g} cd/m²), mastering peak {args.peak:g} cd/m²"
         )
-    for reason in decision.reasons:
-        console.print(f"  {reason}")
+    if talk:
+        for reason in decision.reasons:
+            console.print(f"  {reason}")
 
     params = dict(decision.params)
     if upscaler.endswith(".onnx") and params.get("upscale", 1) > 1:
         params["upscaler"] = upscaler
-    work = out.parent / f".{out.name}.{secrets.token_hex(4)}.tmp"
-    work.mkdir()
+    master = {
+        "preset": preset,
+        "name": out.name if preset == "exr" else out.stem,
+        "exr_pixel_type": args.exr_type,
+    }
+    to_hdr = {"transfer": hdr, "peak_luminance": args.peak} if hdr else None
+    sound = bool(info.audio) and preset != "exr"
+    plan = _plan(source, params, to_hdr, master, sound)
+    sources = {CLIP: SourceRef(CLIP, source.resolve(), fingerprint, meta)}
+    if sound:
+        sources[SOUND] = SourceRef(SOUND, source.resolve(), fingerprint, {"kind": "audio"})
+
+    project = _work_project(args)
     try:
-        with _Stages() as stages:
-            restored = stages.run(
-                "restore", Restore(), [item], Restore.make_params(params), work, frames
+        with ProgressView(quiet=not talk) as view:
+            runner = Runner(
+                project, plan, executor_from(args), sources=sources, kind="restore", sinks=[view]
             )
-            picture = Input("restored", work / "restore", restored.meta)
-            hdr_output = None
-            if hdr:
-                hdr_output = stages.run(
-                    "sdr_to_hdr",
-                    SdrToHdr(),
-                    [picture],
-                    SdrToHdr.Params(transfer=hdr, peak_luminance=args.peak),
-                    work,
-                    frames,
-                )
-                picture = Input("hdr", work / "sdr_to_hdr", hdr_output.meta)
-            inputs = [picture]
-            if info.audio and preset != "exr":
-                inputs.append(Input("sound", source, {"kind": "audio"}))
-            name = out.name if preset == "exr" else out.stem
-            params_master = Master.Params(preset=preset, name=name, exr_pixel_type=args.exr_type)
-            mastered = stages.run("master", Master(), inputs, params_master, work, frames)
-        if preset == "exr":
-            os.replace(work / "master", out)
-        else:
-            os.replace(work / "master" / str(mastered.meta["file"]), out)
+            summary = runner.run()
+        _refuse_failure(summary)
+        _write_out(out, preset, summary.artifacts["master"])
+        project.audit.append(
+            "restore_out",
+            str(out.resolve()),
+            {"run": summary.run_id, "key": summary.artifacts["master"].key},
+        )
+        where = project.root
     finally:
-        shutil.rmtree(work, ignore_errors=True)
-    _report(out, preset, restored, hdr_output, mastered)
+        project.close()
+    if args.json:
+        emit_json(_document(args, fmt, preset, plate, decision.reasons, params, summary, where))
+    if talk:
+        _report(out, preset, summary, where)
     return 0
 
 
-class _Stages:
-    """Runs the agents one after another with a progress bar each."""
-
-    def __init__(self) -> None:
-        self.progress = Progress(
-            TextColumn("{task.description:<10}"),
-            BarColumn(),
-            TextColumn("{task.completed:>5.0f}/{task.total:<5.0f} frames"),
-            TimeRemainingColumn(),
-            console=console,
-            transient=True,
-            disable=not console.is_terminal,
-        )
-
-    def __enter__(self) -> _Stages:
-        self.progress.__enter__()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.progress.__exit__(None, None, None)
-
-    def run(
-        self, step: str, agent: Agent, inputs: list[Input], params: Any, work: Path, total: int
-    ) -> Output:
-        task = self.progress.add_task(step, total=max(1, total))
-        folder = work / step
-        folder.mkdir()
-
-        def progress(done: int, count: int) -> None:
-            self.progress.update(task, completed=done, total=max(1, count))
-
-        result = agent.run(NodeContext(step, inputs, params, {}, folder, 0, progress))
-        self.progress.remove_task(task)
-        return result
+def _refuse_failure(summary: RunSummary) -> None:
+    for outcome in summary.nodes.values():
+        if outcome.outcome == "failed":
+            raise AgentError(
+                f"{outcome.node_id}: {outcome.reason}",
+                hint=outcome.hint or "re-run with --debug and report the traceback",
+                node=outcome.node_id,
+            )
+    if summary.status != "completed" or "master" not in summary.artifacts:
+        raise AgentError(f"the restore run ended {summary.status}", hint="run it again")
 
 
-def _report(
-    out: Path, preset: str, restored: Output, hdr_output: Output | None, mastered: Output
-) -> None:
-    m = restored.metrics
+def _write_out(out: Path, preset: str, master: Artifact) -> None:
+    """Copy the master out of the cache (the cache's copy stays immutable) under a temporary
+    name beside OUT, renamed into place when complete."""
+    temporary = out.with_name(f".{out.name}.{secrets.token_hex(4)}.tmp")
+    meta = master.meta
+    try:
+        if preset == "exr":
+            temporary.mkdir()
+            for name in meta["files"]:
+                shutil.copyfile(master.path / name, temporary / name)
+        else:
+            shutil.copyfile(master.path / str(meta["file"]), temporary)
+        os.replace(temporary, out)
+    except BaseException:
+        if temporary.is_dir():
+            shutil.rmtree(temporary, ignore_errors=True)
+        else:
+            temporary.unlink(missing_ok=True)
+        raise
+
+
+def _document(
+    args: argparse.Namespace,
+    fmt: str,
+    preset: str,
+    plate: dict[str, Any],
+    reasons: list[str],
+    params: dict[str, Any],
+    summary: RunSummary,
+    project: Path,
+) -> dict[str, Any]:
+    """reelgraph.Restore.1: what was measured, decided, run and written."""
+    artifacts = summary.artifacts
+    hdr = artifacts.get("sdr_to_hdr")
+    master = artifacts["master"].meta
+    return {
+        "schema": "reelgraph.Restore.1",
+        "input": str(args.input),
+        "output": str(args.output),
+        "format": fmt,
+        "preset": preset,
+        "project": str(project.resolve()),
+        "run": summary.run_id,
+        "plate": plate,
+        "decisions": list(reasons),
+        "params": params,
+        "nodes": [
+            {
+                "id": o.node_id,
+                "agent": o.agent,
+                "outcome": o.outcome,
+                "key": o.key,
+                "cost_usd": round(o.cost_usd, 6),
+            }
+            for o in summary.nodes.values()
+        ],
+        "metrics": {k: round(v, 6) for k, v in artifacts["restore"].metrics.items()},
+        "width": int(master["width"]),
+        "height": int(master["height"]),
+        "max_cll": hdr.meta.get("max_cll") if hdr else None,
+        "max_fall": hdr.meta.get("max_fall") if hdr else None,
+    }
+
+
+def _report(out: Path, preset: str, summary: RunSummary, project: Path) -> None:
+    artifacts = summary.artifacts
+    m = artifacts["restore"].metrics
     if "noise_in_255" in m and "noise_out_255" in m:
         console.print(
             f"residual noise: σ {m['noise_in_255']:.2f}/255 → {m['noise_out_255']:.2f}/255 "
@@ -416,12 +520,10 @@ def _report(
     steps = [(k.removeprefix("seconds_"), v) for k, v in m.items() if k.startswith("seconds_")]
     if steps:
         console.print("time: " + ", ".join(f"{step} {seconds:.1f} s" for step, seconds in steps))
-    if hdr_output is not None:
-        console.print(
-            f"MaxCLL {hdr_output.meta['max_cll']} cd/m², MaxFALL {hdr_output.meta['max_fall']} "
-            "cd/m²"
-        )
-    meta = mastered.meta
+    hdr = artifacts.get("sdr_to_hdr")
+    if hdr is not None and "max_cll" in hdr.meta:
+        console.print(f"MaxCLL {hdr.meta['max_cll']} cd/m², MaxFALL {hdr.meta['max_fall']} cd/m²")
+    meta = artifacts["master"].meta
     colour = meta.get("colour") or {}
     if preset == "exr":
         console.print(
@@ -442,3 +544,8 @@ def _report(
                 f"HDR10 metadata in the file: mastering display {hdr10.max_luminance:g}/"
                 f"{hdr10.min_luminance:g} cd/m², MaxCLL {hdr10.max_cll}, MaxFALL {hdr10.max_fall}"
             )
+    ran = summary.count("ran")
+    console.print(
+        f"run {summary.run_id} in {project}: {ran} step(s) ran, {summary.count('cached')} "
+        f"from cache, ${summary.spent_usd:.4f}"
+    )
