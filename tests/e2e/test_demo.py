@@ -26,7 +26,11 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def test_demo_delivers_web_masters_with_checksums(demo: Path) -> None:
     sums = (demo / "deliverables" / "SHA256SUMS").read_text().splitlines()
-    assert len(sums) == 4
+    assert {line.split()[1] for line in sums} >= {
+        "programme.otio", "programme.edl", "programme.fcpxml"
+    }  # fmt: skip
+    sums = [line for line in sums if line.endswith(".mp4")]
+    assert len(sums) == 5  # the four shots' masters and the programme
     for line in sums:
         info = probe(demo / "deliverables" / line.split()[1])
         video = info.first_video
@@ -44,7 +48,7 @@ def test_demo_masters_meet_the_web_loudness_target(demo: Path) -> None:
     under −1 dBTP."""
     target = lookup("web")
     masters = sorted((demo / "deliverables").glob("*.mp4"))
-    assert len(masters) == 4
+    assert len(masters) == 5  # the programme too, levelled as one
     for master in masters:
         track = read_audio(master)
         check = measure(track.samples, track.rate).check(target)
@@ -100,7 +104,9 @@ def test_scene_variable_rerenders_only_that_scene(demo: Path) -> None:
     ran = {n["id"] for n in status["nodes"] if n["outcome"] == "ran"}
     launch = {"sh030", "sh040"}
     assert {"sh030/grade", "sh040/grade", "sh030/master", "sh040/master"} <= ran
-    assert all(node.split("/")[0] in launch for node in ran)
+    # The programme holds the launch shots, so it is rendered and checked again too.
+    assert {"programme/master", "programme/qc"} <= ran
+    assert all(node.split("/")[0] in launch | {"programme"} for node in ran)
     assert not any(n.endswith("/conform") for n in ran)
 
 
@@ -113,7 +119,7 @@ def test_demo_masters_pass_qc(demo: Path) -> None:
         found = reelgraph("status", "-p", str(demo), "--run", str(run), "--json", check=True)
         status = json.loads(found.stdout)
     qc = {n["id"]: n["outcome"] for n in status["nodes"] if n["agent"] == "qc"}
-    assert sorted(qc) == ["sh010/qc", "sh020/qc", "sh030/qc", "sh040/qc"]
+    assert sorted(qc) == ["programme/qc", "sh010/qc", "sh020/qc", "sh030/qc", "sh040/qc"]
     assert set(qc.values()) <= {"ran", "cached"}
     fails = [f for f in status["findings"] if f["node"] in qc and f["severity"] == "fail"]
     assert fails == [], fails  # a failing master would be held, not delivered

@@ -123,3 +123,21 @@ def test_a_bad_edit_is_refused_with_nothing_written(
     assert not (root / "deliverables").exists()
     artifacts = root / ".reelgraph" / "artifacts"
     assert not artifacts.exists() or not any(artifacts.iterdir())
+
+
+def test_a_held_take_holds_the_programme(delivered: Path, tmp_path: Path) -> None:
+    """With approval required and no shot approved, every shot is held — and so is the
+    programme made of them, though an earlier delivery shipped them; nothing is lost."""
+    root = Path(shutil.copytree(delivered.parent, tmp_path / "proj"))
+    brief = root / "brief.yaml"
+    brief.write_text(
+        brief.read_text().replace("{require_approval: false}", "{require_approval: true}")
+    )
+    result = reelgraph("deliver", "-p", str(root), "--json")
+    assert result.returncode == 1
+    document = json.loads(result.stdout)
+    assert document["delivered"] == []
+    assert "is not delivered" in document["held"]["programme"]
+    assert (root / "deliverables" / "programme.edl").read_text() == (
+        delivered / "programme.edl"
+    ).read_text()

@@ -75,6 +75,14 @@ scenes:
     shots:
       - {{id: sh030, source: sh030}}
       - {{id: sh040, source: sh040}}
+# The first cut, delivered as programme.mp4 with programme.otio / .edl / .fcpxml:
+# brief order, sh020 ends early and dissolves over 12 frames into the launch scene.
+edit:
+  slots:
+    - {{shot: sh010}}
+    - {{shot: sh020, out: 29}}
+    - {{shot: sh030, in: 6, transition: {{dissolve: 12}}}}
+    - {{shot: sh040}}
 """
 
 SOURCE = """\
