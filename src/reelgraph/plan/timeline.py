@@ -15,6 +15,7 @@ rendering needs on top of them:
 
 from __future__ import annotations
 
+import functools
 import json
 from dataclasses import dataclass
 from fractions import Fraction
@@ -74,9 +75,23 @@ def chosen_takes(project: Project) -> dict[str, str]:
 
 def _activity(media: ShotMedia) -> NDArray[np.float64]:
     """Speech and picture change per frame, where pacing trims (as ``reelgraph cut``)."""
+    stat = media.path.stat()
+    return _file_activity(
+        str(media.path), stat.st_size, stat.st_mtime_ns, media.first, media.last, media.rate
+    )
+
+
+@functools.lru_cache(maxsize=256)
+def _file_activity(
+    path: str, size: int, mtime_ns: int, first: int, last: int, rate: Fraction
+) -> NDArray[np.float64]:
+    # A run builds its plan more than once (to refuse unknown shots, then to render):
+    # decode each take once per process, again only when its file changes.
     from reelgraph.agents.takes import frame_activity
 
-    return frame_activity(media.path, media.first, media.last, float(media.rate))
+    activity = frame_activity(Path(path), first, last, float(rate))
+    activity.setflags(write=False)
+    return activity
 
 
 def project_cut(project: Project, brief: Brief) -> list[CutClip]:
