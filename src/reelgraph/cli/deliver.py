@@ -1,9 +1,11 @@
 """Copy the latest run's approved, rights-cleared masters to deliverables/ with a manifest
-(every source, agent, parameter and library behind each file) and SHA256SUMS."""
+(every source, agent, parameter and library behind each file), SHA256SUMS and an ASC MHL
+history; with ``--sign KEY CERT`` each MP4/MOV master carries a signed C2PA manifest."""
 
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 from reelgraph.cli.common import (
     add_json_option,
@@ -13,6 +15,7 @@ from reelgraph.cli.common import (
     project_from,
 )
 from reelgraph.deliver.delivery import deliver
+from reelgraph.deliver.provenance import load_credentials
 from reelgraph.errors import ProjectError
 from reelgraph.review.status import LATEST_RENDER
 
@@ -24,15 +27,25 @@ def register(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="deliver sources whose rights are not cleared (audited)",
     )
+    parser.add_argument(
+        "--sign",
+        nargs=2,
+        type=Path,
+        metavar=("KEY", "CERT"),
+        help="embed a signed C2PA manifest (recipe, rights, approvals) in each MP4/MOV "
+        "master: a PEM private key and its PEM certificate chain (needs reelgraph[sign])",
+    )
     add_json_option(parser, "reelgraph.Deliver.1")
 
 
 def run(args: argparse.Namespace) -> int:
     project = project_from(args)
+    # Key and certificate are checked before anything is copied.
+    credentials = load_credentials(*args.sign) if args.sign else None
     row = project.store.one(LATEST_RENDER)
     if row is None:
         raise ProjectError("nothing to deliver yet", hint="run 'reelgraph run' first")
-    result = deliver(project, row["id"], override_rights=args.override_rights)
+    result = deliver(project, row["id"], override_rights=args.override_rights, sign=credentials)
     if args.json:
         emit_json(
             {

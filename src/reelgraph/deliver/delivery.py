@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from reelgraph.deliver.provenance import Credentials, seal_delivery, sign_masters
 from reelgraph.deliver.timelines import (
     commit,
     discard,
@@ -79,7 +80,13 @@ def _qc_problem(project: Project, run_id: int, shot: str) -> str | None:
     return f"QC failed: {listed}{more}"
 
 
-def deliver(project: Project, run_id: int, *, override_rights: bool = False) -> DeliveryResult:
+def deliver(
+    project: Project,
+    run_id: int,
+    *,
+    override_rights: bool = False,
+    sign: Credentials | None = None,
+) -> DeliveryResult:
     brief = project.brief()
     result = DeliveryResult(folder=project.deliverables)
     masters = project.store.query(
@@ -165,6 +172,8 @@ def deliver(project: Project, run_id: int, *, override_rights: bool = False) -> 
         raise
     if programme is not None:
         manifest["items"].append(_deliver_programme(project, programme, result))
+    if sign is not None:  # C2PA manifests in the masters; their checksums follow
+        sign_masters(project, project.deliverables, manifest["items"], sign)
     # Keep the entries of shots delivered earlier and not re-delivered now.
     previous = project.deliverables / "manifest.json"
     if previous.exists():
@@ -180,6 +189,7 @@ def deliver(project: Project, run_id: int, *, override_rights: bool = False) -> 
         for item in manifest["items"]:
             for f in item["files"]:
                 sums.write(f"{f['sha256']}  {f['file']}\n")
+    seal_delivery(project.deliverables, comment=f"reelgraph deliver, run {run_id}")  # ASC MHL
     return result
 
 
