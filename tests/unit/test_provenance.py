@@ -210,6 +210,23 @@ def test_redelivery_adds_a_generation_and_a_replaced_master_starts_a_new_history
     assert len(list(kept.glob("*.mhl"))) == 2
 
 
+def test_a_file_damaged_outside_the_delivery_is_reported_not_sealed_into_a_new_history(
+    project: Project, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["deliver", "-p", str(project.root)]) == 0
+    notes = project.deliverables / "notes.txt"  # put there by hand, recorded as original
+    notes.write_text("handover notes")
+    assert main(["deliver", "-p", str(project.root)]) == 0
+    notes.write_text("handover notes, edited")
+    capsys.readouterr()
+    assert main(["deliver", "-p", str(project.root)]) == 2
+    err = capsys.readouterr().err
+    assert "notes.txt" in err and "hint:" in err
+    assert not (project.deliverables / SUPERSEDED).exists()  # the history still says so
+    code, output = mhl_verify(project.deliverables)
+    assert code != 0 and "notes.txt" in output
+
+
 def test_without_sign_masters_are_the_artifacts_bytes_and_carry_no_c2pa(
     project: Project,
 ) -> None:

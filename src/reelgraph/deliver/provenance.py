@@ -66,6 +66,23 @@ def _changed_since_history(folder: Path) -> list[str]:
     return changed
 
 
+def _not_delivered(folder: Path, changed: list[str]) -> list[str]:
+    """The changed files this delivery did not write: not its manifest or checksums, and
+    not matching the checksum ``SHA256SUMS`` (just written) gives them."""
+    sums = {}
+    for line in (folder / "SHA256SUMS").read_text().splitlines():
+        digest, name = line.split("  ", 1)
+        sums[name] = digest
+    return [
+        name
+        for name in changed
+        if name not in ("manifest.json", "SHA256SUMS")
+        and not (
+            name in sums and (folder / name).is_file() and file_sha256(folder / name) == sums[name]
+        )
+    ]
+
+
 def seal_delivery(folder: Path, *, comment: str, author: str | None = None) -> dict[str, Any]:
     """Add an ASC MHL generation over the delivery folder (a new history when the delivery
     replaced recorded files). Returns what was done: ``{"generation", "superseded"}``."""
@@ -82,6 +99,17 @@ def _seal(folder: Path, comment: str, author: str | None) -> dict[str, Any]:
     history_folder = folder / "ascmhl"
     if history_folder.is_dir():
         changed = _changed_since_history(folder)
+        damaged = _not_delivered(folder, changed)
+        if damaged:
+            raise ProjectError(
+                f"{', '.join(damaged)} in {folder} changed since the last ASC MHL generation "
+                "and is not what this delivery wrote (damaged, or edited by hand); the new "
+                "files are delivered, but no ASC MHL generation was added",
+                path=folder,
+                hint="'ascmhl-debug verify deliverables' lists the differences; restore or "
+                "remove those files (a delivered master comes back with 'reelgraph deliver'), "
+                "then deliver again",
+            )
         if changed:
             stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
             superseded = folder / SUPERSEDED / stamp
