@@ -273,7 +273,9 @@ def test_sign_embeds_the_recipe_and_approval_as_validated_c2pa_assertions(
     ] == [("s1", f"{getpass.getuser()}@reelgraph")] * 2
 
 
-@pytest.mark.parametrize("case", ["missing key", "mismatched key", "not a certificate"])
+@pytest.mark.parametrize(
+    "case", ["missing key", "mismatched key", "not a certificate", "a CA as signer"]
+)
 def test_bad_signing_credentials_refuse_with_a_hint_and_deliver_nothing(
     project: Project,
     chain: tuple[Path, Path, Path],
@@ -285,6 +287,11 @@ def test_bad_signing_credentials_refuse_with_a_hint_and_deliver_nothing(
         key_file = key_file.with_name("absent.key")
     elif case == "mismatched key":
         key_file = other_key
+    elif case == "a CA as signer":  # the CA's own key and certificate: C2PA refuses them
+        key_file = other_key
+        ca = x509.load_pem_x509_certificates(cert_file.read_bytes())[1]
+        cert_file = cert_file.with_name("ca.pem")
+        cert_file.write_bytes(ca.public_bytes(serialization.Encoding.PEM))
     else:
         cert_file = key_file
     code = main(["deliver", "-p", str(project.root), "--sign", str(key_file), str(cert_file)])

@@ -43,6 +43,8 @@ C2PA_FORMATS = {".mp4": "video/mp4", ".mov": "video/quicktime"}
 #: Assertion labels (reverse-DNS, as C2PA asks of private assertions).
 RECIPE_LABEL = "org.reelgraph.recipe"
 APPROVALS_LABEL = "org.reelgraph.approvals"
+#: IPTC digital source type of a master: pictures captured by a camera, then processed.
+DIGITAL_SOURCE_TYPE = "http://cv.iptc.org/newscodes/digitalsourcetype/digitalCapture"
 SIGN_HINT = "install the signing extra: pip install 'reelgraph[sign]'"
 
 
@@ -223,7 +225,46 @@ def load_credentials(key_path: Path, cert_path: Path) -> Credentials:
             path=cert_path,
             hint="give the certificate issued for this key (first in the chain file)",
         )
-    return Credentials(key_pem, chain_pem, _alg_for(key), chain[0].subject.rfc4514_string())
+    credentials = Credentials(key_pem, chain_pem, _alg_for(key), chain[0].subject.rfc4514_string())
+    _trial_sign(credentials, cert_path)
+    return credentials
+
+
+def _trial_sign(credentials: Credentials, cert_path: Path) -> None:
+    """Sign a 1×1 PNG in memory: c2pa refuses a certificate C2PA does not allow for signing
+    (a CA, no digitalSignature, expired) only when signing, which must fail here, before any
+    master is copied, not halfway through a delivery."""
+    import c2pa
+    import cv2
+    import numpy as np
+
+    png = cv2.imencode(".png", np.zeros((1, 1, 3), np.uint8))[1].tobytes()
+    created = {"action": "c2pa.created", "digitalSourceType": DIGITAL_SOURCE_TYPE}
+    manifest = {
+        "claim_generator_info": [{"name": "reelgraph", "version": __version__}],
+        "assertions": [{"label": "c2pa.actions", "data": {"actions": [created]}}],
+    }
+    try:
+        with (
+            c2pa.Signer.from_info(_signer_info(credentials)) as signer,
+            c2pa.Builder(manifest) as builder,
+        ):
+            builder.sign(signer, "image/png", io.BytesIO(png), io.BytesIO())
+    except c2pa.C2paError as exc:
+        raise ProjectError(
+            f"C2PA will not sign with this certificate: {exc}",
+            path=cert_path,
+            hint="use an end-entity certificate (not a CA) with key usage digitalSignature, "
+            "an extended key usage such as emailProtection, within its validity",
+        ) from exc
+
+
+def _signer_info(credentials: Credentials) -> Any:
+    import c2pa
+
+    return c2pa.C2paSignerInfo(
+        credentials.alg.encode(), credentials.chain_pem, credentials.key_pem, None
+    )
 
 
 def _models(step: dict[str, Any]) -> list[dict[str, Any]]:
@@ -285,9 +326,7 @@ def _assertions(project: Project, item: dict[str, Any], master_sha256: str) -> l
                     {
                         "action": "c2pa.created",
                         "softwareAgent": {"name": "reelgraph", "version": __version__},
-                        "digitalSourceType": (
-                            "http://cv.iptc.org/newscodes/digitalsourcetype/digitalCapture"
-                        ),
+                        "digitalSourceType": DIGITAL_SOURCE_TYPE,
                         "parameters": {"agents": agents},
                     }
                 ]
@@ -307,8 +346,7 @@ def sign_masters(
     import c2pa
 
     signed = []
-    info = c2pa.C2paSignerInfo(credentials.alg.encode(), credentials.chain_pem,
-                               credentials.key_pem, None)  # fmt: skip
+    info = _signer_info(credentials)
     for item in items:
         for entry in item["files"]:
             mime = C2PA_FORMATS.get(Path(entry["file"]).suffix.lower())
