@@ -115,7 +115,10 @@ def programme_timeline(
         item = otio.schema.Clip(
             name=clip.take,
             media_reference=otio.schema.ExternalReference(
-                target_url=clip.media.resolve().as_uri(),
+                # Relative to the timeline file, which sits beside the masters: the
+                # deliverables folder can be moved or sent as a whole without relinking, and
+                # the same cut gives the same bytes wherever the project lives.
+                target_url=clip.media.name,
                 available_range=otio.opentime.TimeRange(_rt(0, rate), _rt(clip.media_frames, rate)),
             ),
             source_range=otio.opentime.TimeRange(_rt(clip.first, rate), _rt(clip.frames, rate)),

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import difflib
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -202,11 +202,33 @@ def _line_of(root: yaml.Node | None, loc: tuple[str | int, ...]) -> int | None:
     return line
 
 
-def _describe(error: dict[str, Any], model_fields: list[str]) -> str:
+def _model_in(annotation: Any) -> type[BaseModel] | None:
+    """The pydantic model an annotation holds (``X``, ``list[X]``, ``X | None``…)."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in get_args(annotation):
+        if (model := _model_in(arg)) is not None:
+            return model
+    return None
+
+
+def _fields_at(loc: tuple[Any, ...]) -> list[str]:
+    """Field names of the model where an unknown field was found: suggestions come from
+    the place the user was writing, not from every model of the brief."""
+    model: type[BaseModel] | None = Brief
+    for part in loc[:-1]:
+        if isinstance(part, int) or model is None:
+            continue  # a list index stays on the same model
+        field = model.model_fields.get(str(part))
+        model = _model_in(field.annotation) if field is not None else None
+    return sorted(model.model_fields) if model is not None else _ALL_FIELDS
+
+
+def _describe(error: dict[str, Any]) -> str:
     loc = ".".join(str(p) for p in error["loc"])
     if error["type"] == "extra_forbidden":
         name = str(error["loc"][-1])
-        close = difflib.get_close_matches(name, model_fields, n=1)
+        close = difflib.get_close_matches(name, _fields_at(tuple(error["loc"])), n=1)
         suggestion = f" (did you mean {close[0]!r}?)" if close else ""
         return f"{loc}: unknown field{suggestion}"
     if error["type"] == "missing":
@@ -259,7 +281,7 @@ def parse_brief(text: str, path: str | Path = "brief.yaml") -> Brief:
         for error in exc.errors():
             line = _line_of(root, tuple(error["loc"]))
             where = f"{path}:{line}" if line else str(path)
-            lines.append(f"{where}: {_describe(dict(error), _ALL_FIELDS)}")
+            lines.append(f"{where}: {_describe(dict(error))}")
         raise BriefError(
             "invalid brief\n  " + "\n  ".join(lines),
             path=path,
