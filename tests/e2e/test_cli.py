@@ -207,7 +207,7 @@ def render_runs(db_path: Path) -> list[tuple[int, str]]:
 def test_sigkill_mid_render_resumes_without_recomputing(tmp_path: Path) -> None:
     reference = tmp_path / "reference"
     reelgraph("init", str(reference), check=True)
-    make_project(reference, clips=3, frames=12, size=(256, 144))
+    make_project(reference, clips=2, frames=12, size=(256, 144))
     killed = tmp_path / "killed"
     shutil.copytree(reference, killed)
     reelgraph("run", "-p", str(reference), "-q", "--workers", "1", check=True)
