@@ -15,6 +15,7 @@ import time
 from pathlib import Path
 
 import av
+import cv2
 import numpy as np
 import pytest
 
@@ -259,3 +260,19 @@ def test_sigkill_mid_render_resumes_without_recomputing(tmp_path: Path) -> None:
     keys_before = {key for _, key in finished_before_kill}
     assert keys_before.isdisjoint(key for _, key in rerun)
     assert master_checksums(killed) == master_checksums(reference)
+
+
+def test_a_shot_asking_for_mattes_gets_a_roto_node_in_the_plan(tmp_path: Path) -> None:
+    project = tmp_path / "roto"
+    reelgraph("init", str(project), check=True)
+    make_project(project, clips=2, frames=6, size=(160, 90))
+    mask = np.zeros((90, 160), np.uint8)
+    mask[20:70, 40:120] = 255
+    (project / "masks").mkdir()
+    assert cv2.imwrite(str(project / "masks" / "hero.png"), mask)
+    brief = project / "brief.yaml"
+    asked = "{id: s1, source: c1, roto: {subject: keyframe, keyframes: {0: masks/hero.png}}}"
+    brief.write_text(brief.read_text().replace("{id: s1, source: c1}", asked))
+    plan = json.loads(reelgraph("plan", "-p", str(project), "--json", check=True).stdout)
+    roto = [node for node in plan["nodes"] if node["agent"] == "roto"]
+    assert [(n["id"], n["inputs"]) for n in roto] == [("s1/roto", ["s1/conform"])]

@@ -4,6 +4,7 @@ Each shot gets two chains that meet at the master, and checks after it:
 
     picture: conform → restoration steps… → grade → [SDR→HDR] → master ─→ checks…
     sound:   extract_audio → loudness steps… ──────────────────────┘
+    mattes:  conform → roto            (when the brief asks for them, :mod:`.rules.roto`)
 
 and the cut of the brief's ``edit`` section becomes one ``programme`` node over the takes'
 finished pictures and sounds, with its own QC (:mod:`reelgraph.plan.timeline`).
@@ -21,7 +22,7 @@ from typing import Any
 from reelgraph.errors import PlanError
 from reelgraph.orchestrator.graph import SOURCE_PREFIX, Node, Plan
 from reelgraph.orchestrator.registry import DEFAULT, Registry
-from reelgraph.plan.rules import ShotContext, loudness, qc, restore
+from reelgraph.plan.rules import ShotContext, loudness, qc, restore, roto
 from reelgraph.plan.timeline import programme_nodes
 from reelgraph.project.brief import Brief
 from reelgraph.project.folder import Project
@@ -82,6 +83,7 @@ def build_plan(project: Project, brief: Brief | None = None, registry: Registry 
     nodes: list[Node] = []
     for ctx in shot_contexts(project, brief, registry):
         nodes.extend(shot_nodes(ctx))
+        nodes.extend(roto.matte_steps(ctx, f"{ctx.shot}/conform", project.root))
     # The cut of those shots, rendered as one programme and checked as one.
     nodes.extend(programme_nodes(project, brief, nodes))
     return Plan(project=brief.project, delivery=brief.delivery, nodes=tuple(nodes))
