@@ -6,6 +6,7 @@ Run on demand (not part of the test suite)::
     python benchmarks/estimates.py               # the pipeline benchmark's shot
     python benchmarks/estimates.py --frames 48   # a shorter cut of it, for a quick look
     python benchmarks/estimates.py --workers 2
+    python benchmarks/estimates.py --keep DIR    # then: --report DIR prints the table again
 
 It runs ``reelgraph run`` once on a fresh project, then ``reelgraph calibrate`` in the same
 project, and prints for every agent that ran: the CPU seconds its nodes really used (the
@@ -22,6 +23,7 @@ busy machine, but not nothing.
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import os
 import sqlite3
 import subprocess
@@ -30,15 +32,30 @@ import tempfile
 import time
 from collections import defaultdict
 from pathlib import Path
+from types import ModuleType
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+# Python puts this script's folder first on sys.path, where a benchmark module could shadow
+# a library of the same name (benchmarks/colour.py and colour-science): take it off.
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
 
-# The same shot and the same run as the pipeline benchmark.
-import pipeline
-from reelgraph.orchestrator.agent import Work
-from reelgraph.orchestrator.budget import Pricing
-from reelgraph.orchestrator.registry import DEFAULT
-from reelgraph.project.folder import open_project
+from reelgraph.orchestrator.agent import Work  # noqa: E402
+from reelgraph.orchestrator.budget import Pricing  # noqa: E402
+from reelgraph.orchestrator.registry import DEFAULT  # noqa: E402
+from reelgraph.project.folder import open_project  # noqa: E402
+
+
+def _pipeline_benchmark() -> ModuleType:
+    """benchmarks/pipeline.py, for its shot and brief, loaded by path (putting benchmarks/
+    on sys.path would let its colour.py shadow the colour-science package)."""
+    path = Path(__file__).resolve().parent / "pipeline.py"
+    spec = importlib.util.spec_from_file_location("pipeline_benchmark", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+pipeline = _pipeline_benchmark()  # the same shot as the pipeline benchmark
 
 UNCALIBRATED_WITHIN = 2.0  # × either way
 CALIBRATED_WITHIN = 0.25  # ± fraction
@@ -72,38 +89,50 @@ def verdict(ratio: float, calibrated: bool) -> str:
     return "ok" if 1 / UNCALIBRATED_WITHIN <= ratio <= UNCALIBRATED_WITHIN else "OUT"
 
 
+def run_and_calibrate(frames: int, root: Path, workers: int | None) -> tuple[float, float]:
+    """Make the pipeline benchmark's shot, ``reelgraph run`` it in a fresh project at
+    ``root``, then ``reelgraph calibrate`` there; (run wall s, calibrate wall s)."""
+    exe = [sys.executable, "-m", "reelgraph.cli.main"]
+    pipeline.FRAMES = frames
+    (root / "footage").mkdir(parents=True)
+    pipeline.make_clip(root / "footage" / "shot.mp4")
+    (root / "brief.yaml").write_text(pipeline.BRIEF.format(look="day"), encoding="utf-8")
+    subprocess.run([*exe, "init", str(root)], check=True, capture_output=True)
+    command = [*exe, "run", "-p", str(root), "--no-deliver", "-q"]
+    if workers:
+        command += ["--workers", str(workers)]
+    started = time.perf_counter()
+    subprocess.run(command, check=True)
+    run_s = time.perf_counter() - started
+    started = time.perf_counter()
+    subprocess.run([*exe, "calibrate", "-p", str(root)], check=True, capture_output=True)
+    return run_s, time.perf_counter() - started
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--frames", type=int, default=pipeline.FRAMES, help="shot length")
     parser.add_argument("--workers", type=int, help="local executor processes")
     parser.add_argument("--keep", type=Path, help="keep the project in this (new) folder")
+    parser.add_argument(
+        "--report", type=Path, help="only print the table for a project run and calibrated"
+    )
     args = parser.parse_args()
-    pipeline.FRAMES = args.frames
     with tempfile.TemporaryDirectory() as tmp_name:
-        tmp = Path(tmp_name)
-        root = args.keep or tmp / "project"
-        clip = tmp / "clip.mp4"
-        pipeline.make_clip(clip)
+        root = args.report or args.keep or Path(tmp_name) / "project"
         load = os.getloadavg()
-        wall = pipeline.run_reelgraph(clip, root, args.workers, "day")
-        started = time.perf_counter()
-        subprocess.run(
-            [sys.executable, "-m", "reelgraph.cli.main", "calibrate", "-p", str(root)],
-            check=True,
-            capture_output=True,
-        )
-        calibrate_s = time.perf_counter() - started
-        load_after = os.getloadavg()
+        if args.report is None:
+            run_s, calibrate_s = run_and_calibrate(args.frames, root, args.workers)
+            print(
+                f"{args.frames} frames 1080p, web-sdr: run {run_s:.1f} s wall, calibrate "
+                f"{calibrate_s:.1f} s wall; load average {load[0]:.1f} before, "
+                f"{os.getloadavg()[0]:.1f} after, on {os.cpu_count()} cores"
+            )
         project = open_project(root)
         rate_card = project.brief().rate_card
         defaults = per_agent(ran_nodes(root), Pricing(rate_card, {}))
         calibrated = per_agent(ran_nodes(root), Pricing.load(project.store, rate_card))
         project.close()
-    print(
-        f"{args.frames} frames 1080p, web-sdr: run {wall:.1f} s wall, calibrate "
-        f"{calibrate_s:.1f} s wall; load average {load[0]:.1f} before, {load_after[0]:.1f} "
-        f"after, on {os.cpu_count()} cores"
-    )
     print(
         f"{'agent':<18}{'runs':>5}{'measured':>10}{'default':>10}{'ratio':>7}{'':>5}"
         f"{'calibrated':>12}{'ratio':>7}{'':>5}   (CPU s; ratio = estimate / measured)"
