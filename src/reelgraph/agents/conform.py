@@ -38,7 +38,7 @@ class Conform(Agent):
     version = "2"
     description = "cut the shot's frames out of the source (a view: no intermediate written)"
     Params = ConformParams
-    cost = Cost("node", 0.05)
+    cost = Cost("node", 0.005, overhead_cpu_s=0.0)  # a view: nothing decoded
 
     def describe_output(self, inputs: Sequence[Mapping[str, Any]], params: Any) -> dict[str, Any]:
         source = inputs[0]
@@ -94,7 +94,7 @@ class ExtractAudio(Agent):
     version = "1"
     description = "cut the shot's sound into 24-bit PCM WAV"
     Params = ExtractAudioParams
-    cost = Cost("audio_second", 0.002)
+    cost = Cost("audio_second", 0.002, overhead_cpu_s=0.05)
 
     def _span(self, meta: Any, params: Any) -> tuple[float, float]:
         rate = Fraction(str(meta.get("frame_rate", "24/1")))

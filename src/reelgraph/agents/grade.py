@@ -51,7 +51,7 @@ class Grade(Agent):
     reads = LOOK_VARIABLES
     # The looks table itself, not a copy: a look added there is a valid value at once.
     accepts = MappingProxyType({**ACCEPTS, "time_of_day": LOOKS})
-    cost = Cost("node", 0.05)
+    cost = Cost("megapixel_frame", 0.001, overhead_cpu_s=0.15)  # a view over its input
 
     def describe_output(self, inputs: Sequence[Mapping[str, Any]], params: Any) -> dict[str, Any]:
         return {**inputs[0], "file": VIEW_FILE, "view": True, "cdl": "grade.cdl"}

@@ -139,7 +139,7 @@ class LoudnessMeasure(_SoundAgent):
     version = "1"
     description = "measure a shot's sound: BS.1770 I, LRA, true peak, dialogue, noise floor"
     Params = LoudnessMeasureParams
-    cost = Cost("audio_second", 0.004, overhead_cpu_s=0.1)  # 60 s stereo dialogue
+    cost = Cost("audio_second", 0.003, overhead_cpu_s=0.01)  # 60 s stereo dialogue
 
     def describe_output(self, inputs: Sequence[Mapping[str, Any]], params: Any) -> dict[str, Any]:
         return {"kind": "analysis", "file": "analysis.json", "analysis_kind": "loudness"}
@@ -191,7 +191,7 @@ class DialogueClean(_SoundAgent):
     version = "1"
     description = "reduce steady background noise under dialogue (Wiener, noise from pauses)"
     Params = DialogueCleanParams
-    cost = Cost("audio_second", 0.045, overhead_cpu_s=0.1)  # 60 s stereo dialogue
+    cost = Cost("audio_second", 0.02, overhead_cpu_s=0.0)  # 60 s stereo dialogue
 
     def describe_output(self, inputs: Sequence[Mapping[str, Any]], params: Any) -> dict[str, Any]:
         return {**dict(inputs[0]), "file": "audio.wav"} if inputs else {"kind": "audio"}

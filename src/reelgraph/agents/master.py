@@ -70,7 +70,7 @@ class Master(Agent):
     version = "2"
     description = "encode picture and sound to the delivery spec's master format"
     Params = MasterParams
-    cost = Cost("megapixel_frame", 0.08)
+    cost = Cost("megapixel_frame", 0.05)
 
     def _size(self, meta: Any, params: Any) -> tuple[int, int]:
         return (params.width or int(meta["width"]), params.height or int(meta["height"]))

@@ -163,7 +163,7 @@ class Programme(Agent):
     version = "1"
     description = "render the cut as one programme master: dissolves mixed, one levelled track"
     Params = ProgrammeParams
-    cost = Cost("megapixel_frame", 0.09)  # the master's encode plus the dissolves' decodes
+    cost = Cost("megapixel_frame", 0.06)  # the master's encode plus the dissolves' decodes
 
     def _size(self, meta: Mapping[str, Any], params: Any) -> tuple[int, int]:
         return (params.width or int(meta["width"]), params.height or int(meta["height"]))

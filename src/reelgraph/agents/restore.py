@@ -187,7 +187,7 @@ class AnalysePlate(Agent):
     version = "1"
     description = "measure a plate: noise, blockiness, banding, resolution, bit depth, origin"
     Params = AnalysePlateParams
-    cost = Cost("megapixel_frame", 0.2)
+    cost = Cost("megapixel_frame", 0.008, overhead_cpu_s=1.1)  # 8 sampled frames + decode
 
     def describe_output(self, inputs: Sequence[Mapping[str, Any]], params: Any) -> dict[str, Any]:
         return {"kind": "analysis", "file": "analysis.json", "analysis_kind": "plate"}
@@ -372,7 +372,7 @@ class Restore(Agent):
     description = "deblock, denoise, upscale, deband and re-grain a plate (streamed, 5 frames)"
     Params = RestoreNodeParams
     reads = ("grain",)
-    cost = Cost("megapixel_frame", 0.6)  # per megapixel-frame of the *output*
+    cost = Cost("megapixel_frame", 0.17, overhead_cpu_s=1.0)  # per megapixel-frame of the *output*
     # Measured with the QC flicker check's own algorithm and limits (FlickerTracker):
     # restoration may not push its global or local change beyond both the limit QC applies
     # and the source's own level (a source that already flickers is not made worse).
