@@ -13,6 +13,7 @@ from typing import Any
 import opentimelineio as otio
 
 from reelgraph.cli.common import (
+    add_json_option,
     add_project_option,
     console,
     emit_json,
@@ -31,9 +32,7 @@ TIMELINE_FILE = "cut.otio"
 
 def register(parser: argparse.ArgumentParser) -> None:
     add_project_option(parser)
-    parser.add_argument(
-        "--json", action="store_true", help="print reelgraph.Cut.1 JSON on stdout (docs/cli.md)"
-    )
+    add_json_option(parser, "reelgraph.Cut.1")
 
 
 def run(args: argparse.Namespace) -> int:
