@@ -20,6 +20,22 @@ SCHEMA = "reelgraph.Status.1"
 LATEST_RENDER = "SELECT * FROM runs WHERE kind = 'render' ORDER BY id DESC LIMIT 1"
 
 
+def finding_fields(row: Any) -> dict[str, Any]:
+    """A QC finding of the store as status documents and the review app show it."""
+    return {
+        "check": row["check_name"],
+        "severity": row["severity"],
+        "start_frame": row["start_frame"],
+        "end_frame": row["end_frame"],
+        "start_tc": row["start_tc"],
+        "end_tc": row["end_tc"],
+        "value": row["value"],
+        "limit": row["limit_value"],
+        "standard": row["standard"],
+        "message": row["message"],
+    }
+
+
 def run_status(project: Project, run_id: int | None = None) -> dict[str, Any]:
     store = project.store
     if run_id is None:
@@ -65,20 +81,7 @@ def run_status(project: Project, run_id: int | None = None) -> dict[str, Any]:
             }
         )
     findings = [
-        {
-            "shot": f["shot"],
-            "node": f["node_id"],
-            "check": f["check_name"],
-            "severity": f["severity"],
-            "start_frame": f["start_frame"],
-            "end_frame": f["end_frame"],
-            "start_tc": f["start_tc"],
-            "end_tc": f["end_tc"],
-            "value": f["value"],
-            "limit": f["limit_value"],
-            "standard": f["standard"],
-            "message": f["message"],
-        }
+        {"shot": f["shot"], "node": f["node_id"], **finding_fields(f)}
         for f in store.query("SELECT * FROM findings WHERE run_id = ? ORDER BY id", (rid,))
     ]
     per_shot: dict[str, float] = {}

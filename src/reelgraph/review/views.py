@@ -20,6 +20,7 @@ from reelgraph.review.decisions import (
     latest_render_id,
     review_states,
 )
+from reelgraph.review.status import finding_fields
 
 #: A shot's status in the grid, in the order a supervisor looks at them.
 STATUSES = ("not rendered", "failed", "rendered", "qc failed", "approved", "rejected")
@@ -149,18 +150,7 @@ def shot_detail(project: Project, shot: str) -> ShotDetail:
     output = _manifest(project, master.key).get("output", {}) if master else {}
     findings = (
         [
-            {
-                "check": f["check_name"],
-                "severity": f["severity"],
-                "start_frame": f["start_frame"],
-                "end_frame": f["end_frame"],
-                "start_tc": f["start_tc"],
-                "end_tc": f["end_tc"],
-                "value": f["value"],
-                "limit": f["limit_value"],
-                "standard": f["standard"],
-                "message": f["message"],
-            }
+            finding_fields(f)
             for f in store.query(
                 "SELECT * FROM findings WHERE run_id = ? AND shot = ? ORDER BY start_frame, id",
                 (row.run_id, shot),
