@@ -30,11 +30,9 @@ import opentimelineio as otio
 
 from reelgraph.algorithms.colour.asc_cdl import CDL
 from reelgraph.errors import ProjectError, ReelgraphError
+from reelgraph.plan.rules.editorial import METADATA_KEY, dissolve_transition
 from reelgraph.plan.timeline import PROGRAMME_NODE, PROGRAMME_QC_NODE, project_cut
 from reelgraph.project.folder import Project
-
-#: Namespace of reelgraph's metadata on OTIO objects (the editorial rules use the same).
-METADATA_KEY = "reelgraph"
 
 #: File suffix → OTIO adapter. The CMX and FCPX adapters are separate packages.
 FORMATS: dict[str, str] = {
@@ -100,15 +98,7 @@ def programme_timeline(
     record = 0
     for clip in clips:
         if clip.dissolve:
-            before = clip.dissolve // 2
-            track.append(
-                otio.schema.Transition(
-                    name=f"dissolve into {clip.take}",
-                    transition_type=otio.schema.TransitionTypes.SMPTE_Dissolve,
-                    in_offset=_rt(before, rate),
-                    out_offset=_rt(clip.dissolve - before, rate),
-                )
-            )
+            track.append(dissolve_transition(clip.take, clip.dissolve, float(rate)))
         metadata: dict[str, Any] = {METADATA_KEY: {"slot": clip.slot, "why": list(clip.why)}}
         if clip.cdl is not None:
             metadata["cdl"] = _cdl_metadata(clip.cdl)

@@ -241,6 +241,18 @@ def _check_transitions(clips: list[CutClip]) -> None:
         clip.why.append(f"dissolves in over {clip.dissolve} frames, centred on the cut")
 
 
+def dissolve_transition(take: str, frames: int, rate: float) -> otio.schema.Transition:
+    """A ``frames``-long dissolve into ``take`` as OTIO lays it out: centred on the cut, the
+    odd frame after it."""
+    before = frames // 2
+    return otio.schema.Transition(
+        name=f"dissolve into {take}",
+        transition_type=otio.schema.TransitionTypes.SMPTE_Dissolve,
+        in_offset=otio.opentime.RationalTime(before, rate),
+        out_offset=otio.opentime.RationalTime(frames - before, rate),
+    )
+
+
 def to_timeline(name: str, clips: list[CutClip]) -> otio.schema.Timeline:
     """The cut as an OpenTimelineIO timeline: one video track, clips named by take,
     pointing at their source files, dissolves as ``SMPTE_Dissolve`` transitions."""
@@ -250,15 +262,7 @@ def to_timeline(name: str, clips: list[CutClip]) -> otio.schema.Timeline:
     timeline.tracks.append(track)
     for clip in clips:
         if clip.dissolve:
-            half_in = clip.dissolve // 2
-            track.append(
-                otio.schema.Transition(
-                    name=f"dissolve into {clip.take}",
-                    transition_type=otio.schema.TransitionTypes.SMPTE_Dissolve,
-                    in_offset=otio.opentime.RationalTime(half_in, rate),
-                    out_offset=otio.opentime.RationalTime(clip.dissolve - half_in, rate),
-                )
-            )
+            track.append(dissolve_transition(clip.take, clip.dissolve, rate))
         media = clip.media
         reference = otio.schema.ExternalReference(
             target_url=media.path.as_uri(),
