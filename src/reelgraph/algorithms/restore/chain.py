@@ -223,6 +223,19 @@ def restore_stream(
                 )
         return out
 
+    def restore_until(stop: int) -> Iterator[np.ndarray]:
+        """Restore (emit past the leading context) the frames before stream position
+        ``stop``, dropping the frames and flows no window needs any more."""
+        nonlocal emitted, buffer_start
+        while emitted < stop:
+            if emitted >= context_before:
+                yield restore(emitted)
+            emitted += 1
+            while buffer_start < emitted - radius:
+                buffer.popleft()
+                buffer_start += 1
+            flow_cache.evict_before(buffer_start)
+
     count = 0
     for position, frame in enumerate(frames):
         rgb = as_frame(frame, f"frame {first_index + position}")
@@ -238,22 +251,9 @@ def restore_stream(
         count = position + 1
         # Restore every frame whose window is complete and that cannot be trailing
         # context (we do not know the stream's length in advance).
-        while emitted + lookahead < count:
-            if emitted >= context_before:
-                yield restore(emitted)
-            emitted += 1
-            while buffer_start < emitted - radius:
-                buffer.popleft()
-                buffer_start += 1
-            flow_cache.evict_before(buffer_start)
+        yield from restore_until(count - lookahead)
     # Clip end: the remaining frames have shortened windows.
-    while emitted < count - context_after:
-        if emitted >= context_before:
-            yield restore(emitted)
-        emitted += 1
-        while buffer_start < emitted - radius:
-            buffer.popleft()
-            buffer_start += 1
+    yield from restore_until(count - context_after)
 
 
 class _StepClock:
