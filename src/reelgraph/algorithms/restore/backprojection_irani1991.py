@@ -52,6 +52,23 @@ _BP_INTERP = cv2.INTER_CUBIC
 BACK_PROJECTION_ITERATIONS = 3
 
 
+def _check_scale(high: np.ndarray, low: np.ndarray, what: str, hint: str) -> None:
+    """AlgorithmError, naming ``what``, unless ``high`` is ``low`` upscaled by an integer k >= 2."""
+    (big_h, big_w), (small_h, small_w) = high.shape[:2], low.shape[:2]
+    factor = big_h // small_h
+    if factor < 2 or big_h != factor * small_h or big_w != factor * small_w:
+        raise AlgorithmError(
+            f"upscaled {high.shape[:2]} is not an integer multiple >= 2 of {what}", hint=hint
+        )
+
+
+def _check_steps(iterations: int, step: float) -> None:
+    if int(iterations) < 0:
+        raise AlgorithmError(f"iterations must be >= 0, got {iterations!r}")
+    if not 0.0 < step <= 1.5:
+        raise AlgorithmError(f"step must be in (0, 1.5], got {step!r}")
+
+
 def back_project_irani1991(
     upscaled: np.ndarray,
     source: np.ndarray,
@@ -80,17 +97,14 @@ def back_project_irani1991(
     """
     high = as_frame(upscaled, "upscaled")
     low = as_frame(source, "source")
+    _check_scale(
+        high,
+        low,
+        f"source {low.shape[:2]}",
+        "pass the frame that was upscaled and its upscaled result",
+    )
+    _check_steps(iterations, step)
     (big_h, big_w), (small_h, small_w) = high.shape[:2], low.shape[:2]
-    factor = big_h // small_h
-    if factor < 2 or big_h != factor * small_h or big_w != factor * small_w:
-        raise AlgorithmError(
-            f"upscaled {high.shape[:2]} is not an integer multiple >= 2 of source {low.shape[:2]}",
-            hint="pass the frame that was upscaled and its upscaled result",
-        )
-    if int(iterations) < 0:
-        raise AlgorithmError(f"iterations must be >= 0, got {iterations!r}")
-    if not 0.0 < step <= 1.5:
-        raise AlgorithmError(f"step must be in (0, 1.5], got {step!r}")
     out = high.copy()
     for _ in range(int(iterations)):
         error = low - cv2.resize(out, (small_w, small_h), interpolation=cv2.INTER_AREA)
@@ -161,18 +175,14 @@ def back_project_multiframe_irani1991(
     high = as_frame(upscaled, "upscaled")
     frames = as_window(window, centre)
     centre %= len(frames)
+    _check_scale(
+        high,
+        frames[0],
+        f"the window's {frames[0].shape[:2]}",
+        "pass the upscaled centre frame and its source window",
+    )
+    _check_steps(iterations, step)
     (big_h, big_w), (small_h, small_w) = high.shape[:2], frames[0].shape[:2]
-    factor = big_h // small_h
-    if factor < 2 or big_h != factor * small_h or big_w != factor * small_w:
-        raise AlgorithmError(
-            f"upscaled {high.shape[:2]} is not an integer multiple >= 2 of the window's "
-            f"{frames[0].shape[:2]}",
-            hint="pass the upscaled centre frame and its source window",
-        )
-    if int(iterations) < 0:
-        raise AlgorithmError(f"iterations must be >= 0, got {iterations!r}")
-    if not 0.0 < step <= 1.5:
-        raise AlgorithmError(f"step must be in (0, 1.5], got {step!r}")
     if not tolerance > 0:
         raise AlgorithmError(f"tolerance must be > 0, got {tolerance!r}")
     if flows is None and len(frames) > 1:
