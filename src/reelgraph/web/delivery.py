@@ -26,8 +26,8 @@ def _deliver(request: Request, auth: Auth) -> dict[str, Any]:
     return {"run": run_id, "delivered": result.delivered, "held": result.held}
 
 
-@router.get("/delivery", include_in_schema=False)
-def delivery_page(request: Request, auth: Annotated[Auth, Depends(require("viewer"))]) -> Response:
+def _page(request: Request, auth: Auth, result: dict[str, Any] | None) -> Response:
+    """The delivery page: rights per source, each shot's state, and ``result`` of a delivery."""
     project = project_of(request)
     brief = project.brief()
     response: Response = page(
@@ -37,27 +37,21 @@ def delivery_page(request: Request, auth: Annotated[Auth, Depends(require("viewe
         sources=sources_rights(project),
         rows=shot_rows(project),
         require_approval=brief.review.require_approval,
-        result=None,
+        result=result,
     )
     return response
+
+
+@router.get("/delivery", include_in_schema=False)
+def delivery_page(request: Request, auth: Annotated[Auth, Depends(require("viewer"))]) -> Response:
+    return _page(request, auth, None)
 
 
 @router.post("/delivery", include_in_schema=False)
 def deliver_form(
     request: Request, auth: Annotated[Auth, Depends(require_change("admin"))]
 ) -> Response:
-    result = _deliver(request, auth)
-    project = project_of(request)
-    response: Response = page(
-        request,
-        "delivery.html",
-        auth,
-        sources=sources_rights(project),
-        rows=shot_rows(project),
-        require_approval=project.brief().review.require_approval,
-        result=result,
-    )
-    return response
+    return _page(request, auth, _deliver(request, auth))
 
 
 @router.post("/api/deliver")
