@@ -89,9 +89,12 @@ def cluster() -> Iterator[list[psutil.Process]]:
     folder = tempfile.mkdtemp(prefix="rg-ray-")  # short: Ray's socket paths have a limit
     saved = os.environ.get("RAY_TMPDIR")
     os.environ["RAY_TMPDIR"] = folder
+    # Only what the cluster starts: other fixtures of this worker (a review server, say)
+    # may have children of their own that outlive this module.
+    before = {p.pid for p in psutil.Process().children(recursive=True)}
     try:
         RayExecutor(workers=2).shutdown()
-        processes = psutil.Process().children(recursive=True)
+        processes = [p for p in psutil.Process().children(recursive=True) if p.pid not in before]
         yield processes
     finally:
         shutdown_local_cluster()

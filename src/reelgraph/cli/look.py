@@ -60,7 +60,7 @@ def register(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--method", choices=METHODS, default=DEFAULT_METHOD, help="look-transfer method"
     )
-    add_output_options(parser)
+    add_output_options(parser, SCHEMA)
 
 
 def run(args: argparse.Namespace) -> int:

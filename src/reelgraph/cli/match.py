@@ -24,7 +24,7 @@ from typing import Any
 
 from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
-from reelgraph.cli.common import console, emit_json
+from reelgraph.cli.common import add_json_option, console, emit_json
 from reelgraph.colour import lut
 from reelgraph.colour.continuity import SAMPLE_FRAMES, WORKING_SPACE, match_shot
 from reelgraph.colour.linear import check_transfer, from_linear, to_linear
@@ -43,15 +43,15 @@ FORMATS = {"ffv1": "ffv1", "h264": "h264", "prores": "prores"}
 BY_EXTENSION = {".mkv": "ffv1", ".mp4": "h264", ".mov": "prores"}
 
 
-def add_output_options(parser: argparse.ArgumentParser) -> None:
-    """Options shared by match and look."""
+def add_output_options(parser: argparse.ArgumentParser, schema: str) -> None:
+    """Options shared by match and look (``schema``: the command's ``--json`` document)."""
     parser.add_argument("--lut", type=Path, metavar="OUT.cube", help="write the 33³ .cube too")
     parser.add_argument(
         "--format",
         choices=list(FORMATS),
         help="output format (default from OUT: .mkv ffv1, .mp4 h264, .mov prores)",
     )
-    parser.add_argument("--json", action="store_true", help="print the result as JSON")
+    add_json_option(parser, schema)
 
 
 def register(parser: argparse.ArgumentParser) -> None:
@@ -74,7 +74,7 @@ def register(parser: argparse.ArgumentParser) -> None:
         metavar="DIR",
         help="continuity report folder (default: OUT's name + .continuity beside OUT)",
     )
-    add_output_options(parser)
+    add_output_options(parser, SCHEMA)
 
 
 def output_preset(out: Path, fmt: str | None, source: Path) -> str:
