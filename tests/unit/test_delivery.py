@@ -118,3 +118,17 @@ def test_a_copy_that_does_not_match_is_not_delivered(
         deliver(project, run_id)
     assert "disk" in refused.value.hint
     assert [p.name for p in project.deliverables.iterdir()] == []
+
+
+def test_each_delivery_is_audited_under_the_person_who_asked(
+    rendered: tuple[Project, int],
+) -> None:
+    """A delivery requested in the review app is on the record under that user, not under
+    the account the server runs as."""
+    project, run_id = rendered
+    deliver(project, run_id, actor="web:ada")
+    rows = project.store.query("SELECT actor, subject FROM audit WHERE action = 'deliver'")
+    assert sorted((r["subject"], r["actor"]) for r in rows) == [
+        ("s1", "web:ada"),
+        ("s2", "web:ada"),
+    ]

@@ -86,6 +86,7 @@ def deliver(
     *,
     override_rights: bool = False,
     sign: Credentials | None = None,
+    actor: str | None = None,
 ) -> DeliveryResult:
     brief = project.brief()
     result = DeliveryResult(folder=project.deliverables)
@@ -146,7 +147,7 @@ def deliver(
         for shot, key, source, problem in accepted:
             if problem:
                 project.audit.append(
-                    "rights_override", shot, {"source": source, "problem": problem}
+                    "rights_override", shot, {"source": source, "problem": problem}, actor=actor
                 )
             files = []
             for name, info in checked[key].items():
@@ -165,15 +166,18 @@ def deliver(
                 }
             )
             result.delivered.append(shot)
-            project.audit.append("deliver", shot, {"key": key, "files": [f["file"] for f in files]})
+            delivered_files = [f["file"] for f in files]
+            project.audit.append(
+                "deliver", shot, {"key": key, "files": delivered_files}, actor=actor
+            )
     except BaseException:
         if programme is not None:  # its timelines, written beside their places
             discard(programme.timelines)
         raise
     if programme is not None:
-        manifest["items"].append(_deliver_programme(project, programme, result))
+        manifest["items"].append(_deliver_programme(project, programme, result, actor))
     if sign is not None:  # C2PA manifests in the masters; their checksums follow
-        sign_masters(project, project.deliverables, manifest["items"], sign)
+        sign_masters(project, project.deliverables, manifest["items"], sign, actor=actor)
     # Keep the entries of shots delivered earlier and not re-delivered now.
     previous = project.deliverables / "manifest.json"
     if previous.exists():
@@ -243,7 +247,7 @@ def _prepare_programme(
 
 
 def _deliver_programme(
-    project: Project, programme: _Programme, result: DeliveryResult
+    project: Project, programme: _Programme, result: DeliveryResult, actor: str | None
 ) -> dict[str, Any]:
     folder = project.artifacts / programme.key[:2] / programme.key
     files = []
@@ -257,7 +261,10 @@ def _deliver_programme(
         carried[Path(tmp).name[1:].removesuffix(".tmp")] = lost
     result.delivered.append(PROGRAMME)
     project.audit.append(
-        "deliver", PROGRAMME, {"key": programme.key, "files": [f["file"] for f in files]}
+        "deliver",
+        PROGRAMME,
+        {"key": programme.key, "files": [f["file"] for f in files]},
+        actor=actor,
     )
     return {
         "shot": PROGRAMME,

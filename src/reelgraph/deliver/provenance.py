@@ -338,7 +338,12 @@ def _assertions(project: Project, item: dict[str, Any], master_sha256: str) -> l
 
 
 def sign_masters(
-    project: Project, folder: Path, items: list[dict[str, Any]], credentials: Credentials
+    project: Project,
+    folder: Path,
+    items: list[dict[str, Any]],
+    credentials: Credentials,
+    *,
+    actor: str | None = None,
 ) -> list[str]:
     """Embed a C2PA manifest in each delivered MP4/MOV master of ``items`` (in place, through
     a temporary file), updating their sha256 and size; the signing is audited. Returns the
@@ -385,6 +390,7 @@ def sign_masters(
                 item["shot"],
                 {"file": target.name, "signer": credentials.subject, "sha256": entry["sha256"],
                  "unsigned_sha256": unsigned},
+                actor=actor,
             )  # fmt: skip
             signed.append(target.name)
     return signed

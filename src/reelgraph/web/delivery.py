@@ -22,7 +22,7 @@ def _deliver(request: Request, auth: Auth) -> dict[str, Any]:
     if run_id is None:
         raise HTTPException(409, "nothing to deliver yet; run first")
     project.audit.append("deliver_request", "delivery", {"run": run_id}, actor=auth.actor)
-    result = deliver(project, run_id)
+    result = deliver(project, run_id, actor=auth.actor)
     return {"run": run_id, "delivered": result.delivered, "held": result.held}
 
 
