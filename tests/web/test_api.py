@@ -11,7 +11,7 @@ import av
 import httpx
 import numpy as np
 import pytest
-from review_project import FRAMES, Server, read_frame_number, reelgraph
+from review_project import FPS, FRAMES, Server, read_frame_number, reelgraph
 
 pytestmark = pytest.mark.slow  # the session fixture renders a project (tens of seconds)
 
@@ -148,3 +148,21 @@ def test_variable_change_reruns_and_needs_a_new_approval(server: Server) -> None
         e["action"] == "set" and e["actor"] == "adam" and e["subject"] == "rooftop.time_of_day"
         for e in log["entries"]
     )
+
+
+def test_programme_shows_the_cut_in_brief_order(server: Server) -> None:
+    """The programme page and its API: the brief's cut clip by clip, end to end on the
+    record time line, with each clip's reasons."""
+    with client(server, "vera") as http:
+        cut = http.get("/api/programme").raise_for_status().json()
+        assert cut["schema"] == "reelgraph.Programme.1"
+        clips = cut["clips"]
+        assert [c["take"] for c in clips] == ["sh010", "sh020"]
+        assert clips[0]["record_in"] == 0 and clips[1]["record_in"] == clips[0]["record_out"]
+        assert cut["frames"] == sum(c["last"] - c["first"] + 1 for c in clips)
+        assert clips[1]["record_in_tc"] == f"00:00:{clips[1]['record_in'] // FPS:02d}:" + (
+            f"{clips[1]['record_in'] % FPS:02d}"
+        )
+        assert all(c["why"] for c in clips)
+        page = http.get("/programme").raise_for_status().text
+        assert "sh020" in page and "record in" in page

@@ -17,7 +17,18 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from reelgraph import __version__
 from reelgraph.errors import ReelgraphError
-from reelgraph.web import audit, auth, costs, delivery, media, reviews, runs, scenes, shots
+from reelgraph.web import (
+    audit,
+    auth,
+    costs,
+    delivery,
+    media,
+    programme,
+    reviews,
+    runs,
+    scenes,
+    shots,
+)
 from reelgraph.web.deps import HERE, AppState, LoginRequired
 
 #: Largest request body accepted (bytes): notes and forms are small; nothing is uploaded.
@@ -91,7 +102,7 @@ def create_app(root: Path) -> FastAPI:
         "(from `reelgraph user add`).",
     )
     app.state.review = AppState(root)
-    for module in (auth, shots, reviews, scenes, runs, media, costs, audit, delivery):
+    for module in (auth, shots, reviews, scenes, runs, media, costs, audit, delivery, programme):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
 
