@@ -72,7 +72,8 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     its arguments registered."""
     parser = _Parser(
         prog="reelgraph",
-        description="AI-assisted post-production: restoration, loudness, QC and delivery.",
+        description="AI-assisted post-production: restoration, colour, loudness, editorial, "
+        "rotoscoping, QC, review and delivery.",
     )
     parser.add_argument("--version", action="version", version=f"reelgraph {__version__}")
     parser.add_argument("--debug", action="store_true", help="show tracebacks and debug logs")
