@@ -142,3 +142,18 @@ def test_a_held_take_holds_the_programme(delivered: Path, tmp_path: Path) -> Non
     assert (root / "deliverables" / "programme.edl").read_text() == (
         delivered / "programme.edl"
     ).read_text()
+
+
+def test_a_one_shot_cut_delivers_the_shot_master_as_the_programme(tmp_path: Path) -> None:
+    """A cut that is one whole take with no transition is not encoded a second time: the
+    programme is the shot master's bytes, and its timelines still point at that master."""
+    root = tmp_path / "proj"
+    reelgraph("init", str(root), check=True)
+    make_project(root, clips=1, frames=FRAMES)
+    result = reelgraph("run", "-p", str(root), "--quiet")
+    assert result.returncode == 0, result.stderr
+    delivered = root / "deliverables"
+    assert (delivered / "programme.mp4").read_bytes() == (delivered / "s0.mp4").read_bytes()
+    timeline = otio.adapters.read_from_file(str(delivered / "programme.otio"))
+    [clip] = list(timeline.find_clips())
+    assert clip.media_reference.target_url.endswith("s0.mp4")

@@ -21,6 +21,8 @@ stereo float: 23 MB a minute); the picture streams frame by frame.
 from __future__ import annotations
 
 import math
+import os
+import shutil
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
@@ -60,6 +62,9 @@ class ProgrammeParams:
     loudness_target: loudness preset the programme is normalised to (``web``, ``ebu-r128``…).
     true_peak_margin_db: extra headroom under the ceiling (a lossy codec's overshoot).
     crossfade_s: length of the sound crossfade at cuts.
+    master: the cut is one whole take and input 0 is its shot master (picture and sound
+        already as the programme's): it becomes the programme as it is, without a second
+        encode.
     """
 
     clips: tuple[Mapping[str, Any], ...] = ()
@@ -72,6 +77,7 @@ class ProgrammeParams:
     loudness_target: str = ""
     true_peak_margin_db: float = 0.0
     crossfade_s: float = CUT_CROSSFADE_S
+    master: bool = False
 
     def __post_init__(self) -> None:
         if self.preset not in PRESETS:
@@ -85,6 +91,8 @@ class ProgrammeParams:
         unknown = {str(c["take"]) for c in self.clips} - set(self.takes)
         if unknown:
             raise ValueError(f"clips name takes not among the inputs: {', '.join(unknown)}")
+        if self.master and (len(self.clips) != 1 or self.clips[0].get("dissolve")):
+            raise ValueError("a shot master is the programme only of a one-clip cut")
 
     def take_index(self, take: str) -> int:
         return self.takes.index(take)
@@ -202,6 +210,8 @@ class Programme(Agent):
 
     def run(self, ctx: NodeContext) -> Output:
         p = ctx.params
+        if p.master:
+            return _shot_master(ctx, self.describe_output([ctx.inputs[0].meta], p))
         pictures = ctx.inputs[: len(p.takes)]
         rates = {Fraction(str(pic.meta["frame_rate"])) for pic in pictures}
         if len(rates) > 1:
@@ -245,6 +255,26 @@ class Programme(Agent):
             metrics.update(sound.metrics)
             findings = sound.findings
         return Output(out, metrics=metrics, findings=findings)
+
+
+def _shot_master(ctx: NodeContext, meta: dict[str, Any]) -> Output:
+    """The shot master as the programme: a hard link to its file (a copy where the store
+    spans file systems), so the programme is the shot's bytes, not a second generation."""
+    master = ctx.inputs[0]
+    if int(master.meta["frames"]) != int(meta["frames"]):
+        raise AgentError(
+            f"the shot master has {master.meta['frames']} frames where the cut needs "
+            f"{meta['frames']}",
+            hint="a take's master is shorter than its shot; re-run its shot",
+        )
+    target = ctx.out_dir / str(meta["file"])
+    try:
+        os.link(master.file(), target)
+    except OSError:  # another file system, or links refused: the same bytes copied
+        shutil.copyfile(master.file(), target)
+    has_audio = bool(master.meta.get("has_audio"))
+    out: dict[str, Any] = {**meta, "has_audio": has_audio}
+    return Output(out, metrics={"frames": float(meta["frames"])})
 
 
 def _pictures(pictures: Sequence[Input], runs: list[_Segment]) -> Iterator[npt.NDArray[np.float32]]:

@@ -196,6 +196,22 @@ def programme_nodes(project: Project, brief: Brief, nodes: list[Node]) -> list[N
         "loudness_target": audio.loudness_preset if audio and sound else "",
         "true_peak_margin_db": LOSSY_TRUE_PEAK_MARGIN_DB if lossy and sound else 0.0,
     }
+    if _shot_master_is_programme(clips, masters, nodes, params):
+        # One whole take, no transition, its sound levelled as the programme's would be:
+        # the shot's master already is the programme, picture and sound, so it is delivered
+        # as it is rather than encoded (and lose a generation) a second time.
+        take = takes[0]
+        params["master"] = True
+        inputs = (masters[take].id,)
+        why = (
+            f"the cut is the whole of take {take} with no transition, and its sound is "
+            f"levelled as the programme's would be: the shot's {spec.name} master is the "
+            "programme, delivered under the programme's name without a second encode"
+        )
+        return [
+            Node(PROGRAMME_NODE, "programme", params, inputs, why, deliverable="programme"),
+            _programme_qc(spec.name),
+        ]
     why = (
         f"the cut ({len(clips)} clips, {frames} frames, {dissolves} dissolve(s)) as one "
         f"{spec.name} programme from the takes' finished pictures"
@@ -208,15 +224,48 @@ def programme_nodes(project: Project, brief: Brief, nodes: list[Node]) -> list[N
     )
     return [
         Node(PROGRAMME_NODE, "programme", params, inputs, why, deliverable="programme"),
-        Node(
-            PROGRAMME_QC_NODE,
-            "qc",
-            {"spec": spec.name},
-            (PROGRAMME_NODE,),
-            f"check the programme against {spec.name}'s QC profile, as one file; a failing "
-            "finding holds the programme at delivery",
-        ),
+        _programme_qc(spec.name),
     ]
+
+
+def _programme_qc(spec: str) -> Node:
+    return Node(
+        PROGRAMME_QC_NODE,
+        "qc",
+        {"spec": spec},
+        (PROGRAMME_NODE,),
+        f"check the programme against {spec}'s QC profile, as one file; a failing "
+        "finding holds the programme at delivery",
+    )
+
+
+def _shot_master_is_programme(
+    clips: list[CutClip], masters: dict[str | None, Node], nodes: list[Node], params: dict[str, Any]
+) -> bool:
+    """Whether the cut is one take whole (no trim, no transition) whose shot master is
+    encoded as the programme would be and carries sound levelled to the programme's target
+    (or neither has sound)."""
+    if len(clips) != 1:
+        return False
+    clip = clips[0]
+    if clip.dissolve or clip.first != 0 or clip.last != clip.media.frames - 1:
+        return False
+    master = masters[clip.take]
+    if (master.params.get("preset"), master.params.get("width"), master.params.get("height")) != (
+        params["preset"],
+        params["width"],
+        params["height"],
+    ):
+        return False
+    if not params["sound"]:
+        return len(master.inputs) == 1
+    by_id = {n.id: n for n in nodes}
+    level = by_id.get(master.inputs[1])
+    return (
+        level is not None
+        and level.agent == "loudness_level"
+        and level.params.get("true_peak_margin_db") == params["true_peak_margin_db"]
+    )
 
 
 __all__ = [
