@@ -383,16 +383,26 @@ class VideoWriter:
             chroma = (fmt.chroma_width(self.width), fmt.chroma_height(self.height))
             if chroma != (self.width, self.height):
                 # Box-filter subsampling (INTER_AREA averages each 2×2 or 2×1 block).
+                # The averages of code values stay in the code range: rounded in place and
+                # cast once, straight to the plane's type.
                 cb_small = cv2.resize(cb.astype(np.float32), chroma, interpolation=cv2.INTER_AREA)
                 cr_small = cv2.resize(cr.astype(np.float32), chroma, interpolation=cv2.INTER_AREA)
-                cb, cr = np.rint(cb_small).astype(np.uint16), np.rint(cr_small).astype(np.uint16)
-            planes = [y.astype(dtype), cb.astype(dtype), cr.astype(dtype)]
+                planes = [
+                    y.astype(dtype),
+                    np.rint(cb_small, out=cb_small).astype(dtype),
+                    np.rint(cr_small, out=cr_small).astype(dtype),
+                ]
+            else:
+                planes = [y.astype(dtype), cb.astype(dtype), cr.astype(dtype)]
+        item = np.dtype(dtype).itemsize
         for i, values in enumerate(planes):
             plane = frame.planes[i]
-            item = np.dtype(dtype).itemsize
+            if plane.line_size == values.shape[1] * item and values.flags.c_contiguous:
+                plane.update(values)  # rows unpadded (1920, 960…): no padded copy needed
+                continue
             padded = np.zeros((plane.height, plane.line_size // item), dtype)
             padded[:, : values.shape[1]] = values
-            plane.update(padded.tobytes())
+            plane.update(padded)
         tag = self._tag
         frame.color_primaries, frame.color_trc = tag.primaries_code, tag.transfer_code
         frame.colorspace, frame.color_range = tag.matrix_code, tag.range_code
