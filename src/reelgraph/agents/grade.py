@@ -1,67 +1,263 @@
-"""Grade: a scene look as an ASC CDL, from the scene variables ``time_of_day``, ``warmth``,
-``exposure``, ``contrast`` and ``saturation`` (:mod:`reelgraph.colour.looks`).
+"""Grade: continuity to the scene's hero, the lookbook's look, then the scene look, each as
+an ASC CDL (:mod:`reelgraph.colour.continuity`, :mod:`reelgraph.colour.lookbook`,
+:mod:`reelgraph.colour.looks`).
 
-The correction is written as a ``.cdl`` file a colourist can load in their grading system,
-and applied to the picture as a view (:mod:`reelgraph.agents._io`): the graded picture is
-the upstream picture plus the CDL, applied by whoever reads it, so changing the look
-re-renders without writing a lossless intermediate. An identity look adds no operation.
+Inputs: the shot's picture, then (for a shot to be matched) the conformed pictures of its
+hero candidates (``candidates``, planned by :mod:`reelgraph.plan.rules.colour`): one, the
+brief's ``hero``; or all the scene's shots, of which the one nearest the scene's median look
+is taken. One decision per shot, pooled over sampled frames, so it does not flicker.
+
+The corrections are written as files a colourist can load in their grading system
+(``continuity.cc``, ``continuity.cube``, ``lookbook.cc``, ``grade.cdl``), with the
+continuity report (``continuity/index.html`` + ``report.json``), and applied to the picture
+as a view (:mod:`reelgraph.agents._io`): the graded picture is the upstream picture plus the
+CDLs, applied by whoever reads it, so changing the look re-renders without writing a
+lossless intermediate. The view applies CDLs to the encoded picture; the scene-linear
+continuity decision is applied as the encoded CDL nearest it, and how far that misses the
+decision (and a residual LUT the view cannot apply) is said in the output and the report.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-from reelgraph.agents._io import VIEW_FILE, view_over, write_view
-from reelgraph.algorithms.colour.asc_cdl import CDL
+import numpy as np
+import numpy.typing as npt
+
+from reelgraph.agents._io import VIEW_FILE, content_tag, frames, view_over, write_view
+from reelgraph.algorithms.colour.asc_cdl import CDL, apply_cdl
+from reelgraph.colour import lut
+from reelgraph.colour.continuity import (
+    RESIDUAL_DELTA_E,
+    SAMPLE_FRAMES,
+    WORKING_SPACE,
+    choose_hero,
+    fit_encoded_cdl,
+    look_statistics,
+    match_shot,
+)
+from reelgraph.colour.linear import to_linear
+from reelgraph.colour.lookbook import fit_look, read_still
 from reelgraph.colour.looks import ACCEPTS, LOOK_VARIABLES, EncodedLookTable, encoded_look
-from reelgraph.orchestrator.agent import Agent, Cost, NodeContext, Output
+from reelgraph.colour.render import SAMPLE_SIZE
+from reelgraph.errors import MediaError
+from reelgraph.orchestrator.agent import Agent, Cost, Input, NodeContext, Output
+from reelgraph.review.continuity_report import ContinuityEntry, write_continuity_report
+
+Array = npt.NDArray[np.float32]
 
 #: time_of_day → its look as a CDL on the encoded picture (the looks themselves are
 #: parametric, defined in reelgraph.colour.looks; a CDL set here is used as it is).
 LOOKS = EncodedLookTable()
+#: Folder of the continuity report inside the grade's artifact.
+REPORT_DIR = "continuity"
 
 
 @dataclass(frozen=True)
 class GradeParams:
     """Attributes:
-    strength: blend between no correction (0) and the full look (1).
+    strength: blend between no correction (0) and the full scene look (1).
+    shot: the shot graded (names it in the continuity report).
+    hero: the brief's hero of the scene ("" when the grade picks it).
+    candidates: shot ids of inputs 2… (the hero, or every shot of the scene to pick from).
+    looks: lookbook stills, absolute paths (their content joins the cache key).
     """
 
     strength: float = 1.0
+    shot: str = ""
+    hero: str = ""
+    candidates: tuple[str, ...] = ()
+    looks: tuple[str, ...] = ()
 
 
 def choose_look(variables: Mapping[str, Any], strength: float) -> tuple[str, CDL, dict[str, Any]]:
     """The look's name, its CDL at ``strength`` and the decision to record (what it read,
-    the scene-linear look, how closely the CDL follows it): the one decision of this agent
-    (the rest streams whatever CDL it returns)."""
+    the scene-linear look, how closely the CDL follows it): the scene look's decision."""
     return encoded_look(variables, strength, LOOKS)
+
+
+def sample_frames(item: Input, count: int = SAMPLE_FRAMES) -> list[Array]:
+    """``count`` frames spread evenly over a picture input, brought to SAMPLE_SIZE."""
+    import cv2
+
+    total = int(item.meta.get("frames", 0))
+    wanted = sorted(set(np.linspace(0, max(total - 1, 0), min(count, total)).round().astype(int)))
+    picked: list[Array] = []
+    for index in wanted:
+        for frame in frames(item, start=int(index), stop=int(index) + 1):
+            scale = min(1.0, SAMPLE_SIZE / max(frame.rgb.shape[:2]))
+            if scale < 1.0:
+                small = cv2.resize(
+                    frame.rgb, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA
+                )
+                picked.append(np.asarray(small, np.float32))
+            else:
+                picked.append(np.asarray(frame.rgb, np.float32))
+    if not picked:
+        raise MediaError(f"{item.path}: no frames to grade", hint="check the shot's frames")
+    return picked
+
+
+def _transfer(item: Input) -> tuple[str, str]:
+    tag = content_tag(item.meta)
+    return (tag.transfer, tag.primaries) if tag is not None else ("bt709", "bt709")
+
+
+def _cdl_op(cdl: CDL) -> tuple[dict[str, Any], ...]:
+    return () if cdl.is_identity() else ({"op": "cdl", **cdl.to_dict()},)
+
+
+def _pixels(pictures: list[Array]) -> Array:
+    return np.concatenate([p.reshape(-1, 3) for p in pictures]).astype(np.float32)
 
 
 class Grade(Agent):
     name = "grade"
-    version = "3"
+    version = "4"
     description = (
-        "apply the scene's look (time_of_day, warmth, exposure, contrast, saturation) as an "
-        "ASC CDL and export it as .cdl"
+        "match the shot to its scene's hero, take the lookbook's look, apply the scene's look "
+        "(time_of_day, warmth, exposure, contrast, saturation), each as an ASC CDL; export "
+        "them as .cc/.cdl/.cube with a continuity report"
     )
     Params = GradeParams
     reads = LOOK_VARIABLES
     # The looks table itself, not a copy: a look added there is a valid value at once.
     accepts = MappingProxyType({**ACCEPTS, "time_of_day": LOOKS})
-    cost = Cost("megapixel_frame", 0.001, overhead_cpu_s=0.15)  # a view over its input
+    # A view over its input, after sampling a few frames of it and of its hero candidates.
+    cost = Cost("megapixel_frame", 0.001, overhead_cpu_s=0.15)
+
+    @classmethod
+    def model_files(cls, params: Any) -> list[Path]:
+        """The lookbook stills: their checksums join the cache key, so a changed still
+        re-renders the grades that use it."""
+        return [Path(path) for path in params.looks]
 
     def describe_output(self, inputs: Sequence[Mapping[str, Any]], params: Any) -> dict[str, Any]:
         return {**inputs[0], "file": VIEW_FILE, "view": True, "cdl": "grade.cdl"}
 
     def run(self, ctx: NodeContext) -> Output:
-        look, cdl, decision = choose_look(ctx.variables, ctx.params.strength)
+        params: GradeParams = ctx.params
         source = ctx.inputs[0]
-        ops = () if cdl.is_identity() else ({"op": "cdl", **cdl.to_dict()},)
+        transfer, primaries = _transfer(source)
+        steps = 2 + len(ctx.inputs)
+        ops: list[dict[str, Any]] = []
+        meta: dict[str, Any] = {}
+        shot_frames: list[Array] = []
+        hero_frames: list[Array] = []
+        if len(ctx.inputs) > 1 or params.looks:
+            shot_frames = sample_frames(source)
+            hero_frames = shot_frames
+        ctx.progress(1, steps)
+        if len(ctx.inputs) > 1:
+            continuity, hero_frames = self._continuity(ctx, shot_frames, transfer, primaries)
+            meta["continuity"] = continuity
+            if continuity["applied_cdl"] is not None:
+                ops.append({"op": "cdl", **continuity["applied_cdl"]})
+        ctx.progress(len(ctx.inputs), steps)
+        if params.looks:
+            meta["lookbook"], look_cdl = self._lookbook(ctx, hero_frames, transfer)
+            ops.extend(_cdl_op(look_cdl))
+        look, cdl, decision = choose_look(ctx.variables, params.strength)
+        ops.extend(_cdl_op(cdl))
         write_view(ctx.out_dir, view_over(source, ctx.out_dir), *ops)
         (ctx.out_dir / "grade.cdl").write_text(cdl.to_xml(f"{ctx.node_id}:{look}"))
-        ctx.progress(1, 1)
-        meta = self.describe_output([source.meta], ctx.params)
-        return Output({**meta, "look": look, "look_decision": decision})
+        ctx.progress(steps, steps)
+        described = self.describe_output([source.meta], params)
+        return Output({**described, **meta, "look": look, "look_decision": decision})
+
+    def _continuity(
+        self, ctx: NodeContext, shot_frames: list[Array], transfer: str, primaries: str
+    ) -> tuple[dict[str, Any], list[Array]]:
+        """Match the shot to its hero; returns what was decided and the hero's frames."""
+        params: GradeParams = ctx.params
+        pictures = {
+            name: sample_frames(item)
+            for name, item in zip(params.candidates, ctx.inputs[1:], strict=True)
+        }
+        if params.hero:
+            hero, why = params.hero, f"{params.hero} is the scene's hero (brief)"
+        else:
+            looks = {name: look_statistics(p, transfer) for name, p in pictures.items()}
+            hero = choose_hero(looks)
+            why = f"{hero} is nearest the scene's median look ({len(looks)} shots, measured)"
+        hero_frames = pictures[hero]
+        shot = params.shot or ctx.node_id.split("/")[0]
+        if hero == shot:
+            return {"hero": hero, "hero_reason": why, "applied_cdl": None}, hero_frames
+        hero_transfer = _transfer(ctx.inputs[1 + params.candidates.index(hero)])[0]
+        result = match_shot(
+            shot_frames,
+            hero_frames,
+            transfer=transfer,
+            hero_transfer=hero_transfer,
+            primaries=primaries,
+        )
+        decision = result.decision
+        applied, miss = decision.encoded_cdl(_pixels(shot_frames))
+        report = result.to_dict()
+        residual = bool(report["residual_lut"]) or miss > RESIDUAL_DELTA_E
+        report["view_cdl"] = applied.to_dict()
+        report["view_cdl_delta_e"] = round(miss, 3)
+        report["hero_reason"] = why
+        if residual:
+            report["notes"].append(
+                f"the picture applies the encoded CDL nearest the decision, which misses it "
+                f"by mean ΔE2000 {miss:.2f} on the shot's colours; the full decision "
+                "(with its residual) is continuity.cube, not applied to the picture"
+            )
+        title = f"{shot} matched to {hero}"
+        lut.write_cube(ctx.out_dir / "continuity.cube", decision.table(), title)
+        lut.write_cdl(
+            ctx.out_dir / "continuity.cc",
+            f"{shot}:continuity",
+            applied,
+            f"{title}; on encoded R'G'B' (video), nearest the decision in {WORKING_SPACE}",
+        )
+        middle = len(shot_frames) // 2
+        entry = ContinuityEntry(
+            shot,
+            hero,
+            report,
+            hero_frames[len(hero_frames) // 2],
+            shot_frames[middle],
+            np.clip(apply_cdl(shot_frames[middle], applied), 0.0, 1.0),
+        )
+        write_continuity_report(ctx.out_dir / REPORT_DIR, [entry], f"Continuity: {title}")
+        return {
+            "hero": hero,
+            "hero_reason": why,
+            "method": result.method,
+            "delta_e_before": report["delta_e_before"],
+            "delta_e_after": report["delta_e_after"],
+            "view_cdl_delta_e": report["view_cdl_delta_e"],
+            "residual_not_applied": residual,
+            "report": f"{REPORT_DIR}/index.html",
+            "applied_cdl": applied.to_dict(),
+        }, hero_frames
+
+    def _lookbook(
+        self, ctx: NodeContext, hero_frames: list[Array], transfer: str
+    ) -> tuple[dict[str, Any], CDL]:
+        """The lookbook's look, fitted on the hero (so every shot of the scene gets the same
+        one), as the encoded CDL nearest it."""
+        stills = [read_still(Path(path)) for path in ctx.params.looks]
+        hero = _pixels(hero_frames)
+        look = fit_look(to_linear(hero, transfer), stills, transfer=transfer)
+        cdl, miss = fit_encoded_cdl(look.encoded, transfer, hero)
+        lut.write_cdl(
+            ctx.out_dir / "lookbook.cc",
+            f"{ctx.node_id}:lookbook",
+            cdl,
+            f"look of {len(stills)} still(s) ({look.method}); on encoded R'G'B' (video)",
+        )
+        lut.write_cube(ctx.out_dir / "lookbook.cube", look.table(), "lookbook look")
+        return {
+            "method": look.method,
+            "stills": [Path(p).name for p in ctx.params.looks],
+            "view_cdl_delta_e": round(miss, 3),
+            "cdl": cdl.to_dict(),
+        }, cdl

@@ -22,6 +22,7 @@ primaries), OpenColorIO's ``CDL_NO_CLAMP`` style; the ``.cc`` says so in its des
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -101,6 +102,12 @@ class ColourDecision:
             },
             "gain": round(self.gain, 6),
         }
+
+    def encoded_cdl(self, samples: Array | None = None) -> tuple[CDL, float]:
+        """The ASC CDL on the *encoded* picture nearest the whole decision at ``samples``
+        (the shot's colours), and the mean CIEDE2000 by which it misses it there: for views
+        that apply a CDL to R'G'B' directly."""
+        return fit_encoded_cdl(self.encoded, self.transfer, samples)
 
 
 @dataclass
@@ -410,3 +417,36 @@ def hero_for_scene(
         raise PlanError(f"scene {scene!r} has no shots to match", hint="add shots to the scene")
     chosen = choose_hero(looks)
     return chosen, f"{chosen} is nearest the scene's median look ({len(looks)} shots)"
+
+
+def fit_encoded_cdl(
+    function: Callable[[Array], Array], transfer: str, samples: Array | None = None
+) -> tuple[CDL, float]:
+    """The ASC CDL (clamped, as §3.2) on *encoded* R'G'B' nearest ``function`` (encoded →
+    encoded) at ``samples`` (a picture's colours, (N, 3); a 17³ grid when absent), and the
+    mean CIEDE2000 by which it misses it there."""
+    points = lut.grid(17).reshape(-1, 3) if samples is None else _subsample([samples], 5000)
+    target = np.asarray(function(points), np.float64)
+    # Near-black and clipped grid points pull a fit without being seen.
+    keep = (points.max(axis=1) > 0.02) & (target.max(axis=1) < 0.999)
+    x, y = points[keep].astype(np.float32), target[keep]
+
+    def cdl_of(p: npt.NDArray[np.float64]) -> CDL:
+        return CDL(
+            (float(p[0]), float(p[1]), float(p[2])),
+            (float(p[3]), float(p[4]), float(p[5])),
+            (float(p[6]), float(p[7]), float(p[8])),
+            float(p[9]),
+        )
+
+    def residual(p: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+        return (apply_cdl(x, cdl_of(p)).astype(np.float64) - y).ravel()
+
+    start = np.array([1.0] * 3 + [0.0] * 3 + [1.0] * 3 + [1.0])
+    lower = np.array([0.01] * 3 + [-0.5] * 3 + [0.2] * 3 + [0.0])
+    upper = np.array([8.0] * 3 + [0.5] * 3 + [5.0] * 3 + [4.0])
+    # apply_cdl works in float32: steps of 1e-3 keep the differences above its precision.
+    fit = least_squares(residual, start, bounds=(lower, upper), diff_step=1e-3)
+    cdl = cdl_of(fit.x)
+    miss = float(delta_e_2000(apply_cdl(points, cdl), function(points), transfer).mean())
+    return cdl, miss

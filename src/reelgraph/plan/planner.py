@@ -17,12 +17,14 @@ prints them.
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 from reelgraph.errors import PlanError
 from reelgraph.orchestrator.graph import SOURCE_PREFIX, Node, Plan
 from reelgraph.orchestrator.registry import DEFAULT, Registry
 from reelgraph.plan.rules import ShotContext, loudness, qc, restore, roto
+from reelgraph.plan.rules.colour import grade_node
 from reelgraph.plan.timeline import programme_nodes
 from reelgraph.project.brief import Brief
 from reelgraph.project.folder import Project
@@ -82,7 +84,7 @@ def build_plan(project: Project, brief: Brief | None = None, registry: Registry 
     brief = brief or project.brief()
     nodes: list[Node] = []
     for ctx in shot_contexts(project, brief, registry):
-        nodes.extend(shot_nodes(ctx))
+        nodes.extend(shot_nodes(ctx, project.root))
         nodes.extend(roto.matte_steps(ctx, f"{ctx.shot}/conform", project.root))
     # The cut of those shots, rendered as one programme and checked as one.
     nodes.extend(programme_nodes(project, brief, nodes))
@@ -94,7 +96,7 @@ def _chain(nodes: list[Node], steps: list[Node], upstream: str) -> str:
     return steps[-1].id if steps else upstream
 
 
-def shot_nodes(ctx: ShotContext) -> list[Node]:
+def shot_nodes(ctx: ShotContext, project_root: Path) -> list[Node]:
     sid, spec = ctx.shot, ctx.spec
     src = f"{SOURCE_PREFIX}{ctx.source}"
     colour = ctx.source_meta.get("colour", {})
@@ -114,19 +116,7 @@ def shot_nodes(ctx: ShotContext) -> list[Node]:
         )
     ]
     picture = _chain(nodes, restore.picture_steps(ctx, f"{sid}/conform"), f"{sid}/conform")
-    look = ctx.variables.get("time_of_day", "day")
-    nodes.append(
-        Node(
-            f"{sid}/grade",
-            "grade",
-            {},
-            (picture,),
-            f"scene {ctx.scene}'s look from time_of_day={look!r}, as an ASC CDL",
-            sid,
-            ctx.scene,
-            ctx.reads("grade"),
-        )
-    )
+    nodes.append(grade_node(ctx, picture, project_root))
     finished = _chain(nodes, restore.display_steps(ctx, f"{sid}/grade"), f"{sid}/grade")
     master_inputs: tuple[str, ...] = (finished,)
     sound: str | None = None

@@ -11,7 +11,14 @@ from pathlib import Path
 from typing import Any, Literal, get_args
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from reelgraph.errors import BriefError
 from reelgraph.specs.delivery import SPECS
@@ -87,6 +94,26 @@ class Scene(_Strict):
         default_factory=dict, description="scene variables that agents read"
     )
     shots: list[Shot] = Field(min_length=1)
+    hero: str | None = Field(
+        None,
+        description="the shot (a shot id of this scene) the others are colour-matched to; "
+        "absent: the shot nearest the scene's median look",
+    )
+    looks: list[str] = Field(
+        default_factory=list,
+        description="reference stills for this scene's look, relative to the project folder "
+        "(instead of the project's looks)",
+    )
+
+    @model_validator(mode="after")
+    def _hero_in_scene(self) -> Scene:
+        shot_ids = [shot.id for shot in self.shots]
+        if self.hero is not None and self.hero not in shot_ids:
+            raise ValueError(
+                f"hero {self.hero!r} is not a shot of scene {self.id!r}; "
+                f"its shots: {', '.join(shot_ids)}"
+            )
+        return self
 
 
 class RateCard(_Strict):
@@ -150,6 +177,11 @@ class Brief(_Strict):
     iteration: Iteration = Iteration()
     sources: list[Source] = Field(min_length=1)
     scenes: list[Scene] = Field(min_length=1)
+    looks: list[str] = Field(
+        default_factory=list,
+        description="reference stills for every scene's look (a scene's own looks replace "
+        "them), relative to the project folder",
+    )
     edit: Edit = Edit()
 
     @field_validator("delivery")
