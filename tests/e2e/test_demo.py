@@ -77,7 +77,9 @@ def test_demo_masters_are_restored(demo: Path) -> None:
         assert node["cached"] and node["params"]["upscale"] == 2
         assert "upscale ×2: source 640×360, web-sdr 1920×1080 (×3.00)" in node["explanation"]
         grade = next(n for n in plan["nodes"] if n["id"] == f"{node['shot']}/grade")
-        assert grade["inputs"] == [node["id"]]
+        # The restored picture first; then the scene's pictures its continuity match reads.
+        assert grade["inputs"][0] == node["id"]
+        assert all(i.endswith("/conform") for i in grade["inputs"][1:])
     # sh030 was encoded clean but blocky and banded; the others keep the encoder's noise.
     assert "deblock: blockiness" in restores["sh030"]["explanation"]
     assert "deband: banding" in restores["sh030"]["explanation"]
