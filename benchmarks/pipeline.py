@@ -30,13 +30,11 @@ import subprocess
 import sys
 import tempfile
 import time
-from fractions import Fraction
 from pathlib import Path
 
-import cv2
 import numpy as np
 
-FRAMES, FPS, WIDTH, HEIGHT = 120, 24, 1920, 1080
+FRAMES, WIDTH, HEIGHT = 120, 1920, 1080  # at 24 fps, the stand-in shot's rate
 PEER_FILTER = "nlmeans=s=3:p=5:r=9,eq"
 
 BRIEF = """\
@@ -60,35 +58,11 @@ scenes:
 
 
 def make_clip(path: Path) -> None:
-    """A web-like H.264 shot: a photograph under a slow pan and zoom, light sensor noise,
-    x264 CRF 23, with stereo dialogue (the demo's synthetic speech)."""
-    import skimage.data
+    """The shot: calibration's stand-in (a photograph under a slow pan and zoom, light sensor
+    noise, x264 CRF 23, stereo dialogue) at this benchmark's length and size."""
+    from reelgraph.orchestrator.calibrate import stand_in_shot
 
-    from reelgraph.demo.build import SHOTS, dialogue_track
-    from reelgraph.media.video import VideoWriter
-
-    photo = skimage.data.coffee().astype(np.float32) / 255.0
-    h, w = photo.shape[:2]
-    scale = max(WIDTH * 1.2 / w, HEIGHT * 1.2 / h)
-    big = cv2.resize(photo, (round(w * scale), round(h * scale)), interpolation=cv2.INTER_CUBIC)
-    rng = np.random.default_rng(7)
-    with VideoWriter(
-        path,
-        width=WIDTH,
-        height=HEIGHT,
-        frame_rate=Fraction(FPS),
-        preset="h264",
-        audio=(48000, "stereo"),
-        extra_options={"crf": "23", "preset": "fast"},
-    ) as writer:
-        for i in range(FRAMES):
-            z = 1.0 + 0.05 * i / (FRAMES - 1)
-            cx, cy = big.shape[1] / 2 + 0.7 * (i - FRAMES / 2), big.shape[0] / 2
-            matrix = np.array([[z, 0, WIDTH / 2 - z * cx], [0, z, HEIGHT / 2 - z * cy]])
-            frame = cv2.warpAffine(big, matrix, (WIDTH, HEIGHT), flags=cv2.INTER_LINEAR)
-            noise = rng.normal(0.0, 2.0 / 255.0, frame.shape).astype(np.float32)
-            writer.write(np.clip(frame + noise, 0.0, 1.0))
-        writer.write_audio(dialogue_track(SHOTS[0], FRAMES / FPS, seed=1), 48000)
+    stand_in_shot(path, FRAMES, WIDTH, HEIGHT)
 
 
 def timed(command: list[str]) -> tuple[float, float]:
