@@ -18,6 +18,7 @@ skimage ``horse``      horse silhouette                      CC0 (Andreas Preuss
 skimage ``clock``      clock with motion blur                public domain (S. van der Walt)
 skimage ``coins``      Greek coins                           no known copyright restrictions
 skimage ``text``       hand-written text                     public domain
+matplotlib             ``grace_hopper.jpg`` portrait         public domain (U.S. Navy photo)
 procedural             gradients, shapes, gratings, noise    made here (seeded)
 =====================  ====================================  ===============================
 
@@ -34,17 +35,33 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 import skimage.data
+from matplotlib import cbook
+from matplotlib import image as mpimg
 
 Image = npt.NDArray[np.float32]
 
-TRAIN_PHOTOS = ("retina", "brick", "grass", "gravel", "camera", "cell", "horse", "text")
+TRAIN_PHOTOS = (
+    "retina",
+    "brick",
+    "grass",
+    "gravel",
+    "camera",
+    "cell",
+    "horse",
+    "text",
+    "grace_hopper",
+)
 VALIDATION_PHOTOS = ("clock", "coins")
 #: Never used here: the product's demo and restoration benchmark photographs.
 HELD_OUT = ("astronaut", "coffee", "chelsea", "rocket", "hubble_deep_field", "immunohistochemistry")
 
 
 def _photo(name: str) -> Image:
-    picture = np.asarray(getattr(skimage.data, name)(), dtype=np.float32)
+    if name == "grace_hopper":  # the one colour portrait (skin tones) of an installed package
+        with cbook.get_sample_data("grace_hopper.jpg") as f:
+            picture = np.asarray(mpimg.imread(f), dtype=np.float32)
+    else:
+        picture = np.asarray(getattr(skimage.data, name)(), dtype=np.float32)
     if picture.max() > 1.5:
         picture = picture / 255.0
     if picture.ndim == 3:
