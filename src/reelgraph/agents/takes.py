@@ -4,7 +4,10 @@
 width) through :mod:`reelgraph.algorithms.takes` and the QC checks of
 :mod:`reelgraph.algorithms.qc` (flash, black, freeze, flicker), and its sound through the
 spectral VAD of :mod:`reelgraph.algorithms.audio`. Memory: the current and previous frame,
-the sampled frames' scalars and tiny thumbnails — never the take.
+the sampled frames' scalars and tiny thumbnails — never the take. The speech criterion's
+detector is the Silero VAD when the extra ``[asr]`` is installed, else the spectral VAD
+(:mod:`reelgraph.algorithms.takes.speech`); it is named in the measurements, the reason and
+the document.
 
 :func:`choose_takes` groups takes by setup, ranks each group, and applies a person's choice
 (the brief's ``take:``) over the automatic one; the document it returns is
@@ -41,6 +44,7 @@ from reelgraph.algorithms.takes import (
     sharpness,
     tiny_image,
 )
+from reelgraph.algorithms.takes.speech import default_speech_detector, speech_share
 from reelgraph.errors import MediaError, ReelgraphError
 from reelgraph.media.audio import read_audio
 from reelgraph.media.probe import open_container
@@ -89,8 +93,10 @@ def _open_video(take: Take) -> tuple[av.container.InputContainer, float]:
     return container, float(stream.average_rate or stream.guessed_rate or 25)
 
 
-def measure_take(take: Take) -> MeasuredTake:
-    """Measure one take (see the module docstring)."""
+def measure_take(take: Take, *, speech_detector: str | None = None) -> MeasuredTake:
+    """Measure one take (see the module docstring); ``speech_detector``: ``silero`` or
+    ``spectral`` (default: :func:`default_speech_detector`)."""
+    detector = speech_detector or default_speech_detector()
     container, rate = _open_video(take)
     stream = container.streams.video[0]
     stream.thread_type = "AUTO"
@@ -164,14 +170,15 @@ def measure_take(take: Take) -> MeasuredTake:
         jitter_px=camera_jitter(shifts),
         face_share=with_face / sampled,
         face_in_focus=(in_focus / with_face) if with_face else None,
-        speech_share=_speech_share(take, rate, count),
+        speech_share=(share := _speech_share(take, rate, count, detector)),
+        speech_detector=detector if share is not None else None,
         defects=defects,
     )
     signature = np.mean(np.stack(thumbnails), axis=0).astype(np.float32)
     return MeasuredTake(measurements, signature, count)
 
 
-def _speech_share(take: Take, rate: float, frames: int) -> float | None:
+def _speech_share(take: Take, rate: float, frames: int, detector: str) -> float | None:
     try:
         track = read_audio(take.path)
     except MediaError:
@@ -181,7 +188,7 @@ def _speech_share(take: Take, rate: float, frames: int) -> float | None:
     samples = track.samples[first:last]
     if samples.shape[0] < track.rate // 2:
         return None
-    return detect_speech(samples, track.rate, layout=track.layout).speech_ratio
+    return speech_share(samples, track.rate, layout=track.layout, detector=detector)
 
 
 def choose_takes(
@@ -224,7 +231,12 @@ def choose_takes(
                 "chosen_by": by,
             }
         )
-    return {"schema": SCHEMA, "groups": documents}
+    detectors = {m.measurements.speech_detector for m in measured} - {None}
+    return {
+        "schema": SCHEMA,
+        "speech_detector": detectors.pop() if len(detectors) == 1 else None,
+        "groups": documents,
+    }
 
 
 def frame_activity(path: Path, first: int, last: int, rate: float) -> NDArray[np.float64]:

@@ -15,7 +15,8 @@ criterion           score
 ``exposure``        1 − (|stops from middle grey| − 1) / 3 − 4·(clipped + crushed share)
 ``shake``           1 / (1 + (jitter / ``JITTER_SCALE_PX``)²) (Grundmann 2011 jitter)
 ``face``            share of sampled frames with a frontal face, halved when soft
-``speech``          speech share / the group's highest (Moattar 2009-style VAD)
+``speech``          speech share / the group's highest (Silero VAD with the extra
+                    ``[asr]``, else the spectral VAD; the reason names which)
 ``qc``              1 − 0.5 per failing finding − 0.2 per warning (flash, black, …)
 ==================  ==================================================================
 
@@ -32,6 +33,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from reelgraph.algorithms.takes.speech import detector_label
 from reelgraph.errors import AlgorithmError
 
 __all__ = ["JITTER_SCALE_PX", "WEIGHTS", "TakeMeasurements", "TakeScore", "rank_takes"]
@@ -77,6 +79,8 @@ class TakeMeasurements:
     """Share of those faces sharper than their frame; None without faces."""
     speech_share: float | None = None
     """Share of the take's sound that is speech; None without sound."""
+    speech_detector: str | None = None
+    """The detector that measured ``speech_share`` (``silero`` or ``spectral``)."""
     defects: tuple[QCDefect, ...] = ()
 
 
@@ -141,8 +145,11 @@ def _score_one(m: TakeMeasurements, group: list[TakeMeasurements]) -> TakeScore:
         most = max((t.speech_share or 0.0) for t in group)
         share = m.speech_share or 0.0
         scores["speech"] = _clip01(share / most) if most > 0 else 1.0
+        detector = f" ({detector_label(m.speech_detector)})" if m.speech_detector else ""
         why["speech"] = (
-            f"speech in {share:.0%} of the take" if m.speech_share is not None else "no sound"
+            f"speech in {share:.0%} of the take{detector}"
+            if m.speech_share is not None
+            else "no sound"
         )
     fails = [d for d in m.defects if d.severity == "fail"]
     warnings = [d for d in m.defects if d.severity == "warning"]
