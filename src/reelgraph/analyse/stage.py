@@ -19,7 +19,7 @@ from reelgraph.plan.planner import build_plan
 from reelgraph.plan.rules import loudness, restore
 from reelgraph.project.brief import Brief
 from reelgraph.project.folder import Project
-from reelgraph.project.store import dumps
+from reelgraph.project.store import AnalysisRecord, dumps
 
 
 def analysis_plan(project: Project, brief: Brief, registry: Registry = DEFAULT) -> Plan:
@@ -65,7 +65,7 @@ def run_analysis(
         sinks=sinks,
         kind="analysis",
     ).run()
-    with project.store.transaction() as db:
+    with project.store.transaction():
         for node in plan.nodes:
             artifact = summary.artifacts.get(node.id)
             if artifact is None or artifact.meta.get("kind") != "analysis" or node.shot is None:
@@ -73,8 +73,5 @@ def run_analysis(
             data = json.loads((artifact.path / str(artifact.meta["file"])).read_text())
             kind = str(artifact.meta["analysis_kind"])
             results.setdefault(node.shot, {})[kind] = data
-            db.execute(
-                "INSERT OR REPLACE INTO analysis VALUES (?, ?, ?, ?)",
-                (node.shot, kind, artifact.key, dumps(data)),
-            )
+            project.store.put_analysis(AnalysisRecord(node.shot, kind, artifact.key, dumps(data)))
     return summary, results

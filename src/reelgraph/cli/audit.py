@@ -24,7 +24,7 @@ def register(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     project = project_from(args)
     if args.action == "log":
-        rows = [dict(r) for r in project.store.query("SELECT * FROM audit ORDER BY seq")]
+        rows = [r._asdict() for r in project.store.audit_log()]
         if args.json:
             emit_json(
                 {

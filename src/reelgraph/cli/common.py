@@ -121,10 +121,7 @@ def ingest_and_say(
 ) -> list[IngestedSource]:
     """Ingest the brief's sources (commands that read the store do so first, so that an
     edited brief or a replaced file is seen) and say which sources were new or changed."""
-    before = {
-        row["id"]: row["fingerprint"]
-        for row in project.store.query("SELECT id, fingerprint FROM sources")
-    }
+    before = {row.id: row.fingerprint for row in project.store.sources()}
     found = ingest(project, brief, conform=conform, split=split)
     if not silent:
         changed = [s for s in found if before.get(s.id) != s.fingerprint]

@@ -17,7 +17,7 @@ from reelgraph.cli.common import (
 from reelgraph.deliver.delivery import deliver
 from reelgraph.deliver.provenance import load_credentials
 from reelgraph.errors import ProjectError
-from reelgraph.review.status import LATEST_RENDER
+from reelgraph.review.decisions import latest_render_id
 
 
 def register(parser: argparse.ArgumentParser) -> None:
@@ -42,15 +42,15 @@ def run(args: argparse.Namespace) -> int:
     project = project_from(args)
     # Key and certificate are checked before anything is copied.
     credentials = load_credentials(*args.sign) if args.sign else None
-    row = project.store.one(LATEST_RENDER)
-    if row is None:
+    run_id = latest_render_id(project.store)
+    if run_id is None:
         raise ProjectError("nothing to deliver yet", hint="run 'reelgraph run' first")
-    result = deliver(project, row["id"], override_rights=args.override_rights, sign=credentials)
+    result = deliver(project, run_id, override_rights=args.override_rights, sign=credentials)
     if args.json:
         emit_json(
             {
                 "schema": "reelgraph.Deliver.1",
-                "run": row["id"],
+                "run": run_id,
                 "folder": str(result.folder) if result.folder is not None else None,
                 "delivered": result.delivered,
                 "held": result.held,

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import hashlib
-import json
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +17,7 @@ from reelgraph.agents.takes import Take, choose_takes, measure_take
 from reelgraph.cli.common import console, emit_json, ingest_and_say, project_from
 from reelgraph.errors import UsageError
 from reelgraph.project.folder import Project
-from reelgraph.project.store import dumps
+from reelgraph.project.store import AnalysisRecord, dumps
 
 HELP = "group takes of one setup, rank them with reasons, choose the best (--json)"
 
@@ -57,15 +56,13 @@ def run(args: argparse.Namespace) -> int:
 def _project_takes(project: Project, quiet: bool) -> dict[str, Any]:
     brief = project.brief()
     ingest_and_say(project, brief, silent=quiet)
-    rows = project.store.query(
-        "SELECT shots.id AS id, sources.path AS path, start_frame, end_frame FROM shots "
-        "JOIN sources ON sources.id = shots.source ORDER BY shots.rowid"
-    )
-    takes = [Take(r["id"], Path(r["path"]), r["start_frame"], r["end_frame"]) for r in rows]
+    takes = [
+        Take(r.id, Path(r.path), r.start_frame, r.end_frame) for r in project.store.shot_sources()
+    ]
     overrides = {shot.id: shot.take for scene in brief.scenes for shot in scene.shots if shot.take}
     document = choose_takes([measure_take(t) for t in takes], overrides)
     key = hashlib.sha256(dumps(document).encode()).hexdigest()
-    with project.store.transaction() as db:
+    with project.store.transaction():
         for group in document["groups"]:
             for entry in group["takes"]:
                 data = {
@@ -74,10 +71,7 @@ def _project_takes(project: Project, quiet: bool) -> dict[str, Any]:
                     "chosen": entry["take"] == group["chosen"],
                     "chosen_by": group["chosen_by"],
                 }
-                db.execute(
-                    "INSERT OR REPLACE INTO analysis VALUES (?, 'take', ?, ?)",
-                    (entry["take"], key, dumps(data)),
-                )
+                project.store.put_analysis(AnalysisRecord(entry["take"], "take", key, dumps(data)))
             if group["chosen_by"] == "brief":
                 _audit_override(project, group)
     return document
@@ -87,12 +81,7 @@ def _audit_override(project: Project, group: dict[str, Any]) -> None:
     """Record a person's choice over the automatic one, once per distinct decision."""
     subject = ",".join(sorted(entry["take"] for entry in group["takes"]))
     data = {"automatic": group["best"], "chosen": group["chosen"]}
-    last = project.store.one(
-        "SELECT data_json FROM audit WHERE action = 'take_override' AND subject = ? "
-        "ORDER BY seq DESC LIMIT 1",
-        (subject,),
-    )
-    if last is None or json.loads(last["data_json"]) != data:
+    if project.store.last_audit_data("take_override", subject) != data:
         project.audit.append("take_override", subject, data)
 
 

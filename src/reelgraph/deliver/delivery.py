@@ -57,25 +57,18 @@ def _rights_problem(rights: dict[str, Any] | None) -> str | None:
 def _qc_problem(project: Project, run_id: int, shot: str) -> str | None:
     """Why the shot's QC in this run does not allow delivery, or None: a QC node that did
     not finish, or findings of severity ``fail``."""
-    nodes = project.store.query(
-        "SELECT node_id, outcome, reason FROM nodes WHERE run_id = ? AND shot = ? AND agent = 'qc'",
-        (run_id, shot),
-    )
+    nodes = sorted(project.store.nodes(run_id, shot=shot, agent="qc"), key=lambda n: n.node_id)
     for node in nodes:
-        if node["outcome"] not in ("ran", "cached"):
-            return f"its QC did not complete ({node['reason'] or node['outcome']})"
+        if node.outcome not in ("ran", "cached"):
+            return f"its QC did not complete ({node.reason or node.outcome})"
     fails = [
         row
         for node in nodes
-        for row in project.store.query(
-            "SELECT check_name, start_tc, end_tc FROM findings WHERE run_id = ? AND node_id = ?"
-            " AND severity = 'fail' ORDER BY id",
-            (run_id, node["node_id"]),
-        )
+        for row in project.store.findings(run_id, node_ids=(node.node_id,), severity="fail")
     ]
     if not fails:
         return None
-    listed = ", ".join(f"{f['check_name']} {f['start_tc']}–{f['end_tc']}" for f in fails[:3])
+    listed = ", ".join(f"{f.check_name} {f.start_tc}–{f.end_tc}" for f in fails[:3])
     more = f" and {len(fails) - 3} more" if len(fails) > 3 else ""
     return f"QC failed: {listed}{more}"
 
@@ -90,16 +83,16 @@ def deliver(
 ) -> DeliveryResult:
     brief = project.brief()
     result = DeliveryResult(folder=project.deliverables)
-    masters = project.store.query(
-        "SELECT n.node_id, n.shot, n.key FROM nodes n WHERE n.run_id = ? AND n.agent = 'master'"
-        " AND n.outcome IN ('ran', 'cached')",
-        (run_id,),
+    masters = sorted(
+        (
+            n
+            for n in project.store.nodes(run_id, agent="master")
+            if n.outcome in ("ran", "cached") and n.shot is not None and n.key is not None
+        ),
+        key=lambda n: n.node_id,
     )
-    shots = {r["id"]: r for r in project.store.query("SELECT * FROM shots")}
-    rights = {
-        r["id"]: json.loads(r["rights_json"]) if r["rights_json"] else None
-        for r in project.store.query("SELECT id, rights_json FROM sources")
-    }
+    shots = {r.id: r for r in project.store.shots()}
+    rights = {r.id: r.rights for r in project.store.sources()}
     manifest: dict[str, Any] = {
         "schema": SCHEMA,
         "project": brief.project,
@@ -109,30 +102,26 @@ def deliver(
     }
     accepted: list[tuple[str, str, str, str | None]] = []  # shot, key, source, rights problem
     for row in masters:
-        shot, key = row["shot"], row["key"]
-        source = shots[shot]["source"]
+        shot, key = str(row.shot), str(row.key)
+        source = shots[shot].source
         problem = _rights_problem(rights.get(source))
         if problem and not override_rights:
             result.held[shot] = problem + " (deliver with --override-rights to force; audited)"
             continue
-        review = project.store.one(
-            "SELECT decision FROM reviews WHERE shot = ? AND key = ? ORDER BY id DESC LIMIT 1",
-            (shot, key),
-        )
-        approved = review is not None and review["decision"] == "approve"
+        decisions = project.store.reviews(shot=shot, key=key)
+        review = decisions[-1].decision if decisions else None
+        approved = review == "approve"
         qc_problem = _qc_problem(project, run_id, shot)
         if qc_problem and not approved:
             result.held[shot] = (
                 f"{qc_problem} — see 'reelgraph status'; deliver it anyway with "
                 f"'reelgraph review approve {shot}'"
                 if review is None
-                else f"{qc_problem}; review: {review['decision']}"
+                else f"{qc_problem}; review: {review}"
             )
             continue
         if brief.review.require_approval and not approved:
-            result.held[shot] = (
-                "waiting for approval" if review is None else f"review: {review['decision']}"
-            )
+            result.held[shot] = "waiting for approval" if review is None else f"review: {review}"
             continue
         accepted.append((shot, key, source, problem))
     # Check every file before copying any: a damaged master refuses the delivery whole.
@@ -213,36 +202,29 @@ def _prepare_programme(
 ) -> _Programme | None:
     """The run's programme, checked, with its timelines written beside their places and
     read back; None (and the reason in ``result.held``) when it cannot be delivered."""
-    node = project.store.one(
-        "SELECT key, outcome FROM nodes WHERE run_id = ? AND node_id = ?",
-        (run_id, PROGRAMME_NODE),
-    )
+    node = project.store.node(run_id, PROGRAMME_NODE)
     if node is None:
         return None  # a run of some shots only (--shots) makes no programme
-    if node["outcome"] not in ("ran", "cached"):
-        result.held[PROGRAMME] = f"it was not rendered ({node['outcome']}): see reelgraph status"
+    if node.outcome not in ("ran", "cached") or node.key is None:
+        result.held[PROGRAMME] = f"it was not rendered ({node.outcome}): see reelgraph status"
         return None
-    fails = project.store.query(
-        "SELECT check_name, start_tc, end_tc FROM findings WHERE run_id = ? AND node_id IN "
-        "(?, ?) AND severity = 'fail' ORDER BY id",
-        (run_id, PROGRAMME_NODE, PROGRAMME_QC_NODE),
+    fails = project.store.findings(
+        run_id, node_ids=(PROGRAMME_NODE, PROGRAMME_QC_NODE), severity="fail"
     )
-    qc = project.store.one(
-        "SELECT outcome FROM nodes WHERE run_id = ? AND node_id = ?", (run_id, PROGRAMME_QC_NODE)
-    )
-    if qc is None or qc["outcome"] not in ("ran", "cached") or fails:
-        listed = ", ".join(f"{f['check_name']} {f['start_tc'] or ''}".strip() for f in fails[:3])
+    qc = project.store.node(run_id, PROGRAMME_QC_NODE)
+    if qc is None or qc.outcome not in ("ran", "cached") or fails:
+        listed = ", ".join(f"{f.check_name} {f.start_tc or ''}".strip() for f in fails[:3])
         result.held[PROGRAMME] = (
             f"QC failed: {listed}" if fails else "its QC did not complete"
         ) + " — see the programme's QC report (reelgraph status)"
         return None
-    files = _verified_files(project, PROGRAMME, node["key"])
-    clips, timeline = programme_clips_delivered(project, run_id, node["key"], accepted)
+    files = _verified_files(project, PROGRAMME, node.key)
+    clips, timeline = programme_clips_delivered(project, run_id, node.key, accepted)
     if isinstance(clips, str):
         result.held[PROGRAMME] = clips
         return None
     return _Programme(
-        node["key"], files, write_timelines(timeline, project.deliverables, PROGRAMME), clips
+        node.key, files, write_timelines(timeline, project.deliverables, PROGRAMME), clips
     )
 
 

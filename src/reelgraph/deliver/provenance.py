@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import contextlib
 import io
-import json
 import os
 import warnings
 from dataclasses import dataclass
@@ -277,10 +276,7 @@ def _models(step: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def _assertions(project: Project, item: dict[str, Any], master_sha256: str) -> list[Any]:
-    sources = {
-        r["id"]: json.loads(r["rights_json"]) if r["rights_json"] else None
-        for r in project.store.query("SELECT id, rights_json FROM sources")
-    }
+    sources = {r.id: r.rights for r in project.store.sources()}
     used = {s for step in item.get("recipe", []) for s in step.get("sources", [])}
     named = [item["source"]] if item.get("source") else []
     named += sorted({c.get("source") for c in item.get("clips", []) if c.get("source")})
@@ -305,17 +301,14 @@ def _assertions(project: Project, item: dict[str, Any], master_sha256: str) -> l
     }
     approvals = [
         {
-            "decision": r["decision"],
-            "by": r["by"],
-            "at": r["at"],
-            "note": r["note"],
-            "key": r["key"],
+            "decision": r.decision,
+            "by": r.by,
+            "at": r.at,
+            "note": r.note,
+            "key": r.key,
             "master_sha256": master_sha256,
         }
-        for r in project.store.query(
-            "SELECT decision, by, at, note, key FROM reviews WHERE key = ? ORDER BY id",
-            (item["key"],),
-        )
+        for r in project.store.reviews(key=item["key"])
     ]
     agents = [{"name": step["agent"], "version": str(step["version"])} for step in item["recipe"]]
     return [

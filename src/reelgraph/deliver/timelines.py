@@ -153,12 +153,11 @@ def _mark(
 def _grade_cdl(project: Project, run_id: int, shot: str) -> CDL | None:
     """The CDL the shot's grade applied in the run (identity for a neutral look), or None
     for a shot without a grade node."""
-    row = project.store.one(
-        "SELECT key FROM nodes WHERE run_id = ? AND shot = ? AND agent = 'grade'", (run_id, shot)
-    )
-    if row is None:
+    grades = project.store.nodes(run_id, shot=shot, agent="grade")
+    key = grades[0].key if grades else None
+    if key is None:
         return None
-    view = project.artifacts / row["key"][:2] / row["key"] / "view.json"
+    view = project.artifacts / key[:2] / key / "view.json"
     try:
         ops = json.loads(view.read_text(encoding="utf-8")).get("ops", [])
     except (OSError, ValueError):
@@ -181,10 +180,7 @@ def programme_clips_delivered(
     manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
     params = manifest["params"]
     rate = Fraction(str(manifest.get("output", {}).get("frame_rate") or _rate(project, params)))
-    shots = {
-        r["id"]: r["end_frame"] - r["start_frame"] + 1
-        for r in project.store.query("SELECT id, start_frame, end_frame FROM shots")
-    }
+    shots = {r.id: r.end_frame - r.start_frame + 1 for r in project.store.shots()}
     try:
         reasons = {(c.take, c.first, c.last): c.why for c in project_cut(project, project.brief())}
     except ReelgraphError:  # the brief changed since the run: the reasons are not known
@@ -214,12 +210,14 @@ def programme_clips_delivered(
             )
         )
     findings = [
-        dict(row)
-        for row in project.store.query(
-            'SELECT check_name AS "check", severity, start_frame, end_frame, message '
-            "FROM findings WHERE run_id = ? AND node_id IN (?, ?) ORDER BY id",
-            (run_id, PROGRAMME_NODE, PROGRAMME_QC_NODE),
-        )
+        {
+            "check": f.check_name,
+            "severity": f.severity,
+            "start_frame": f.start_frame,
+            "end_frame": f.end_frame,
+            "message": f.message,
+        }
+        for f in project.store.findings(run_id, node_ids=(PROGRAMME_NODE, PROGRAMME_QC_NODE))
     ]
     timeline = programme_timeline(project.brief().project, clips, rate, findings)
     rows = [
@@ -238,12 +236,8 @@ def programme_clips_delivered(
 
 
 def _rate(project: Project, params: Mapping[str, Any]) -> str:
-    row = project.store.one(
-        "SELECT sources.probe_json AS probe FROM shots JOIN sources ON sources.id = "
-        "shots.source WHERE shots.id = ?",
-        (str(params["clips"][0]["take"]),),
-    )
-    return str(json.loads(row["probe"]).get("frame_rate", "25/1")) if row else "25/1"
+    source = project.store.source_of_shot(str(params["clips"][0]["take"]))
+    return str(source.probe.get("frame_rate", "25/1")) if source else "25/1"
 
 
 def _clips(timeline: otio.schema.Timeline) -> list[otio.schema.Clip]:

@@ -6,7 +6,6 @@ and the store stays as it was.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -24,7 +23,7 @@ from reelgraph.media.probe import MediaInfo, probe
 from reelgraph.orchestrator.cache import file_sha256
 from reelgraph.project.brief import Brief
 from reelgraph.project.folder import Project
-from reelgraph.project.store import dumps
+from reelgraph.project.store import ShotRecord, SourceRecord, dumps
 
 
 @dataclass(frozen=True)
@@ -63,22 +62,20 @@ def source_meta(info: MediaInfo) -> dict[str, Any]:
 def _fingerprint(project: Project, path: Path) -> str:
     """SHA-256 of the file's bytes, reused while size and modification time are unchanged."""
     stat = path.stat()
-    row = project.store.one(
-        "SELECT fingerprint, probe_json FROM sources WHERE path = ?", (str(path),)
-    )
+    row = project.store.source_at(str(path))
     if row:
-        probe_data = json.loads(row["probe_json"])
+        probe_data = row.probe
         if (
             probe_data.get("size_bytes") == stat.st_size
             and probe_data.get("mtime") == stat.st_mtime
         ):
-            return str(row["fingerprint"])
+            return str(row.fingerprint)
     return file_sha256(path)
 
 
 def _stored_split(project: Project, source_id: str) -> SourceSplit | None:
-    row = project.store.one("SELECT probe_json FROM sources WHERE id = ?", (source_id,))
-    data = json.loads(row["probe_json"]).get(SPLIT_KEY) if row else None
+    row = project.store.source(source_id)
+    data = row.probe.get(SPLIT_KEY) if row else None
     return SourceSplit.from_dict(source_id, data) if data else None
 
 
@@ -138,14 +135,15 @@ def ingest(
             )
         shots.append((shot_id, scene_id, source_id, first, last))
     now = datetime.now(UTC).isoformat()
-    with project.store.transaction() as db:
+    with project.store.transaction():
         for s in found:
             stat = s.path.stat()
             rights_json = dumps(s.rights) if s.rights else None
-            known = db.execute(
-                "SELECT fingerprint, rights_json FROM sources WHERE id = ?", (s.id,)
-            ).fetchone()
-            changed = known is None or tuple(known) != (s.fingerprint, rights_json)
+            known = project.store.source(s.id)
+            changed = known is None or (known.fingerprint, known.rights_json) != (
+                s.fingerprint,
+                rights_json,
+            )
             probe_data = {
                 **source_meta(s.info),
                 "probe": s.info.to_dict(),
@@ -161,16 +159,8 @@ def ingest(
                         s.id,
                         {"detector": source_split.detector, "shots": len(source_split.ranges)},
                     )
-            db.execute(
-                "INSERT OR REPLACE INTO sources VALUES (?, ?, ?, ?, ?, ?)",
-                (
-                    s.id,
-                    str(s.path),
-                    s.fingerprint,
-                    dumps(probe_data),
-                    rights_json,
-                    now,
-                ),
+            project.store.put_source(
+                SourceRecord(s.id, str(s.path), s.fingerprint, dumps(probe_data), rights_json, now)
             )
             if not changed:
                 continue  # same file and rights as at the last ingest: nothing to record
@@ -179,13 +169,10 @@ def ingest(
                 s.id,
                 {"path": str(s.path), "fingerprint": s.fingerprint, "rights": s.rights},
             )
-        db.execute("DELETE FROM shots")
-        db.execute("DELETE FROM scenes")
-        for scene in brief.scenes:
-            db.execute("INSERT INTO scenes VALUES (?, ?)", (scene.id, dumps(scene.variables)))
+        scenes = [(scene.id, dict(scene.variables)) for scene in brief.scenes]
         named = {scene.id for scene in brief.scenes}
-        for scene_id in dict.fromkeys(row[1] for row in shots if row[1] not in named):
-            db.execute("INSERT INTO scenes VALUES (?, ?)", (scene_id, dumps({})))  # split source
-        for shot_row in shots:
-            db.execute("INSERT INTO shots VALUES (?, ?, ?, ?, ?)", shot_row)
+        scenes += [  # the scenes of split sources
+            (scene_id, {}) for scene_id in dict.fromkeys(r[1] for r in shots if r[1] not in named)
+        ]
+        project.store.replace_shots(scenes, [ShotRecord(*r) for r in shots])
     return found

@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 
 from reelgraph.orchestrator.agent import Agent, Work
 from reelgraph.project.brief import RateCard
-from reelgraph.project.store import Store
+from reelgraph.project.store import CalibrationRecord, Store
 
 
 @dataclass(frozen=True)
@@ -26,11 +26,9 @@ class Pricing:
 
     @classmethod
     def load(cls, store: Store, rate_card: RateCard) -> Pricing:
-        rows = [dict(r) for r in store.query("SELECT * FROM calibration")]
-        rates = {r["agent"]: r["cpu_seconds_per_unit"] for r in rows}
-        overheads = {
-            r["agent"]: r["overhead_cpu_s"] for r in rows if r.get("overhead_cpu_s") is not None
-        }
+        rows = store.calibration()
+        rates = {r.agent: r.cpu_seconds_per_unit for r in rows}
+        overheads = {r.agent: r.overhead_cpu_s for r in rows if r.overhead_cpu_s is not None}
         return cls(rate_card, rates, overheads)
 
     def per_second(self, agent: type[Agent]) -> float:
@@ -61,11 +59,8 @@ def save_calibration(
     overhead_cpu_s: float | None = None,
 ) -> None:
     """Store a measurement; ``overhead_cpu_s`` None keeps the agent's declared overhead."""
-    columns = {r["name"] for r in store.query("PRAGMA table_info(calibration)")}
-    if "overhead_cpu_s" not in columns:  # a store made before overheads were measured
-        store.execute("ALTER TABLE calibration ADD COLUMN overhead_cpu_s REAL")
-    store.execute(
-        "INSERT OR REPLACE INTO calibration (agent, unit, cpu_seconds_per_unit, measured_at,"
-        " overhead_cpu_s) VALUES (?, ?, ?, ?, ?)",
-        (agent, unit, cpu_seconds_per_unit, datetime.now(UTC).isoformat(), overhead_cpu_s),
+    store.save_calibration(
+        CalibrationRecord(
+            agent, unit, cpu_seconds_per_unit, datetime.now(UTC).isoformat(), overhead_cpu_s
+        )
     )

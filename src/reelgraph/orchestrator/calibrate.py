@@ -174,13 +174,9 @@ def _measure_excerpts(
                 run_analysis(scratch, scratch_brief, executor(), registry=registry)
                 plan = build_plan(scratch, scratch_brief, registry)
                 Runner(scratch, plan, executor(), registry=registry).run()
-                rows = scratch.store.query(
-                    "SELECT agent, frames, megapixels, audio_s, cpu_s FROM ledger"
-                    " WHERE outcome = 'ran'"
-                )
                 executions += [
-                    (r["agent"], Work(r["frames"], r["megapixels"], r["audio_s"]), r["cpu_s"])
-                    for r in rows
+                    (r.agent, Work(r.frames, r.megapixels, r.audio_s), r.cpu_s)
+                    for r in scratch.store.ran_executions()
                 ]
             finally:
                 scratch.close()
@@ -204,21 +200,21 @@ def _fits(executions: list[tuple[str, Work, float]], registry: Registry) -> dict
 
 def _shot_to_measure(project: Project) -> tuple[dict[str, Any], dict[str, Any], int, int] | None:
     """(source, scene, first frame, frames) of the project's first shot, brief-shaped."""
-    rows = project.store.query("SELECT * FROM shots ORDER BY rowid LIMIT 1")
+    rows = project.store.shots()
     if not rows:
         return None
-    row = dict(rows[0])
+    row = rows[0]
     brief = project.brief()
-    source = next(s for s in brief.sources if s.id == row["source"])
+    source = next(s for s in brief.sources if s.id == row.source)
     source_doc = source.model_dump(mode="json", by_alias=True, exclude_none=True)
     source_doc["path"] = str((project.root / source.path).resolve())
     scene_doc = {
-        "id": row["scene"],
-        "variables": project.variables(row["scene"]),
-        "shots": [{"id": row["id"], "source": row["source"]}],
+        "id": row.scene,
+        "variables": project.variables(row.scene),
+        "shots": [{"id": row.id, "source": row.source}],
     }
-    count = int(row["end_frame"]) - int(row["start_frame"]) + 1
-    return source_doc, scene_doc, int(row["start_frame"]), count
+    count = int(row.end_frame) - int(row.start_frame) + 1
+    return source_doc, scene_doc, int(row.start_frame), count
 
 
 def _planned_agents(project: Project | None, registry: Registry) -> set[str]:

@@ -11,7 +11,6 @@ and the decision recorded.
 
 from __future__ import annotations
 
-import json
 import os
 import queue
 import time
@@ -33,7 +32,13 @@ from reelgraph.orchestrator.executor import Executor, NodeResult, NodeTask
 from reelgraph.orchestrator.graph import SOURCE_PREFIX, Node, Plan
 from reelgraph.orchestrator.registry import DEFAULT, Registry
 from reelgraph.project.folder import Project
-from reelgraph.project.store import dumps
+from reelgraph.project.store import (
+    DecisionRecord,
+    FindingRecord,
+    LedgerEntry,
+    NodeRecord,
+    dumps,
+)
 
 
 @dataclass(frozen=True)
@@ -81,10 +86,8 @@ class _Variant:
 
 def load_sources(project: Project) -> dict[str, SourceRef]:
     return {
-        row["id"]: SourceRef(
-            row["id"], Path(row["path"]), row["fingerprint"], json.loads(row["probe_json"])
-        )
-        for row in project.store.query("SELECT * FROM sources")
+        row.id: SourceRef(row.id, Path(row.path), row.fingerprint, row.probe)
+        for row in project.store.sources()
     }
 
 
@@ -159,10 +162,7 @@ class Runner:
 
     def _resolution(self, first_key: str) -> str | None:
         """The variant an earlier run kept for the node whose first variant has this key."""
-        row = self.project.store.one(
-            "SELECT chosen_key FROM resolutions WHERE first_key = ?", (first_key,)
-        )
-        return row["chosen_key"] if row else None
+        return self.project.store.resolution(first_key)
 
     def estimate(self) -> tuple[dict[str, float], dict[str, str]]:
         """Estimated cost of every node that is not already cached, and every node's key
@@ -201,10 +201,8 @@ class Runner:
             self._refuse(estimates, total)
         self._close_interrupted_runs()
         self.store.sweep_tmp()
-        run_id = self.project.store.execute(
-            "INSERT INTO runs (plan_id, started_at, status, executor, budget_usd, estimate_usd,"
-            " pid, kind) VALUES (?, ?, 'running', ?, ?, ?, ?, ?)",
-            (plan_id, _now(), self.executor.name, self.budget, total, os.getpid(), self.kind),
+        run_id = self.project.store.add_run(
+            plan_id, _now(), self.executor.name, self.budget, total, os.getpid(), self.kind
         )
         self.project.audit.append(
             "run_start",
@@ -230,10 +228,7 @@ class Runner:
         status = state.status
         if status == "completed" and any(o.outcome == "failed" for o in state.outcomes.values()):
             status = "failed"
-        self.project.store.execute(
-            "UPDATE runs SET finished_at = ?, status = ?, spent_usd = ? WHERE id = ?",
-            (_now(), status, state.spent, run_id),
-        )
+        self.project.store.finish_run(run_id, _now(), status, state.spent)
         self.project.audit.append(
             "run_done",
             f"run {run_id}",
@@ -253,23 +248,19 @@ class Runner:
 
     def _close_interrupted_runs(self) -> None:
         """Runs still marked running whose process is gone were killed: say so."""
-        for row in self.project.store.query("SELECT id, pid FROM runs WHERE status = 'running'"):
-            if row["pid"] is None or not psutil.pid_exists(row["pid"]):
-                self.project.store.execute(
-                    "UPDATE runs SET status = 'interrupted', message = ? WHERE id = ?",
-                    ("the process ended before the run finished (killed or crashed)", row["id"]),
+        for row in self.project.store.running_runs():
+            if row.pid is None or not psutil.pid_exists(row.pid):
+                self.project.store.mark_interrupted(
+                    row.id, "the process ended before the run finished (killed or crashed)"
                 )
 
     def _save_plan(self) -> int:
         digest = self.plan.digest()
-        row = self.project.store.one("SELECT id FROM plans WHERE digest = ?", (digest,))
-        if row:
-            return int(row["id"])
+        known = self.project.store.plan_id(digest)
+        if known is not None:
+            return known
         with self.project.store.transaction():
-            plan_id = self.project.store.execute(
-                "INSERT INTO plans (created_at, digest, plan_json) VALUES (?, ?, ?)",
-                (_now(), digest, dumps(self.plan.to_dict())),
-            )
+            plan_id = self.project.store.add_plan(_now(), digest, dumps(self.plan.to_dict()))
             self.project.audit.append(
                 "plan", f"plan {plan_id}", {"digest": digest, "nodes": len(self.plan.nodes)}
             )
@@ -416,11 +407,8 @@ class Runner:
         state.reserved -= variant.estimate
         inputs = self._inputs(node, state.resolved)[0]
         work = self._work(node, variant.params, [m for _, _, m in inputs])
-        self.project.store.execute(
-            "INSERT INTO ledger (run_id, node_id, key, agent, shot, variant, wall_s, cpu_s,"
-            " frames, megapixels, audio_s, device, cost_usd, estimate_usd, outcome, at)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (
+        self.project.store.add_ledger(
+            LedgerEntry(
                 state.run_id,
                 node.id,
                 variant.key,
@@ -520,10 +508,8 @@ class Runner:
         with self.project.store.transaction():
             for variant, artifact in candidates:
                 chosen = variant is best_variant
-                self.project.store.execute(
-                    "INSERT INTO decisions (run_id, node_id, variant, key, params_json,"
-                    " metrics_json, chosen, why) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                    (
+                self.project.store.add_decision(
+                    DecisionRecord(
                         state.run_id,
                         node.id,
                         variant.index,
@@ -535,10 +521,7 @@ class Runner:
                     ),
                 )
             # Remember which variant the first variant's key resolved to, for later runs.
-            self.project.store.execute(
-                "INSERT OR REPLACE INTO resolutions VALUES (?, ?, ?)",
-                (first_key, best_variant.key, state.run_id),
-            )
+            self.project.store.set_resolution(first_key, best_variant.key, state.run_id)
             self.project.audit.append(
                 "decision",
                 node.id,
@@ -556,11 +539,9 @@ class Runner:
 
     def _store_findings(self, state: _RunState, node: Node, artifact: Artifact) -> None:
         for f in artifact.manifest.get("findings", []):
-            self.project.store.execute(
-                "INSERT INTO findings (run_id, shot, node_id, key, check_name, severity,"
-                " start_frame, end_frame, start_tc, end_tc, value, limit_value, standard, message)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (
+            self.project.store.add_finding(
+                FindingRecord(
+                    None,
                     state.run_id,
                     node.shot,
                     node.id,
@@ -596,9 +577,10 @@ class Runner:
             node.id, node.agent, node.shot, outcome, key, cost, estimate, reason, hint
         )
         state.outcomes[node.id] = result
-        self.project.store.execute(
-            "INSERT OR REPLACE INTO nodes VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (state.run_id, node.id, node.agent, node.shot, key, outcome, cost, estimate, reason),
+        self.project.store.put_node(
+            NodeRecord(
+                state.run_id, node.id, node.agent, node.shot, key, outcome, cost, estimate, reason
+            )
         )
         self.emit(
             Event(

@@ -36,14 +36,11 @@ def shot_contexts(
 ) -> list[ShotContext]:
     """What the rules may read about each shot of the brief, in brief order."""
     spec = get_spec(brief.delivery)
-    shots = {row["id"]: row for row in project.store.query("SELECT * FROM shots")}
-    sources = {
-        row["id"]: json.loads(row["probe_json"])
-        for row in project.store.query("SELECT id, probe_json FROM sources")
-    }
+    shots = {row.id: row for row in project.store.shots()}
+    sources = {row.id: row.probe for row in project.store.sources()}
     analysis: dict[str, dict[str, Any]] = {}
-    for row in project.store.query("SELECT shot, kind, data_json FROM analysis"):
-        analysis.setdefault(row["shot"], {})[row["kind"]] = json.loads(row["data_json"])
+    for a in project.store.analyses():
+        analysis.setdefault(a.shot, {})[a.kind] = json.loads(a.data_json)
     if not shots:
         raise PlanError("no shots ingested", hint="run 'reelgraph ingest' first")
     contexts = []
@@ -56,9 +53,9 @@ def shot_contexts(
                     hint="run 'reelgraph ingest' again",
                 )
             row = shots[shot.id]
-            if sources[row["source"]].get("kind") != "video":
+            if sources[row.source].get("kind") != "video":
                 raise PlanError(
-                    f"shot {shot.id!r}: source {row['source']!r} has no picture",
+                    f"shot {shot.id!r}: source {row.source!r} has no picture",
                     hint="shots are cut from video sources; to level or measure sound on its "
                     "own use 'reelgraph loudness' / 'reelgraph level'",
                 )
@@ -70,10 +67,10 @@ def shot_contexts(
                     scene=scene.id,
                     variables=values,
                     shot=shot.id,
-                    source=row["source"],
-                    first=row["start_frame"],
-                    last=row["end_frame"],
-                    source_meta=sources[row["source"]],
+                    source=row.source,
+                    first=row.start_frame,
+                    last=row.end_frame,
+                    source_meta=sources[row.source],
                     analysis=analysis.get(shot.id, {}),
                 )
             )

@@ -41,30 +41,19 @@ PROGRAMME_QC_NODE = "programme/qc"
 
 def shot_media(project: Project) -> dict[str, ShotMedia]:
     """Every ingested shot, in ingest order: source file, frame range, frame rate."""
-    rows = project.store.query(
-        "SELECT shots.id AS id, sources.path AS path, start_frame, end_frame, "
-        "sources.probe_json AS probe FROM shots JOIN sources ON sources.id = shots.source "
-        "ORDER BY shots.rowid"
-    )
     shots = {}
-    for row in rows:
-        probe = json.loads(row["probe"])
+    for row in project.store.shot_sources():
+        probe = json.loads(row.probe_json)
         if probe.get("kind") != "video":
             continue  # sound-only sources have no picture to cut
         rate = Fraction(str(probe.get("frame_rate", "25/1")))
-        shots[row["id"]] = ShotMedia(
-            row["id"], Path(row["path"]), row["start_frame"], row["end_frame"], rate
-        )
+        shots[row.id] = ShotMedia(row.id, Path(row.path), row.start_frame, row.end_frame, rate)
     return shots
 
 
 def chosen_takes(project: Project) -> dict[str, str]:
     """Shot → the take chosen for its setup by the latest ``reelgraph takes -p``."""
-    rows = project.store.query(
-        "SELECT shot, data_json FROM analysis WHERE kind = 'take' AND key = "
-        "(SELECT key FROM analysis WHERE kind = 'take' ORDER BY rowid DESC LIMIT 1)"
-    )
-    data = {row["shot"]: json.loads(row["data_json"]) for row in rows}
+    data = {row.shot: json.loads(row.data_json) for row in project.store.latest_analyses("take")}
     chosen_of_setup = {d["setup"]: shot for shot, d in data.items() if d.get("chosen")}
     return {
         shot: chosen_of_setup[d["setup"]]

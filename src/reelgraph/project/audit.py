@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from reelgraph.project.store import Store, dumps
+from reelgraph.project.store import AuditRecord, Store, dumps
 
 GENESIS = "0" * 64
 
@@ -53,14 +53,13 @@ class AuditLog:
         data_json = dumps(data or {})
         at = datetime.now(UTC).isoformat(timespec="milliseconds")
         who = actor or _actor()
-        with self.store.transaction() as db:
-            last = db.execute("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1").fetchone()
-            seq = (last["seq"] + 1) if last else 1
-            prev = last["hash"] if last else GENESIS
+        with self.store.transaction():
+            last = self.store.last_audit()
+            seq = (last.seq + 1) if last else 1
+            prev = last.hash if last else GENESIS
             digest = entry_hash(prev, seq, at, who, action, subject, data_json)
-            db.execute(
-                "INSERT INTO audit VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                (seq, at, who, action, subject, data_json, prev, digest),
+            self.store.add_audit(
+                AuditRecord(seq, at, who, action, subject, data_json, prev, digest)
             )
             # The head mirrors the committed log: written after the commit of the caller's
             # transaction, never for an entry that a rollback takes back.
@@ -68,7 +67,7 @@ class AuditLog:
         return seq
 
     def _write_head(self) -> None:
-        last = self.store.one("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1")
+        last = self.store.last_audit()
         if last is None:
             return
         try:
@@ -76,42 +75,42 @@ class AuditLog:
             head_seq = int(self.head_path.read_text().split()[0])
         except (OSError, IndexError, ValueError):
             head_seq = 0  # none yet, or unreadable: verify() reports a damaged one
-        if head_seq > last["seq"]:
+        if head_seq > last.seq:
             return
         tmp = self.head_path.with_name(f"{self.head_path.name}.{os.getpid()}.tmp")
-        tmp.write_text(f"{last['seq']} {last['hash']}\n")
+        tmp.write_text(f"{last.seq} {last.hash}\n")
         os.replace(tmp, self.head_path)
 
     def verify(self) -> VerifyResult:
-        rows = self.store.query("SELECT * FROM audit ORDER BY seq")
+        rows = self.store.audit_log()
         problems: list[str] = []
         prev = GENESIS
         expected_seq = 1
         for row in rows:
-            if row["seq"] != expected_seq:
+            if row.seq != expected_seq:
                 problems.append(
-                    f"entries {expected_seq}–{row['seq'] - 1} are missing (deleted)"
-                    if row["seq"] > expected_seq
-                    else f"entry {row['seq']} is out of order"
+                    f"entries {expected_seq}–{row.seq - 1} are missing (deleted)"
+                    if row.seq > expected_seq
+                    else f"entry {row.seq} is out of order"
                 )
-            if row["prev_hash"] != prev:
-                problems.append(f"entry {row['seq']} does not link to the entry before it")
+            if row.prev_hash != prev:
+                problems.append(f"entry {row.seq} does not link to the entry before it")
             digest = entry_hash(
-                row["prev_hash"],
-                row["seq"],
-                row["at"],
-                row["actor"],
-                row["action"],
-                row["subject"],
-                row["data_json"],
+                row.prev_hash,
+                row.seq,
+                row.at,
+                row.actor,
+                row.action,
+                row.subject,
+                row.data_json,
             )
-            if digest != row["hash"]:
+            if digest != row.hash:
                 problems.append(
-                    f"entry {row['seq']} ({row['action']} {row['subject']}) was edited: "
+                    f"entry {row.seq} ({row.action} {row.subject}) was edited: "
                     "its content no longer matches its hash"
                 )
-            prev = row["hash"]
-            expected_seq = row["seq"] + 1
+            prev = row.hash
+            expected_seq = row.seq + 1
         head = self.head_path.read_text().split() if self.head_path.exists() else None
         if head is not None and (len(head) != 2 or not head[0].isdigit()):
             problems.append("the log's head file (audit.head) is damaged")

@@ -9,7 +9,7 @@ from typing import Any
 from reelgraph.errors import ProjectError
 from reelgraph.project.audit import AuditLog
 from reelgraph.project.brief import TEMPLATE, Brief, load_brief
-from reelgraph.project.store import Store, dumps
+from reelgraph.project.store import Store
 
 STATE_DIR = ".reelgraph"
 
@@ -49,15 +49,9 @@ class Project:
 
     def variables(self, scene: str) -> dict[str, Any]:
         """A scene's variables: the brief's values, overridden by ``reelgraph set``."""
-        import json
-
         brief_scene = next((s for s in self.brief().scenes if s.id == scene), None)
         values: dict[str, Any] = dict(brief_scene.variables) if brief_scene else {}
-        for row in self.store.query(
-            "SELECT name, value_json FROM variables WHERE scene = ?", (scene,)
-        ):
-            values[row["name"]] = json.loads(row["value_json"])
-        return values
+        return values | self.store.scene_variables(scene)
 
     def set_variable(self, scene: str, name: str, value: Any, *, actor: str | None = None) -> None:
         from datetime import UTC, datetime
@@ -69,11 +63,8 @@ class Project:
                 hint=f"scenes: {', '.join(s.id for s in brief.scenes)}",
             )
         before = self.variables(scene).get(name)
-        with self.store.transaction() as db:
-            db.execute(
-                "INSERT OR REPLACE INTO variables VALUES (?, ?, ?, ?)",
-                (scene, name, dumps(value), datetime.now(UTC).isoformat()),
-            )
+        with self.store.transaction():
+            self.store.set_variable(scene, name, value, datetime.now(UTC).isoformat())
             self.audit.append(
                 "set", f"{scene}.{name}", {"before": before, "after": value}, actor=actor
             )

@@ -14,7 +14,7 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple, TypeVar
 
 from reelgraph.errors import ProjectError
 
@@ -95,6 +95,215 @@ CREATE TABLE IF NOT EXISTS audit (
 def dumps(value: Any) -> str:
     """Canonical JSON: sorted keys, no spaces — the form that is hashed and stored."""
     return json.dumps(value, sort_keys=True, separators=(",", ":"), default=str)
+
+
+# -- typed records -------------------------------------------------------------------------
+# One NamedTuple per row shape the package reads: fields in the table's column order, so
+# ``_asdict()`` gives what ``dict(row)`` gave. Every query of the package is a method of
+# :class:`Store` below, the one module that speaks SQL (docs/dev/conventions.md).
+
+
+class SourceRecord(NamedTuple):
+    id: str
+    path: str
+    fingerprint: str
+    probe_json: str
+    rights_json: str | None
+    ingested_at: str
+
+    @property
+    def probe(self) -> dict[str, Any]:
+        data: dict[str, Any] = json.loads(self.probe_json)
+        return data
+
+    @property
+    def rights(self) -> dict[str, Any] | None:
+        return json.loads(self.rights_json) if self.rights_json else None
+
+
+class ShotRecord(NamedTuple):
+    id: str
+    scene: str
+    source: str
+    start_frame: int
+    end_frame: int
+
+
+class ShotSourceRecord(NamedTuple):
+    """A shot joined with its source's file and probe."""
+
+    id: str
+    path: str
+    start_frame: int
+    end_frame: int
+    probe_json: str
+
+
+class AnalysisRecord(NamedTuple):
+    shot: str
+    kind: str
+    key: str
+    data_json: str
+
+
+class RunRecord(NamedTuple):
+    id: int
+    plan_id: int
+    started_at: str
+    finished_at: str | None
+    status: str
+    executor: str
+    pid: int | None
+    kind: str
+    budget_usd: float | None
+    estimate_usd: float
+    spent_usd: float
+    message: str | None
+
+
+class NodeRecord(NamedTuple):
+    run_id: int
+    node_id: str
+    agent: str
+    shot: str | None
+    key: str | None
+    outcome: str
+    cost_usd: float
+    estimate_usd: float
+    reason: str | None
+
+
+class LedgerEntry(NamedTuple):
+    run_id: int
+    node_id: str
+    key: str
+    agent: str
+    shot: str | None
+    variant: int
+    wall_s: float
+    cpu_s: float
+    frames: int
+    megapixels: float
+    audio_s: float
+    device: str
+    cost_usd: float
+    estimate_usd: float
+    outcome: str
+    at: str
+
+
+class LedgerTotals(NamedTuple):
+    """A node's executions in one run, summed."""
+
+    wall_s: float
+    cpu_s: float
+    frames: int
+    megapixels: float
+    executions: int
+
+
+class FindingRecord(NamedTuple):
+    id: int | None
+    run_id: int | None
+    shot: str | None
+    node_id: str | None
+    key: str | None
+    check_name: str
+    severity: str
+    start_frame: int | None
+    end_frame: int | None
+    start_tc: str | None
+    end_tc: str | None
+    value: float | None
+    limit_value: float | None
+    standard: str | None
+    message: str | None
+
+
+class DecisionRecord(NamedTuple):
+    run_id: int
+    node_id: str
+    variant: int
+    key: str
+    params_json: str
+    metrics_json: str
+    chosen: int
+    why: str
+
+
+class ReviewRecord(NamedTuple):
+    id: int | None
+    shot: str
+    key: str
+    decision: str
+    note: str | None
+    by: str
+    at: str
+
+
+class NoteRecord(NamedTuple):
+    id: int | None
+    shot: str
+    key: str | None
+    text: str
+    by: str
+    at: str
+
+
+class UserRecord(NamedTuple):
+    name: str
+    role: str
+    password_salt: str
+    password_hash: str
+    token_id: str
+    token_salt: str
+    token_hash: str
+    created_at: str
+
+
+class SessionRecord(NamedTuple):
+    """A live session's user and its CSRF token."""
+
+    name: str
+    role: str
+    created_at: str
+    csrf: str
+
+
+class CalibrationRecord(NamedTuple):
+    agent: str
+    unit: str
+    cpu_seconds_per_unit: float
+    measured_at: str
+    overhead_cpu_s: float | None  # None: the agent's declared overhead
+
+
+class AuditRecord(NamedTuple):
+    seq: int
+    at: str
+    actor: str
+    action: str
+    subject: str
+    data_json: str
+    prev_hash: str
+    hash: str
+
+    @property
+    def data(self) -> dict[str, Any]:
+        value: dict[str, Any] = json.loads(self.data_json)
+        return value
+
+
+_Record = TypeVar("_Record", bound=tuple[Any, ...])
+
+
+def _columns(record: type[tuple[Any, ...]], table: str = "") -> str:
+    fields: tuple[str, ...] = record._fields  # type: ignore[attr-defined]
+    return ", ".join(f"{table}.{name}" if table else name for name in fields)
+
+
+def _placeholders(record: type[tuple[Any, ...]]) -> str:
+    return ", ".join("?" for _ in record._fields)  # type: ignore[attr-defined]
 
 
 class Store:
@@ -187,6 +396,453 @@ class Store:
         with self.transaction() as db:
             cursor = db.execute(sql, params)
             return int(cursor.lastrowid or 0)
+
+    def _records(
+        self, record: type[_Record], sql: str, params: tuple[Any, ...] = ()
+    ) -> list[_Record]:
+        return [record(*row) for row in self.query(sql, params)]
+
+    def _record(
+        self, record: type[_Record], sql: str, params: tuple[Any, ...] = ()
+    ) -> _Record | None:
+        rows = self._records(record, sql, params)
+        return rows[0] if rows else None
+
+    # -- sources, scenes and shots ----------------------------------------------------------
+
+    def sources(self) -> list[SourceRecord]:
+        """Every ingested source, in ingest order."""
+        return self._records(
+            SourceRecord, f"SELECT {_columns(SourceRecord)} FROM sources ORDER BY rowid"
+        )
+
+    def source(self, source_id: str) -> SourceRecord | None:
+        return self._record(
+            SourceRecord, f"SELECT {_columns(SourceRecord)} FROM sources WHERE id = ?", (source_id,)
+        )
+
+    def source_at(self, path: str) -> SourceRecord | None:
+        """The source ingested from ``path`` (an absolute path), if any."""
+        return self._record(
+            SourceRecord, f"SELECT {_columns(SourceRecord)} FROM sources WHERE path = ?", (path,)
+        )
+
+    def source_of_shot(self, shot: str) -> SourceRecord | None:
+        return self._record(
+            SourceRecord,
+            f"SELECT {_columns(SourceRecord, 'sources')} FROM shots JOIN sources"
+            " ON sources.id = shots.source WHERE shots.id = ?",
+            (shot,),
+        )
+
+    def put_source(self, source: SourceRecord) -> None:
+        """Add or replace a source (inside the caller's transaction, if one is open)."""
+        self.execute(
+            f"INSERT OR REPLACE INTO sources VALUES ({_placeholders(SourceRecord)})", source
+        )
+
+    def replace_shots(
+        self, scenes: list[tuple[str, dict[str, Any]]], shots: list[ShotRecord]
+    ) -> None:
+        """The brief's scenes (id, variables) and shots, in place of the ones stored."""
+        with self.transaction() as db:
+            db.execute("DELETE FROM shots")
+            db.execute("DELETE FROM scenes")
+            for scene_id, variables in scenes:
+                db.execute("INSERT INTO scenes VALUES (?, ?)", (scene_id, dumps(variables)))
+            for shot in shots:
+                db.execute(f"INSERT INTO shots VALUES ({_placeholders(ShotRecord)})", shot)
+
+    def shots(self) -> list[ShotRecord]:
+        """Every ingested shot, in ingest order."""
+        return self._records(ShotRecord, f"SELECT {_columns(ShotRecord)} FROM shots ORDER BY rowid")
+
+    def has_shot(self, shot: str) -> bool:
+        return self.one("SELECT id FROM shots WHERE id = ?", (shot,)) is not None
+
+    def shot_sources(self) -> list[ShotSourceRecord]:
+        """Every shot with its source's path and probe, in ingest order."""
+        return self._records(
+            ShotSourceRecord,
+            "SELECT shots.id, sources.path, start_frame, end_frame, sources.probe_json"
+            " FROM shots JOIN sources ON sources.id = shots.source ORDER BY shots.rowid",
+        )
+
+    def scene_variables(self, scene: str) -> dict[str, Any]:
+        """The values ``reelgraph set`` gave a scene's variables, by name."""
+        return {
+            row["name"]: json.loads(row["value_json"])
+            for row in self.query(
+                "SELECT name, value_json FROM variables WHERE scene = ?", (scene,)
+            )
+        }
+
+    def set_variable(self, scene: str, name: str, value: Any, at: str) -> None:
+        self.execute(
+            "INSERT OR REPLACE INTO variables VALUES (?, ?, ?, ?)", (scene, name, dumps(value), at)
+        )
+
+    # -- analysis ---------------------------------------------------------------------------
+
+    def analyses(self) -> list[AnalysisRecord]:
+        return self._records(
+            AnalysisRecord, f"SELECT {_columns(AnalysisRecord)} FROM analysis ORDER BY rowid"
+        )
+
+    def latest_analyses(self, kind: str) -> list[AnalysisRecord]:
+        """The rows of ``kind`` written by its latest measurement (the newest row's key)."""
+        return self._records(
+            AnalysisRecord,
+            f"SELECT {_columns(AnalysisRecord)} FROM analysis WHERE kind = ? AND key ="
+            " (SELECT key FROM analysis WHERE kind = ? ORDER BY rowid DESC LIMIT 1)"
+            " ORDER BY rowid",
+            (kind, kind),
+        )
+
+    def put_analysis(self, analysis: AnalysisRecord) -> None:
+        self.execute(
+            f"INSERT OR REPLACE INTO analysis VALUES ({_placeholders(AnalysisRecord)})", analysis
+        )
+
+    # -- plans and runs ---------------------------------------------------------------------
+
+    def plan_id(self, digest: str) -> int | None:
+        row = self.one("SELECT id FROM plans WHERE digest = ?", (digest,))
+        return int(row["id"]) if row else None
+
+    def add_plan(self, created_at: str, digest: str, plan_json: str) -> int:
+        return self.execute(
+            "INSERT INTO plans (created_at, digest, plan_json) VALUES (?, ?, ?)",
+            (created_at, digest, plan_json),
+        )
+
+    def plan_json_of_run(self, run_id: int) -> str | None:
+        row = self.one(
+            "SELECT p.plan_json FROM runs r JOIN plans p ON p.id = r.plan_id WHERE r.id = ?",
+            (run_id,),
+        )
+        return str(row["plan_json"]) if row else None
+
+    def add_run(
+        self,
+        plan_id: int,
+        started_at: str,
+        executor: str,
+        budget_usd: float | None,
+        estimate_usd: float,
+        pid: int,
+        kind: str,
+    ) -> int:
+        """A run, marked running; returns its id."""
+        return self.execute(
+            "INSERT INTO runs (plan_id, started_at, status, executor, budget_usd, estimate_usd,"
+            " pid, kind) VALUES (?, ?, 'running', ?, ?, ?, ?, ?)",
+            (plan_id, started_at, executor, budget_usd, estimate_usd, pid, kind),
+        )
+
+    def finish_run(self, run_id: int, finished_at: str, status: str, spent_usd: float) -> None:
+        self.execute(
+            "UPDATE runs SET finished_at = ?, status = ?, spent_usd = ? WHERE id = ?",
+            (finished_at, status, spent_usd, run_id),
+        )
+
+    def running_runs(self) -> list[RunRecord]:
+        return self._records(
+            RunRecord, f"SELECT {_columns(RunRecord)} FROM runs WHERE status = 'running'"
+        )
+
+    def mark_interrupted(self, run_id: int, message: str) -> None:
+        self.execute(
+            "UPDATE runs SET status = 'interrupted', message = ? WHERE id = ?", (message, run_id)
+        )
+
+    def run(self, run_id: int) -> RunRecord | None:
+        return self._record(
+            RunRecord, f"SELECT {_columns(RunRecord)} FROM runs WHERE id = ?", (run_id,)
+        )
+
+    def latest_run(self, kind: str = "render") -> RunRecord | None:
+        """The newest run of ``kind`` (``render``: the one status, review and delivery mean)."""
+        return self._record(
+            RunRecord,
+            f"SELECT {_columns(RunRecord)} FROM runs WHERE kind = ? ORDER BY id DESC LIMIT 1",
+            (kind,),
+        )
+
+    def last_run_id(self) -> int | None:
+        """The highest run number of any kind."""
+        row = self.one("SELECT MAX(id) AS id FROM runs")
+        return int(row["id"]) if row and row["id"] else None
+
+    # -- nodes, ledger, variant decisions ---------------------------------------------------
+
+    def put_node(self, node: NodeRecord) -> None:
+        self.execute(f"INSERT OR REPLACE INTO nodes VALUES ({_placeholders(NodeRecord)})", node)
+
+    def nodes(
+        self, run_id: int, *, shot: str | None = None, agent: str | None = None
+    ) -> list[NodeRecord]:
+        """A run's nodes in the order they finished, optionally of one shot and/or agent."""
+        clauses: list[str] = ["run_id = ?"]
+        params: list[Any] = [run_id]
+        for column, value in (("shot", shot), ("agent", agent)):
+            if value is not None:
+                clauses.append(f"{column} = ?")
+                params.append(value)
+        return self._records(
+            NodeRecord,
+            f"SELECT {_columns(NodeRecord)} FROM nodes WHERE {' AND '.join(clauses)}"
+            " ORDER BY rowid",
+            tuple(params),
+        )
+
+    def node(self, run_id: int, node_id: str) -> NodeRecord | None:
+        return self._record(
+            NodeRecord,
+            f"SELECT {_columns(NodeRecord)} FROM nodes WHERE run_id = ? AND node_id = ?",
+            (run_id, node_id),
+        )
+
+    def master_versions(self, shot: str | None = None) -> list[tuple[str, str]]:
+        """(shot, master key) of every master ever rendered, oldest version first."""
+        where = " AND shot = ?" if shot is not None else ""
+        return [
+            (str(row["shot"]), str(row["key"]))
+            for row in self.query(
+                "SELECT shot, key FROM nodes WHERE agent = 'master' AND key IS NOT NULL"
+                f" AND outcome IN ('ran', 'cached'){where} GROUP BY shot, key"
+                " ORDER BY MIN(run_id)",
+                (shot,) if shot is not None else (),
+            )
+        ]
+
+    def add_ledger(self, entry: LedgerEntry) -> None:
+        self.execute(
+            f"INSERT INTO ledger ({_columns(LedgerEntry)}) VALUES ({_placeholders(LedgerEntry)})",
+            entry,
+        )
+
+    def ledger_totals(self, run_id: int) -> dict[str, LedgerTotals]:
+        """Node id → its executions in the run, summed."""
+        return {
+            row["node_id"]: LedgerTotals(*tuple(row)[1:])
+            for row in self.query(
+                "SELECT node_id, SUM(wall_s), SUM(cpu_s), SUM(frames), SUM(megapixels),"
+                " COUNT(*) FROM ledger WHERE run_id = ? GROUP BY node_id",
+                (run_id,),
+            )
+        }
+
+    def ran_executions(self) -> list[LedgerEntry]:
+        """Every ledger entry of an execution that ran (not one served from the cache)."""
+        return self._records(
+            LedgerEntry,
+            f"SELECT {_columns(LedgerEntry)} FROM ledger WHERE outcome = 'ran' ORDER BY id",
+        )
+
+    def add_decision(self, decision: DecisionRecord) -> None:
+        self.execute(
+            f"INSERT INTO decisions ({_columns(DecisionRecord)})"
+            f" VALUES ({_placeholders(DecisionRecord)})",
+            decision,
+        )
+
+    def resolution(self, first_key: str) -> str | None:
+        """The key of the variant kept for the node whose first variant has ``first_key``."""
+        row = self.one("SELECT chosen_key FROM resolutions WHERE first_key = ?", (first_key,))
+        return str(row["chosen_key"]) if row else None
+
+    def set_resolution(self, first_key: str, chosen_key: str, run_id: int) -> None:
+        self.execute(
+            "INSERT OR REPLACE INTO resolutions VALUES (?, ?, ?)", (first_key, chosen_key, run_id)
+        )
+
+    # -- QC findings ------------------------------------------------------------------------
+
+    def add_finding(self, finding: FindingRecord) -> None:
+        self.execute(f"INSERT INTO findings VALUES ({_placeholders(FindingRecord)})", finding)
+
+    def findings(
+        self,
+        run_id: int,
+        *,
+        shot: str | None = None,
+        node_ids: tuple[str, ...] = (),
+        severity: str | None = None,
+        by_frame: bool = False,
+    ) -> list[FindingRecord]:
+        """A run's findings in the order they were found (``by_frame``: by first frame),
+        optionally of one shot, of some nodes, of one severity."""
+        clauses: list[str] = ["run_id = ?"]
+        params: list[Any] = [run_id]
+        if shot is not None:
+            clauses.append("shot = ?")
+            params.append(shot)
+        if node_ids:
+            clauses.append(f"node_id IN ({', '.join('?' for _ in node_ids)})")
+            params.extend(node_ids)
+        if severity is not None:
+            clauses.append("severity = ?")
+            params.append(severity)
+        order = "start_frame, id" if by_frame else "id"
+        return self._records(
+            FindingRecord,
+            f"SELECT {_columns(FindingRecord)} FROM findings WHERE {' AND '.join(clauses)}"
+            f" ORDER BY {order}",
+            tuple(params),
+        )
+
+    # -- reviews and notes ------------------------------------------------------------------
+
+    def add_review(self, review: ReviewRecord) -> None:
+        self.execute(f"INSERT INTO reviews VALUES ({_placeholders(ReviewRecord)})", review)
+
+    def reviews(self, *, shot: str | None = None, key: str | None = None) -> list[ReviewRecord]:
+        """Review decisions, oldest first, optionally on one shot and/or one master key."""
+        clauses, params = [], []
+        for column, value in (("shot", shot), ("key", key)):
+            if value is not None:
+                clauses.append(f"{column} = ?")
+                params.append(value)
+        where = f" WHERE {' AND '.join(clauses)}" if clauses else ""
+        return self._records(
+            ReviewRecord,
+            f"SELECT {_columns(ReviewRecord)} FROM reviews{where} ORDER BY id",
+            tuple(params),
+        )
+
+    def add_note(self, note: NoteRecord) -> None:
+        self.execute(f"INSERT INTO notes VALUES ({_placeholders(NoteRecord)})", note)
+
+    def notes(self, shot: str) -> list[NoteRecord]:
+        return self._records(
+            NoteRecord,
+            f"SELECT {_columns(NoteRecord)} FROM notes WHERE shot = ? ORDER BY id",
+            (shot,),
+        )
+
+    # -- users and sessions -----------------------------------------------------------------
+
+    def users(self) -> list[UserRecord]:
+        return self._records(UserRecord, f"SELECT {_columns(UserRecord)} FROM users ORDER BY name")
+
+    def user(self, name: str) -> UserRecord | None:
+        return self._record(
+            UserRecord, f"SELECT {_columns(UserRecord)} FROM users WHERE name = ?", (name,)
+        )
+
+    def user_with_token(self, token_id: str) -> UserRecord | None:
+        return self._record(
+            UserRecord, f"SELECT {_columns(UserRecord)} FROM users WHERE token_id = ?", (token_id,)
+        )
+
+    def add_user(self, user: UserRecord) -> None:
+        self.execute(f"INSERT INTO users VALUES ({_placeholders(UserRecord)})", user)
+
+    def remove_user(self, name: str) -> None:
+        """The user and their sessions, in one transaction (the caller's, if one is open)."""
+        with self.transaction() as db:
+            db.execute("DELETE FROM sessions WHERE user = ?", (name,))
+            db.execute("DELETE FROM users WHERE name = ?", (name,))
+
+    def start_session(
+        self, id_hash: str, user: str, csrf: str, created_at: str, expires_at: str
+    ) -> None:
+        """A new session; sessions expired by ``created_at`` are dropped in the same
+        transaction."""
+        with self.transaction() as db:
+            db.execute("DELETE FROM sessions WHERE expires_at < ?", (created_at,))
+            db.execute(
+                "INSERT INTO sessions VALUES (?, ?, ?, ?, ?)",
+                (id_hash, user, csrf, created_at, expires_at),
+            )
+
+    def session(self, id_hash: str, now: str) -> SessionRecord | None:
+        """The user and CSRF token of the session, if it is live at ``now``."""
+        return self._record(
+            SessionRecord,
+            "SELECT u.name, u.role, u.created_at, s.csrf FROM sessions s JOIN users u"
+            " ON u.name = s.user WHERE s.id_hash = ? AND s.expires_at > ?",
+            (id_hash, now),
+        )
+
+    def end_session(self, id_hash: str) -> None:
+        self.execute("DELETE FROM sessions WHERE id_hash = ?", (id_hash,))
+
+    # -- calibration ------------------------------------------------------------------------
+
+    def calibration(self) -> list[CalibrationRecord]:
+        """Measured rates; ``overhead_cpu_s`` is None in a store made before overheads were
+        measured."""
+        return [
+            CalibrationRecord(
+                row["agent"],
+                row["unit"],
+                row["cpu_seconds_per_unit"],
+                row["measured_at"],
+                row["overhead_cpu_s"] if "overhead_cpu_s" in row.keys() else None,  # noqa: SIM118
+            )
+            for row in self.query("SELECT * FROM calibration")
+        ]
+
+    def save_calibration(self, record: CalibrationRecord) -> None:
+        columns = {r["name"] for r in self.query("PRAGMA table_info(calibration)")}
+        if "overhead_cpu_s" not in columns:  # a store made before overheads were measured
+            self.execute("ALTER TABLE calibration ADD COLUMN overhead_cpu_s REAL")
+        self.execute(
+            f"INSERT OR REPLACE INTO calibration ({_columns(CalibrationRecord)})"
+            f" VALUES ({_placeholders(CalibrationRecord)})",
+            record,
+        )
+
+    # -- the audit log (hash chain kept by project/audit.py) --------------------------------
+
+    def last_audit(self) -> AuditRecord | None:
+        return self._record(
+            AuditRecord, f"SELECT {_columns(AuditRecord)} FROM audit ORDER BY seq DESC LIMIT 1"
+        )
+
+    def add_audit(self, entry: AuditRecord) -> None:
+        self.execute(f"INSERT INTO audit VALUES ({_placeholders(AuditRecord)})", entry)
+
+    def audit_log(
+        self,
+        *,
+        actor: str | None = None,
+        subject: str | None = None,
+        action: str | None = None,
+        newest_first: bool = False,
+        limit: int = -1,
+    ) -> list[AuditRecord]:
+        """Audit entries in order (``newest_first``: reversed), filtered by who (the part
+        before any ``@``), subject (or what lies under it: ``shot/…``) and action; ``limit``
+        -1: all."""
+        clauses, params = [], []
+        if actor:
+            clauses.append("(actor = ? OR actor LIKE ?)")
+            params += [actor, f"{actor}@%"]
+        if subject:
+            clauses.append("(subject = ? OR subject LIKE ?)")
+            params += [subject, f"{subject}/%"]
+        if action:
+            clauses.append("action = ?")
+            params.append(action)
+        where = f" WHERE {' AND '.join(clauses)}" if clauses else ""
+        order = "DESC" if newest_first else "ASC"
+        return self._records(
+            AuditRecord,
+            f"SELECT {_columns(AuditRecord)} FROM audit{where} ORDER BY seq {order} LIMIT ?",
+            (*params, limit),
+        )
+
+    def last_audit_data(self, action: str, subject: str) -> dict[str, Any] | None:
+        """The data of the latest entry of exactly this action and subject."""
+        row = self.one(
+            "SELECT data_json FROM audit WHERE action = ? AND subject = ? ORDER BY seq DESC"
+            " LIMIT 1",
+            (action, subject),
+        )
+        return json.loads(row["data_json"]) if row else None
 
     def close(self) -> None:
         self.db.close()

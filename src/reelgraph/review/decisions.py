@@ -15,7 +15,7 @@ from typing import Any, Literal
 
 from reelgraph.errors import ProjectError
 from reelgraph.project.folder import Project
-from reelgraph.project.store import Store
+from reelgraph.project.store import NoteRecord, ReviewRecord, Store
 
 Decision = Literal["approve", "reject"]
 DECISIONS: tuple[Decision, ...] = ("approve", "reject")
@@ -41,8 +41,8 @@ class Master:
 
 
 def latest_render_id(store: Store) -> int | None:
-    row = store.one("SELECT id FROM runs WHERE kind = 'render' ORDER BY id DESC LIMIT 1")
-    return int(row["id"]) if row else None
+    run = store.latest_run()
+    return run.id if run else None
 
 
 def current_masters(project: Project) -> dict[str, Master]:
@@ -51,13 +51,11 @@ def current_masters(project: Project) -> dict[str, Master]:
     if run_id is None:
         return {}
     masters = {}
-    for row in project.store.query(
-        "SELECT shot, key, node_id FROM nodes WHERE run_id = ? AND agent = 'master'"
-        " AND key IS NOT NULL AND outcome IN ('ran', 'cached') ORDER BY shot",
-        (run_id,),
-    ):
-        file, sha256 = _master_file(project, row["key"])
-        masters[row["shot"]] = Master(row["shot"], row["key"], run_id, row["node_id"], file, sha256)
+    for row in sorted(project.store.nodes(run_id, agent="master"), key=lambda r: str(r.shot)):
+        if row.key is None or row.shot is None or row.outcome not in ("ran", "cached"):
+            continue
+        file, sha256 = _master_file(project, row.key)
+        masters[row.shot] = Master(row.shot, row.key, run_id, row.node_id, file, sha256)
     return masters
 
 
@@ -75,8 +73,8 @@ def _master_file(project: Project, key: str) -> tuple[str | None, str | None]:
 def review_states(store: Store, keys: dict[str, str]) -> dict[str, str]:
     """Shot → ``approved`` | ``rejected`` | ``pending`` for the given shot → master key."""
     latest: dict[tuple[str, str], str] = {}
-    for row in store.query("SELECT shot, key, decision FROM reviews ORDER BY id"):
-        latest[(row["shot"], row["key"])] = row["decision"]
+    for row in store.reviews():
+        latest[(row.shot, row.key)] = row.decision
     return {
         shot: STATE_OF_DECISION.get(latest.get((shot, key), ""), PENDING)
         for shot, key in keys.items()
@@ -123,13 +121,10 @@ def decide(
         )
     at = datetime.now(UTC).isoformat()
     by = actor or _default_actor()
-    with project.store.transaction() as db:
+    with project.store.transaction():
         for shot in chosen:
             master = masters[shot]
-            db.execute(
-                "INSERT INTO reviews (shot, key, decision, note, by, at) VALUES (?, ?, ?, ?, ?, ?)",
-                (shot, master.key, decision, note, by, at),
-            )
+            project.store.add_review(ReviewRecord(None, shot, master.key, decision, note, by, at))
             project.audit.append(
                 "review",
                 shot,
@@ -144,19 +139,19 @@ def add_note(project: Project, shot: str, text: str, *, actor: str | None = None
     text = _check_note(text).strip()
     if not text:
         raise ProjectError("the note is empty", hint="write what you want to say")
-    if not project.store.one("SELECT id FROM shots WHERE id = ?", (shot,)):
+    if not project.store.has_shot(shot):
         raise ProjectError(f"no shot {shot!r}", hint="see 'reelgraph status' for the shots")
     master = current_masters(project).get(shot)
-    with project.store.transaction() as db:
-        db.execute(
-            "INSERT INTO notes (shot, key, text, by, at) VALUES (?, ?, ?, ?, ?)",
-            (
+    with project.store.transaction():
+        project.store.add_note(
+            NoteRecord(
+                None,
                 shot,
                 master.key if master else None,
                 text,
                 actor or _default_actor(),
                 datetime.now(UTC).isoformat(),
-            ),
+            )
         )
         project.audit.append(
             "note", shot, {"key": master.key if master else None, "text": text}, actor=actor
@@ -168,17 +163,16 @@ def history(store: Store, shot: str) -> list[dict[str, Any]]:
     items = [
         {
             "kind": "decision",
-            "decision": r["decision"],
-            "key": r["key"],
-            "text": r["note"] or "",
-            "by": r["by"],
-            "at": r["at"],
+            "decision": r.decision,
+            "key": r.key,
+            "text": r.note or "",
+            "by": r.by,
+            "at": r.at,
         }
-        for r in store.query("SELECT * FROM reviews WHERE shot = ?", (shot,))
+        for r in store.reviews(shot=shot)
     ] + [
-        {"kind": "note", "decision": None, "key": r["key"], "text": r["text"], "by": r["by"]}
-        | {"at": r["at"]}
-        for r in store.query("SELECT * FROM notes WHERE shot = ?", (shot,))
+        {"kind": "note", "decision": None, "key": n.key, "text": n.text, "by": n.by, "at": n.at}
+        for n in store.notes(shot)
     ]
     return sorted(items, key=lambda item: str(item["at"]))
 

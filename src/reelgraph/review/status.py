@@ -12,77 +12,64 @@ from typing import Any
 
 from reelgraph.errors import ProjectError
 from reelgraph.project.folder import Project
+from reelgraph.project.store import FindingRecord
 from reelgraph.review.decisions import review_states
 
 SCHEMA = "reelgraph.Status.1"
 
 
-LATEST_RENDER = "SELECT * FROM runs WHERE kind = 'render' ORDER BY id DESC LIMIT 1"
-
-
-def finding_fields(row: Any) -> dict[str, Any]:
+def finding_fields(row: FindingRecord) -> dict[str, Any]:
     """A QC finding of the store as status documents and the review app show it."""
     return {
-        "check": row["check_name"],
-        "severity": row["severity"],
-        "start_frame": row["start_frame"],
-        "end_frame": row["end_frame"],
-        "start_tc": row["start_tc"],
-        "end_tc": row["end_tc"],
-        "value": row["value"],
-        "limit": row["limit_value"],
-        "standard": row["standard"],
-        "message": row["message"],
+        "check": row.check_name,
+        "severity": row.severity,
+        "start_frame": row.start_frame,
+        "end_frame": row.end_frame,
+        "start_tc": row.start_tc,
+        "end_tc": row.end_tc,
+        "value": row.value,
+        "limit": row.limit_value,
+        "standard": row.standard,
+        "message": row.message,
     }
 
 
 def run_status(project: Project, run_id: int | None = None) -> dict[str, Any]:
     store = project.store
     if run_id is None:
-        run = store.one("SELECT * FROM runs WHERE kind = 'render' ORDER BY id DESC LIMIT 1")
+        run = store.latest_run()
         if run is None:
             raise ProjectError("no run yet", hint="start one with 'reelgraph run'")
     else:
-        run = store.one("SELECT * FROM runs WHERE id = ?", (run_id,))
+        run = store.run(run_id)
         if run is None:
-            last = store.one("SELECT MAX(id) AS id FROM runs")
+            last = store.last_run_id()
             raise ProjectError(
                 f"no run {run_id}",
-                hint=f"runs are numbered 1 to {last['id']}"
-                if last and last["id"]
-                else "start one with 'reelgraph run'",
+                hint=f"runs are numbered 1 to {last}" if last else "start one with 'reelgraph run'",
             )
-    rid = run["id"]
-    ledger = {
-        r["node_id"]: r
-        for r in store.query(
-            "SELECT node_id, SUM(wall_s) wall, SUM(cpu_s) cpu, SUM(frames) frames,"
-            " SUM(megapixels) mpx, COUNT(*) executions FROM ledger WHERE run_id = ?"
-            " GROUP BY node_id",
-            (rid,),
-        )
-    }
-    nodes = []
-    for r in store.query("SELECT * FROM nodes WHERE run_id = ? ORDER BY rowid", (rid,)):
-        led = ledger.get(r["node_id"])
+    rid = run.id
+    ledger = store.ledger_totals(rid)
+    nodes: list[dict[str, Any]] = []
+    for r in store.nodes(rid):
+        led = ledger.get(r.node_id)
         nodes.append(
             {
-                "id": r["node_id"],
-                "agent": r["agent"],
-                "shot": r["shot"],
-                "outcome": r["outcome"],
-                "cost_usd": round(r["cost_usd"], 6),
-                "estimate_usd": round(r["estimate_usd"], 6),
-                "key": r["key"],
-                "reason": r["reason"],
-                "wall_s": round(led["wall"], 3) if led else 0.0,
-                "cpu_s": round(led["cpu"], 3) if led else 0.0,
-                "executions": led["executions"] if led else 0,
+                "id": r.node_id,
+                "agent": r.agent,
+                "shot": r.shot,
+                "outcome": r.outcome,
+                "cost_usd": round(r.cost_usd, 6),
+                "estimate_usd": round(r.estimate_usd, 6),
+                "key": r.key,
+                "reason": r.reason,
+                "wall_s": round(led.wall_s, 3) if led else 0.0,
+                "cpu_s": round(led.cpu_s, 3) if led else 0.0,
+                "executions": led.executions if led else 0,
             }
         )
     findings = [
-        {"shot": f["shot"], "node": f["node_id"], **finding_fields(f)}
-        for f in store.query("SELECT * FROM findings WHERE run_id = ? ORDER BY id", (rid,))
+        {"shot": f.shot, "node": f.node_id, **finding_fields(f)} for f in store.findings(rid)
     ]
     per_shot: dict[str, float] = {}
     for n in nodes:
@@ -111,12 +98,12 @@ def run_status(project: Project, run_id: int | None = None) -> dict[str, Any]:
         "schema": SCHEMA,
         "run": {
             "id": rid,
-            "status": run["status"],
-            "started_at": run["started_at"],
-            "finished_at": run["finished_at"],
-            "executor": run["executor"],
-            "budget_usd": run["budget_usd"],
-            "estimate_usd": round(run["estimate_usd"], 6),
+            "status": run.status,
+            "started_at": run.started_at,
+            "finished_at": run.finished_at,
+            "executor": run.executor,
+            "budget_usd": run.budget_usd,
+            "estimate_usd": round(run.estimate_usd, 6),
         },
         "nodes": nodes,
         "findings": findings,

@@ -20,7 +20,7 @@ from datetime import UTC, datetime, timedelta
 
 from reelgraph.errors import ProjectError
 from reelgraph.project.folder import Project
-from reelgraph.project.store import Store
+from reelgraph.project.store import SessionRecord, Store, UserRecord
 
 #: Roles from least to most allowed; each includes what the ones before it may do.
 ROLES = ("viewer", "reviewer", "admin")
@@ -69,8 +69,8 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-def _user(row: object) -> User:
-    return User(row["name"], row["role"], row["created_at"])  # type: ignore[index]
+def _user(row: UserRecord | SessionRecord) -> User:
+    return User(row.name, row.role, row.created_at)
 
 
 def check_role(role: str) -> str:
@@ -87,7 +87,7 @@ def add_user(project: Project, name: str, role: str, *, actor: str | None = None
             hint="use 1–64 letters, digits, '.', '_' or '-'",
         )
     check_role(role)
-    if project.store.one("SELECT name FROM users WHERE name = ?", (name,)):
+    if project.store.user(name):
         raise ProjectError(
             f"user {name!r} exists",
             hint=f"remove it first with 'reelgraph user remove {name}', or choose another name",
@@ -96,10 +96,9 @@ def add_user(project: Project, name: str, role: str, *, actor: str | None = None
     token_id, token_secret = secrets.token_hex(8), secrets.token_urlsafe(32)
     password_salt, token_salt = secrets.token_hex(16), secrets.token_hex(16)
     created = _now().isoformat(timespec="seconds")
-    with project.store.transaction() as db:
-        db.execute(
-            "INSERT INTO users VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            (
+    with project.store.transaction():
+        project.store.add_user(
+            UserRecord(
                 name,
                 role,
                 password_salt,
@@ -115,27 +114,26 @@ def add_user(project: Project, name: str, role: str, *, actor: str | None = None
 
 
 def list_users(store: Store) -> list[User]:
-    return [_user(r) for r in store.query("SELECT * FROM users ORDER BY name")]
+    return [_user(r) for r in store.users()]
 
 
 def remove_user(project: Project, name: str, *, actor: str | None = None) -> None:
     """Remove a user and end their sessions (audited)."""
-    if not project.store.one("SELECT name FROM users WHERE name = ?", (name,)):
+    if not project.store.user(name):
         known = ", ".join(u.name for u in list_users(project.store)) or "none"
         raise ProjectError(f"no user {name!r}", hint=f"users: {known}")
-    with project.store.transaction() as db:
-        db.execute("DELETE FROM sessions WHERE user = ?", (name,))
-        db.execute("DELETE FROM users WHERE name = ?", (name,))
+    with project.store.transaction():
+        project.store.remove_user(name)
         project.audit.append("user_remove", name, {}, actor=actor)
 
 
 def verify_password(store: Store, name: str, password: str) -> User | None:
-    row = store.one("SELECT * FROM users WHERE name = ?", (name,))
+    row = store.user(name)
     if row is None:
         # Spend the same time as a real check, so timing does not tell which names exist.
         _scrypt(password, "00" * 16)
         return None
-    if hmac.compare_digest(_scrypt(password, row["password_salt"]), row["password_hash"]):
+    if hmac.compare_digest(_scrypt(password, row.password_salt), row.password_hash):
         return _user(row)
     return None
 
@@ -144,16 +142,16 @@ def verify_token(store: Store, token: str) -> User | None:
     parts = token.split("_", 2)
     if len(parts) != 3 or parts[0] != "rg":
         return None
-    row = store.one("SELECT * FROM users WHERE token_id = ?", (parts[1],))
+    row = store.user_with_token(parts[1])
     if row is None:
         return None
-    if hmac.compare_digest(_scrypt(parts[2], row["token_salt"]), row["token_hash"]):
+    if hmac.compare_digest(_scrypt(parts[2], row.token_salt), row.token_hash):
         return _user(row)
     return None
 
 
 def user_named(store: Store, name: str) -> User | None:
-    row = store.one("SELECT * FROM users WHERE name = ?", (name,))
+    row = store.user(name)
     return _user(row) if row else None
 
 
@@ -165,32 +163,23 @@ def start_session(store: Store, user: User) -> tuple[str, str]:
     """A new session for ``user``: (session id for the cookie, CSRF token)."""
     session_id, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
     now = _now()
-    with store.transaction() as db:
-        db.execute("DELETE FROM sessions WHERE expires_at < ?", (now.isoformat(),))
-        db.execute(
-            "INSERT INTO sessions VALUES (?, ?, ?, ?, ?)",
-            (
-                _session_hash(session_id),
-                user.name,
-                csrf,
-                now.isoformat(),
-                (now + SESSION_LIFETIME).isoformat(),
-            ),
-        )
+    store.start_session(
+        _session_hash(session_id),
+        user.name,
+        csrf,
+        now.isoformat(),
+        (now + SESSION_LIFETIME).isoformat(),
+    )
     return session_id, csrf
 
 
 def session_user(store: Store, session_id: str) -> tuple[User, str] | None:
     """The user and CSRF token of a live session, or None."""
-    row = store.one(
-        "SELECT u.name, u.role, u.created_at, s.csrf FROM sessions s JOIN users u"
-        " ON u.name = s.user WHERE s.id_hash = ? AND s.expires_at > ?",
-        (_session_hash(session_id), _now().isoformat()),
-    )
+    row = store.session(_session_hash(session_id), _now().isoformat())
     if row is None:
         return None
-    return _user(row), str(row["csrf"])
+    return _user(row), row.csrf
 
 
 def end_session(store: Store, session_id: str) -> None:
-    store.execute("DELETE FROM sessions WHERE id_hash = ?", (_session_hash(session_id),))
+    store.end_session(_session_hash(session_id))

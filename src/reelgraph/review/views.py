@@ -12,6 +12,7 @@ from typing import Any
 
 from reelgraph.errors import ProjectError
 from reelgraph.project.folder import Project
+from reelgraph.project.store import NodeRecord
 from reelgraph.review.decisions import (
     PENDING,
     Master,
@@ -61,41 +62,36 @@ class ShotDetail:
 
 
 def has_shot(project: Project, shot: str) -> bool:
-    return project.store.one("SELECT id FROM shots WHERE id = ?", (shot,)) is not None
+    return project.store.has_shot(shot)
 
 
 def shot_rows(project: Project) -> list[ShotRow]:
     store = project.store
     run_id = latest_render_id(store)
-    nodes: dict[str, list[Any]] = defaultdict(list)
-    findings: dict[str, list[str]] = defaultdict(list)
+    nodes: dict[str | None, list[NodeRecord]] = defaultdict(list)
+    findings: dict[str | None, list[str]] = defaultdict(list)
     if run_id is not None:
-        for r in store.query(
-            "SELECT shot, agent, key, outcome, cost_usd FROM nodes WHERE run_id = ?", (run_id,)
-        ):
-            nodes[r["shot"]].append(r)
-        for r in store.query("SELECT shot, severity FROM findings WHERE run_id = ?", (run_id,)):
-            findings[r["shot"]].append(r["severity"])
+        for r in store.nodes(run_id):
+            nodes[r.shot].append(r)
+        for f in store.findings(run_id):
+            findings[f.shot].append(f.severity)
     versions: dict[str, list[str]] = defaultdict(list)
-    for r in store.query(
-        "SELECT shot, key FROM nodes WHERE agent = 'master' AND key IS NOT NULL"
-        " AND outcome IN ('ran', 'cached') GROUP BY shot, key ORDER BY MIN(run_id)"
-    ):
-        versions[r["shot"]].append(r["key"])
+    for version_shot, version_key in store.master_versions():
+        versions[version_shot].append(version_key)
     masters = {
-        shot: r["key"]
+        shot: r.key
         for shot, rows in nodes.items()
         for r in rows
-        if r["agent"] == "master" and r["key"] and r["outcome"] in ("ran", "cached")
+        if shot is not None and r.agent == "master" and r.key and r.outcome in ("ran", "cached")
     }
     states = review_states(store, masters)
     rows = []
-    for s in store.query("SELECT * FROM shots ORDER BY scene, id"):
-        shot = s["id"]
+    for s in sorted(store.shots(), key=lambda s: (s.scene, s.id)):
+        shot = s.id
         mine = nodes.get(shot, [])
         severities = findings.get(shot, [])
-        qc_nodes = [r for r in mine if r["agent"] == "qc"]
-        if any(r["outcome"] not in ("ran", "cached") for r in qc_nodes) or "fail" in severities:
+        qc_nodes = [r for r in mine if r.agent == "qc"]
+        if any(r.outcome not in ("ran", "cached") for r in qc_nodes) or "fail" in severities:
             qc = "fail"
         elif "warn" in severities:
             qc = "warn"
@@ -104,7 +100,7 @@ def shot_rows(project: Project) -> list[ShotRow]:
         key = masters.get(shot)
         review = states.get(shot, PENDING)
         if key is None:
-            failed = any(r["outcome"] == "failed" for r in mine)
+            failed = any(r.outcome == "failed" for r in mine)
             status = "failed" if failed else "not rendered"
         elif review != PENDING:
             status = review
@@ -113,15 +109,15 @@ def shot_rows(project: Project) -> list[ShotRow]:
         rows.append(
             ShotRow(
                 id=shot,
-                scene=s["scene"],
-                source=s["source"],
-                start_frame=int(s["start_frame"]),
-                end_frame=int(s["end_frame"]),
+                scene=s.scene,
+                source=s.source,
+                start_frame=int(s.start_frame),
+                end_frame=int(s.end_frame),
                 status=status,
                 review=review,
                 qc=qc,
                 findings=len(severities),
-                cost_usd=round(sum(float(r["cost_usd"]) for r in mine), 6),
+                cost_usd=round(sum(float(r.cost_usd) for r in mine), 6),
                 version=versions[shot].index(key) + 1 if key in versions[shot] else 0,
                 master_key=key,
                 run_id=run_id,
@@ -149,31 +145,22 @@ def shot_detail(project: Project, shot: str) -> ShotDetail:
     master = current_masters(project).get(shot)
     output = _manifest(project, master.key).get("output", {}) if master else {}
     findings = (
-        [
-            finding_fields(f)
-            for f in store.query(
-                "SELECT * FROM findings WHERE run_id = ? AND shot = ? ORDER BY start_frame, id",
-                (row.run_id, shot),
-            )
-        ]
+        [finding_fields(f) for f in store.findings(row.run_id, shot=shot, by_frame=True)]
         if row.run_id is not None
         else []
     )
-    nodes = (
+    nodes: list[dict[str, Any]] = (
         [
             {
-                "node": r["node_id"],
-                "agent": r["agent"],
-                "outcome": r["outcome"],
-                "reason": r["reason"] or "",
-                "cost_usd": round(float(r["cost_usd"]), 6),
-                "estimate_usd": round(float(r["estimate_usd"]), 6),
-                "key": r["key"],
+                "node": r.node_id,
+                "agent": r.agent,
+                "outcome": r.outcome,
+                "reason": r.reason or "",
+                "cost_usd": round(float(r.cost_usd), 6),
+                "estimate_usd": round(float(r.estimate_usd), 6),
+                "key": r.key,
             }
-            for r in store.query(
-                "SELECT * FROM nodes WHERE run_id = ? AND shot = ? ORDER BY rowid",
-                (row.run_id, shot),
-            )
+            for r in store.nodes(row.run_id, shot=shot)
         ]
         if row.run_id is not None
         else []
@@ -182,14 +169,7 @@ def shot_detail(project: Project, shot: str) -> ShotDetail:
     for n in nodes:
         n["why"] = why.get(n["node"], "")
     source_key = next((n["key"] for n in nodes if n["agent"] == "conform" and n["key"]), None)
-    previous = [
-        r["key"]
-        for r in store.query(
-            "SELECT key FROM nodes WHERE shot = ? AND agent = 'master' AND key IS NOT NULL"
-            " AND outcome IN ('ran', 'cached') GROUP BY key ORDER BY MIN(run_id)",
-            (shot,),
-        )
-    ]
+    previous = [key for _, key in store.master_versions(shot)]
     previous_key = None
     if master and master.key in previous and previous.index(master.key) > 0:
         previous_key = previous[previous.index(master.key) - 1]
@@ -220,14 +200,11 @@ def _explanations(project: Project, run_id: int | None) -> dict[str, str]:
     """Node id → the planner's explanation of it, from the run's plan."""
     if run_id is None:
         return {}
-    row = project.store.one(
-        "SELECT p.plan_json FROM runs r JOIN plans p ON p.id = r.plan_id WHERE r.id = ?",
-        (run_id,),
-    )
-    if row is None:
+    plan_json = project.store.plan_json_of_run(run_id)
+    if plan_json is None:
         return {}
     try:
-        plan = json.loads(row["plan_json"])
+        plan = json.loads(plan_json)
     except ValueError:
         return {}
     return {str(n.get("id")): str(n.get("explanation") or "") for n in plan.get("nodes", [])}
@@ -236,15 +213,15 @@ def _explanations(project: Project, run_id: int | None) -> dict[str, str]:
 def sources_rights(project: Project) -> list[dict[str, Any]]:
     """Every source with its rights tags and whether they allow delivery."""
     out = []
-    for r in project.store.query("SELECT id, path, rights_json FROM sources ORDER BY id"):
-        rights = json.loads(r["rights_json"]) if r["rights_json"] else None
+    for r in sorted(project.store.sources(), key=lambda r: r.id):
+        rights = r.rights
         if rights is None:
             problem = "no rights recorded"
         elif not rights.get("cleared"):
             problem = "rights not cleared"
         else:
             problem = None
-        out.append({"id": r["id"], "path": r["path"], "rights": rights, "problem": problem})
+        out.append({"id": r.id, "path": r.path, "rights": rights, "problem": problem})
     return out
 
 
@@ -257,28 +234,17 @@ def audit_entries(
     limit: int = 500,
 ) -> list[dict[str, Any]]:
     """Newest first, filtered by who (the part before any ``@``), shot/subject and action."""
-    clauses, params = [], []
-    if actor:
-        clauses.append("(actor = ? OR actor LIKE ?)")
-        params += [actor, f"{actor}@%"]
-    if subject:
-        clauses.append("(subject = ? OR subject LIKE ?)")
-        params += [subject, f"{subject}/%"]
-    if action:
-        clauses.append("action = ?")
-        params.append(action)
-    where = f" WHERE {' AND '.join(clauses)}" if clauses else ""
     return [
         {
-            "seq": r["seq"],
-            "at": r["at"],
-            "actor": r["actor"],
-            "action": r["action"],
-            "subject": r["subject"],
-            "data": json.loads(r["data_json"]),
+            "seq": r.seq,
+            "at": r.at,
+            "actor": r.actor,
+            "action": r.action,
+            "subject": r.subject,
+            "data": r.data,
         }
-        for r in project.store.query(
-            f"SELECT * FROM audit{where} ORDER BY seq DESC LIMIT ?", (*params, limit)
+        for r in project.store.audit_log(
+            actor=actor, subject=subject, action=action, newest_first=True, limit=limit
         )
     ]
 

@@ -121,9 +121,9 @@ def authenticate(request: Request) -> Auth | None:
         digest = hashlib.sha256(token.encode()).hexdigest()
         token_id = state.token_ids.get(digest)
         if token_id is not None:
-            row = project.store.one("SELECT * FROM users WHERE token_id = ?", (token_id,))
+            row = project.store.user_with_token(token_id)
             if row is not None:
-                return Auth(User(row["name"], row["role"], row["created_at"]), "token")
+                return Auth(User(row.name, row.role, row.created_at), "token")
             state.token_ids.pop(digest, None)
             return None
         user = verify_token(project.store, token)
