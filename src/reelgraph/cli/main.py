@@ -46,6 +46,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "shots": ("shots", "find hard cuts, dissolves, fades and wipes in a video (--json, --csv)"),
     "takes": ("takes", "group takes of one setup, rank them with reasons, choose the best"),
     "cut": ("cut", "build the first cut (OpenTimelineIO) from the brief's edit and explain it"),
+    "transcribe": ("transcribe", "word-timed transcripts of dialogue (extra [asr])"),
+    "search": ("search", "find where a phrase is said: takes and timecodes (extra [asr])"),
 }
 
 EXIT_ERROR = 2

@@ -89,6 +89,9 @@ CREATE TABLE IF NOT EXISTS audit (
     seq INTEGER PRIMARY KEY, at TEXT NOT NULL, actor TEXT NOT NULL, action TEXT NOT NULL,
     subject TEXT NOT NULL, data_json TEXT NOT NULL, prev_hash TEXT NOT NULL,
     hash TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS transcripts (
+    source TEXT PRIMARY KEY, key TEXT NOT NULL, model TEXT NOT NULL, words_json TEXT NOT NULL,
+    created_at TEXT NOT NULL);
 """
 
 
@@ -291,6 +294,22 @@ class AuditRecord(NamedTuple):
     @property
     def data(self) -> dict[str, Any]:
         value: dict[str, Any] = json.loads(self.data_json)
+        return value
+
+
+class TranscriptRecord(NamedTuple):
+    """A source's word-timed transcript (``reelgraph transcribe``); ``key`` names the
+    source's fingerprint and the recogniser, so a changed file or model is transcribed anew."""
+
+    source: str
+    key: str
+    model: str
+    words_json: str
+    created_at: str
+
+    @property
+    def words(self) -> list[dict[str, Any]]:
+        value: list[dict[str, Any]] = json.loads(self.words_json)
         return value
 
 
@@ -843,6 +862,22 @@ class Store:
             (action, subject),
         )
         return json.loads(row["data_json"]) if row else None
+
+    # -- transcripts ------------------------------------------------------------------------
+
+    def transcript(self, source: str) -> TranscriptRecord | None:
+        return self._record(
+            TranscriptRecord,
+            f"SELECT {_columns(TranscriptRecord)} FROM transcripts WHERE source = ?",
+            (source,),
+        )
+
+    def put_transcript(self, record: TranscriptRecord) -> None:
+        """Add or replace a source's transcript."""
+        self.execute(
+            f"INSERT OR REPLACE INTO transcripts VALUES ({_placeholders(TranscriptRecord)})",
+            record,
+        )
 
     def close(self) -> None:
         self.db.close()
