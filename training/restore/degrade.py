@@ -3,7 +3,9 @@
 One random recipe per patch, in the order a picture meets them on its way to an 8-bit
 web delivery:
 
-1. mild optical blur (Gaussian, σ up to 1.0 high-resolution pixels), half the time;
+1. mild optical blur (Gaussian, σ up to 1.0 high-resolution pixels), half the time —
+   ×2 models only: a ×1 model that guessed at a blur that may not be there would sharpen
+   clean plates;
 2. downscale by the model's factor with one of several anti-aliasing kernels (area,
    Gaussian pre-filter + bicubic, Gaussian pre-filter + Lanczos, bilinear) — ×1 models
    skip it;
@@ -143,7 +145,7 @@ def degrade(
     """The network input for a clean (H, W, 3) patch; H and W divisible by 2·factor."""
     recipe = recipe or Recipe.draw(rng)
     picture = clean
-    if recipe.blur_sigma:
+    if recipe.blur_sigma and factor > 1:
         picture = cv2.GaussianBlur(picture, (0, 0), recipe.blur_sigma)
     picture = downscale(picture, factor, recipe.kernel)
     picture = add_noise(picture, recipe, rng)
