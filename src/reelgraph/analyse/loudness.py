@@ -307,20 +307,11 @@ def write_report(
     figure = new_figure(10.0, 5.6)
     axes, peak_axes = figure.subplots(2, 1, sharex=True, height_ratios=(3, 1.4))
     loudness = measurement.loudness
-    axes.plot(
-        loudness.momentary_end_s,
-        _plottable(loudness.momentary_lufs),
-        color="#9ab",
-        linewidth=0.8,
-        label="momentary (400 ms)",
-    )
-    axes.plot(
-        loudness.short_term_end_s,
-        _plottable(loudness.short_term_lufs),
-        color="#1f5fa8",
-        linewidth=1.6,
-        label="short-term (3 s)",
-    )
+    for times_s, lufs, colour, width, label in (
+        (loudness.momentary_end_s, loudness.momentary_lufs, "#9ab", 0.8, "momentary (400 ms)"),
+        (loudness.short_term_end_s, loudness.short_term_lufs, "#1f5fa8", 1.6, "short-term (3 s)"),
+    ):
+        axes.plot(times_s, _plottable(lufs), color=colour, linewidth=width, label=label)
     if target is not None:
         axes.axhspan(
             target.integrated_lufs - target.tolerance_lu,

@@ -115,6 +115,12 @@ def execute_node(task: NodeTask) -> NodeResult:
     workdir = store.new_workdir(task.key)
     last = [0.0]
 
+    def result(ok: bool, **outcome: Any) -> NodeResult:
+        """The node's result, with the wall and CPU time it took until now."""
+        wall_s = time.perf_counter() - started_wall
+        cpu_s = _cpu_seconds() - started_cpu
+        return NodeResult(task.node_id, task.key, ok, wall_s, cpu_s, pid, **outcome)
+
     def progress(done: int, total: int) -> None:
         now = time.perf_counter()
         if now - last[0] > 0.2 or done >= total:
@@ -148,29 +154,14 @@ def execute_node(task: NodeTask) -> NodeResult:
             **task.manifest_extra,
         }
         store.commit(task.key, workdir, manifest)
-        return NodeResult(
-            task.node_id,
-            task.key,
-            True,
-            time.perf_counter() - started_wall,
-            _cpu_seconds() - started_cpu,
-            pid,
-            output.meta,
-            output.metrics,
-            output.findings,
-        )
+        return result(True, meta=output.meta, metrics=output.metrics, findings=output.findings)
     except BaseException as exc:  # report every failure to the runner; never half-commit
         shutil.rmtree(workdir, ignore_errors=True)
         if isinstance(exc, KeyboardInterrupt):
             raise
         hint = exc.hint if isinstance(exc, ReelgraphError) else None
-        return NodeResult(
-            task.node_id,
-            task.key,
+        return result(
             False,
-            time.perf_counter() - started_wall,
-            _cpu_seconds() - started_cpu,
-            pid,
             error=f"{type(exc).__name__}: {exc}",
             hint=hint,
             detail=traceback.format_exc(),

@@ -427,24 +427,27 @@ class Store:
         rows = self._records(record, sql, params)
         return rows[0] if rows else None
 
+    def _select(
+        self, record: type[_Record], table: str, where: str, *params: Any, order: str = "rowid"
+    ) -> list[_Record]:
+        """Rows of ``table`` as ``record``s: ``where`` is a condition with ``?`` for
+        ``params`` (``"1"``: every row)."""
+        return self._records(
+            record, f"SELECT {_columns(record)} FROM {table} WHERE {where} ORDER BY {order}", params
+        )
+
     # -- sources, scenes and shots ----------------------------------------------------------
 
     def sources(self) -> list[SourceRecord]:
         """Every ingested source, in ingest order."""
-        return self._records(
-            SourceRecord, f"SELECT {_columns(SourceRecord)} FROM sources ORDER BY rowid"
-        )
+        return self._select(SourceRecord, "sources", "1")
 
     def source(self, source_id: str) -> SourceRecord | None:
-        return self._record(
-            SourceRecord, f"SELECT {_columns(SourceRecord)} FROM sources WHERE id = ?", (source_id,)
-        )
+        return next(iter(self._select(SourceRecord, "sources", "id = ?", source_id)), None)
 
     def source_at(self, path: str) -> SourceRecord | None:
         """The source ingested from ``path`` (an absolute path), if any."""
-        return self._record(
-            SourceRecord, f"SELECT {_columns(SourceRecord)} FROM sources WHERE path = ?", (path,)
-        )
+        return next(iter(self._select(SourceRecord, "sources", "path = ?", path)), None)
 
     def source_of_shot(self, shot: str) -> SourceRecord | None:
         return self._record(
@@ -474,7 +477,7 @@ class Store:
 
     def shots(self) -> list[ShotRecord]:
         """Every ingested shot, in ingest order."""
-        return self._records(ShotRecord, f"SELECT {_columns(ShotRecord)} FROM shots ORDER BY rowid")
+        return self._select(ShotRecord, "shots", "1")
 
     def has_shot(self, shot: str) -> bool:
         return self.one("SELECT id FROM shots WHERE id = ?", (shot,)) is not None
@@ -743,17 +746,13 @@ class Store:
     # -- users and sessions -----------------------------------------------------------------
 
     def users(self) -> list[UserRecord]:
-        return self._records(UserRecord, f"SELECT {_columns(UserRecord)} FROM users ORDER BY name")
+        return self._select(UserRecord, "users", "1", order="name")
 
     def user(self, name: str) -> UserRecord | None:
-        return self._record(
-            UserRecord, f"SELECT {_columns(UserRecord)} FROM users WHERE name = ?", (name,)
-        )
+        return next(iter(self._select(UserRecord, "users", "name = ?", name)), None)
 
     def user_with_token(self, token_id: str) -> UserRecord | None:
-        return self._record(
-            UserRecord, f"SELECT {_columns(UserRecord)} FROM users WHERE token_id = ?", (token_id,)
-        )
+        return next(iter(self._select(UserRecord, "users", "token_id = ?", token_id)), None)
 
     def add_user(self, user: UserRecord) -> None:
         self.execute(f"INSERT INTO users VALUES ({_placeholders(UserRecord)})", user)

@@ -78,6 +78,19 @@ class _Frames:
         return Finding.at(check, severity, first, last, self.rate, value, limit, standard, message)
 
 
+@dataclass(frozen=True)
+class _Track:
+    """What every sound check reads: the decoded track and what it is checked against."""
+
+    samples: NDArray[np.float32]
+    rate: int
+    layout: str
+    names: tuple[str, ...]  # one per channel
+    requirements: AudioRequirements
+    place: _Frames
+    standards: dict[str, str]  # check name → the standard it cites
+
+
 def effective_layout(layout: str, channels: int) -> tuple[str, bool]:
     """``(layout, tagged)``: a stream that names no layout (``"2 channels"``, as Matroska
     PCM reads back) is taken as FFmpeg's default layout for its channel count."""
@@ -151,22 +164,15 @@ def check_audio(
         "phase_correlation": np.zeros(0),
         "phase_offset_s": requirements.phase.window_s,
     }
-    _loudness(samples, rate, layout, requirements, place, out, standards)
-    _clipping(samples, rate, names, requirements, place, out, standards)
-    _silence(samples, rate, names, requirements, place, out, standards)
-    _phase(samples, rate, names, requirements, place, out, standards)
+    track = _Track(samples, rate, layout, names, requirements, place, standards)
+    for check in (_loudness, _clipping, _silence, _phase):
+        check(track, out)
     return out
 
 
-def _loudness(
-    samples: NDArray[np.float32],
-    rate: int,
-    layout: str,
-    requirements: AudioRequirements,
-    place: _Frames,
-    out: AudioQC,
-    standards: dict[str, str],
-) -> None:
+def _loudness(track: _Track, out: AudioQC) -> None:
+    samples, rate, layout = track.samples, track.rate, track.layout
+    requirements, place, standards = track.requirements, track.place, track.standards
     target = requirements.target
     weights = _weights_layout(layout, samples.shape[1])
     if weights is False:
@@ -247,15 +253,9 @@ def _loudness(
         )
 
 
-def _clipping(
-    samples: NDArray[np.float32],
-    rate: int,
-    names: tuple[str, ...],
-    requirements: AudioRequirements,
-    place: _Frames,
-    out: AudioQC,
-    standards: dict[str, str],
-) -> None:
+def _clipping(track: _Track, out: AudioQC) -> None:
+    samples, rate, names = track.samples, track.rate, track.names
+    requirements, place, standards = track.requirements, track.place, track.standards
     params = requirements.clipping
     found = clipping.clipping_runs(samples, params)
     total = int(sum(found.clipped_samples))
@@ -284,15 +284,9 @@ def _clipping(
         )
 
 
-def _silence(
-    samples: NDArray[np.float32],
-    rate: int,
-    names: tuple[str, ...],
-    requirements: AudioRequirements,
-    place: _Frames,
-    out: AudioQC,
-    standards: dict[str, str],
-) -> None:
+def _silence(track: _Track, out: AudioQC) -> None:
+    samples, rate, names = track.samples, track.rate, track.names
+    requirements, place, standards = track.requirements, track.place, track.standards
     params = requirements.silence
     duration = samples.shape[0] / rate
     dead = silence.silent_channels(samples, params)
@@ -343,15 +337,9 @@ def _silence(
         )
 
 
-def _phase(
-    samples: NDArray[np.float32],
-    rate: int,
-    names: tuple[str, ...],
-    requirements: AudioRequirements,
-    place: _Frames,
-    out: AudioQC,
-    standards: dict[str, str],
-) -> None:
+def _phase(track: _Track, out: AudioQC) -> None:
+    samples, rate, names = track.samples, track.rate, track.names
+    requirements, place, standards = track.requirements, track.place, track.standards
     params = requirements.phase
     lowest: float | None = None
     for left_name, right_name in PAIRS:
