@@ -28,14 +28,13 @@ from reelgraph.plan.rules.colour import grade_node
 from reelgraph.plan.timeline import programme_nodes
 from reelgraph.project.brief import Brief
 from reelgraph.project.folder import Project
-from reelgraph.specs.delivery import get_spec
 
 
 def shot_contexts(
     project: Project, brief: Brief, registry: Registry = DEFAULT
 ) -> list[ShotContext]:
     """What the rules may read about each shot of the brief, in brief order."""
-    spec = get_spec(brief.delivery)
+    spec = brief.delivery_spec()
     shots = {row.id: row for row in project.store.shots()}
     sources = {row.id: row.probe for row in project.store.sources()}
     analysis: dict[str, dict[str, Any]] = {}
@@ -132,11 +131,20 @@ def shot_nodes(ctx: ShotContext, project_root: Path) -> list[Node]:
         sound = _chain(nodes, loudness.sound_steps(ctx, f"{sid}/audio"), f"{sid}/audio")
         master_inputs += (sound,)
     size = f"{spec.width}×{spec.height}" if spec.width else "the picture's own size"
+    if spec.video_preset == "exr":
+        bits = "32-bit float" if spec.exr_pixel_type == "float" else "16-bit half float"
+        size += f", {bits} samples"
     nodes.append(
         Node(
             f"{sid}/master",
             "master",
-            {"preset": spec.video_preset, "width": spec.width, "height": spec.height, "name": sid},
+            {
+                "preset": spec.video_preset,
+                "width": spec.width,
+                "height": spec.height,
+                "name": sid,
+                "exr_pixel_type": spec.exr_pixel_type,
+            },
             master_inputs,
             f"encode to {spec.name} ({spec.description}), fitted to {size}",
             sid,

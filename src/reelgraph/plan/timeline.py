@@ -32,7 +32,6 @@ from reelgraph.plan.rules.editorial import CutClip, ShotMedia, plan_cut
 from reelgraph.plan.rules.loudness import LOSSY_TRUE_PEAK_MARGIN_DB
 from reelgraph.project.brief import Brief
 from reelgraph.project.folder import Project
-from reelgraph.specs.delivery import get_spec
 
 #: Node ids of the programme and its QC; the programme is no shot's (``shot`` is None).
 PROGRAMME_NODE = "programme/master"
@@ -154,7 +153,7 @@ def programme_nodes(project: Project, brief: Brief, nodes: list[Node]) -> list[N
     """The programme master, rendered from the takes' finished pictures and levelled
     sound (the inputs of their shots' masters in ``nodes``), and its QC. None for
     picture-only per-frame deliveries (EXR plates), which have no programme."""
-    spec = get_spec(brief.delivery)
+    spec = brief.delivery_spec()
     if spec.video_preset == "exr":
         return []
     clips = project_cut(project, brief)

@@ -21,7 +21,7 @@ from pydantic import (
 )
 
 from reelgraph.errors import BriefError
-from reelgraph.specs.delivery import SPECS
+from reelgraph.specs.delivery import SPECS, DeliverySpec
 
 SCHEMA = "reelgraph.Brief.1"
 
@@ -167,6 +167,23 @@ class Edit(_Strict):
     pacing: Pacing = Pacing()
 
 
+class OutputOverride(_Strict):
+    """The brief's ``output:``: the picture size and EXR sample type of the masters,
+    overriding the delivery spec's (e.g. 3840×2160 32-bit float plates from 1080p shots)."""
+
+    width: int | None = Field(None, ge=16, le=16384, multiple_of=2, description="pixels")
+    height: int | None = Field(None, ge=16, le=16384, multiple_of=2, description="pixels")
+    exr_pixel_type: Literal["half", "float"] | None = Field(
+        None, description="EXR plate samples: half (16-bit) or float (32-bit)"
+    )
+
+    @model_validator(mode="after")
+    def _both_sides(self) -> OutputOverride:
+        if (self.width is None) != (self.height is None):
+            raise ValueError("give both width and height, or neither")
+        return self
+
+
 class Brief(_Strict):
     schema_: Literal["reelgraph.Brief.1"] = Field("reelgraph.Brief.1", alias="schema")
     project: str
@@ -183,6 +200,7 @@ class Brief(_Strict):
         "them), relative to the project folder",
     )
     edit: Edit = Edit()
+    output: OutputOverride = OutputOverride()
 
     @field_validator("delivery")
     @classmethod
@@ -195,6 +213,11 @@ class Brief(_Strict):
         source_ids = [s.id for s in self.sources]
         shot_ids = [shot.id for scene in self.scenes for shot in scene.shots]
         scene_ids = [scene.id for scene in self.scenes]
+        if self.output.exr_pixel_type and SPECS[self.delivery].video_preset != "exr":
+            raise ValueError(
+                f"output.exr_pixel_type applies to EXR plates, not to {self.delivery!r} "
+                "(use delivery: vfx-plates)"
+            )
         for ids, what in ((source_ids, "source"), (scene_ids, "scene"), (shot_ids, "shot")):
             duplicates = {i for i in ids if ids.count(i) > 1}
             if duplicates:
@@ -209,6 +232,11 @@ class Brief(_Strict):
 
     def source(self, source_id: str) -> Source:
         return next(s for s in self.sources if s.id == source_id)
+
+    def delivery_spec(self) -> DeliverySpec:
+        """The delivery spec with this brief's ``output:`` override applied."""
+        out = self.output
+        return SPECS[self.delivery].with_output(out.width, out.height, out.exr_pixel_type)
 
 
 def _line_of(root: yaml.Node | None, loc: tuple[str | int, ...]) -> int | None:

@@ -6,7 +6,7 @@ numbers live in exactly one place.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 from reelgraph.errors import BriefError
@@ -82,6 +82,7 @@ class DeliverySpec:
         primaries: colour primaries of the master (FFmpeg name).
         audio: the loudness target, or ``None`` for picture-only deliveries.
         qc_profile: the QC profile this delivery is checked against.
+        exr_pixel_type: ``half`` or ``float`` samples of ``exr`` plates.
     """
 
     name: str
@@ -95,6 +96,18 @@ class DeliverySpec:
     audio: AudioTarget | None
     qc_profile: str
     frame_rate: str | None = None
+    exr_pixel_type: str = "half"
+
+    def with_output(
+        self, width: int | None, height: int | None, exr_pixel_type: str | None
+    ) -> DeliverySpec:
+        """This spec with a brief's ``output:`` override of picture size and EXR samples."""
+        return replace(
+            self,
+            width=width or self.width,
+            height=height or self.height,
+            exr_pixel_type=exr_pixel_type or self.exr_pixel_type,
+        )
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
