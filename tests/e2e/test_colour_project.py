@@ -6,10 +6,12 @@ follows, and a hero that is not in its scene is refused."""
 from __future__ import annotations
 
 import json
+import subprocess
 from fractions import Fraction
 from pathlib import Path
 
 import cv2
+import imageio_ffmpeg
 import numpy as np
 import pytest
 import skimage.data
@@ -120,6 +122,51 @@ def test_the_misgraded_shot_is_matched_to_the_hero(project: tuple[Path, np.ndarr
     assert after < 0.6 * before, (before, after)
     # The hero itself is not corrected.
     assert not (artifact(root, nodes["sh010/grade"]["key"]) / "continuity.cc").exists()
+
+
+def _write_png16(path: Path, rgb: np.ndarray) -> None:
+    cv2.imwrite(str(path), np.rint(np.clip(rgb[..., ::-1], 0, 1) * 65535).astype(np.uint16))
+
+
+@pytest.mark.slow
+def test_the_grade_applies_its_exported_cube_as_ffmpegs_lut3d_does(
+    project: tuple[Path, np.ndarray], tmp_path: Path
+) -> None:
+    """sh020's CDL cannot reach its match, so its grade applies the whole decision as the
+    33³ LUT it exports: the picture it hands on is FFmpeg's lut3d (tetrahedral) with
+    continuity.cube applied to the grade's input."""
+    root, _ = project
+    key = status(root)["sh020/grade"]["key"]
+    grade = artifact(root, key)
+    manifest = json.loads((grade / "manifest.json").read_text())
+    assert manifest["output"]["continuity"]["applied"] == "lut"
+    ops = json.loads((grade / VIEW_FILE).read_text())["ops"]
+    assert [(op["op"], op.get("file")) for op in ops] == [("lut3d", "continuity.cube")]
+    upstream = artifact(root, manifest["inputs"][0])
+    meta = json.loads((upstream / "manifest.json").read_text())["output"]
+    source = [f.rgb for f in frames(Input(manifest["inputs"][0], upstream, meta))]
+    graded = [f.rgb for f in frames(Input(key, grade, manifest["output"]))]
+    for i, rgb in enumerate(source):
+        _write_png16(tmp_path / f"in{i:02d}.png", rgb)
+    cube = grade / "continuity.cube"
+    subprocess.run(
+        [imageio_ffmpeg.get_ffmpeg_exe(), "-v", "error", "-y", "-i", str(tmp_path / "in%02d.png"),
+         "-vf", f"lut3d=file={cube}:interp=tetrahedral", "-pix_fmt", "rgb48be",
+         "-start_number", "0", str(tmp_path / "out%02d.png")],
+        check=True,
+    )  # fmt: skip
+    theirs = [
+        cv2.imread(str(tmp_path / f"out{i:02d}.png"), cv2.IMREAD_UNCHANGED)[..., ::-1] / 65535.0
+        for i in range(len(source))
+    ]
+    difference = np.mean(
+        [delta_e_2000(a, b, "bt709").mean() for a, b in zip(graded, theirs, strict=True)]
+    )
+    # The same table and interpolation: only 16-bit rounding separates them.
+    assert difference <= 0.25, difference
+    # The grade did change the picture (the mis-grade is ~3 ΔE2000 from the hero).
+    moved = [delta_e_2000(a, b, "bt709").mean() for a, b in zip(graded, source, strict=True)]
+    assert np.mean(moved) > 1.5
 
 
 @pytest.mark.slow

@@ -232,8 +232,9 @@ def test_hdr_shots_are_matched_in_their_own_light_and_also_measured_in_itp() -> 
 
 
 def test_a_view_with_nothing_near_grey_is_left_alone_not_given_its_colour() -> None:
-    # The demo's kitchen: a brown coffee shot as hero, a cat as the other shot. The coffee's
-    # nearest-to-grey pixels are brown; taking them as white would turn the cat orange.
+    # Two views that share nothing: a brown coffee shot as hero, a cat as the other shot. The
+    # coffee's nearest-to-grey pixels are brown; taking them as white would turn the cat
+    # orange.
     hero = photo("coffee")[:, :120]  # beans and brown wood: no white saucer in view
     shot = misgrade(photo("chelsea"), (0.94, 1.0, 1.08), 1.0)
     result = match_shot([shot], [hero])

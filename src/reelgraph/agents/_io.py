@@ -67,8 +67,18 @@ def _inverse_tone_map(rgb: Frame, params: Mapping[str, Any]) -> Frame:
     )
 
 
+def _lut3d(rgb: Frame, params: Mapping[str, Any]) -> Frame:
+    """A 33³ ``.cube`` of the view's own folder (``file``, checked against ``sha256``, so
+    the view's description changes when the table does), tetrahedral like FFmpeg's lut3d."""
+    from reelgraph.colour.lut import cube_function
+
+    return cube_function(Path(params["path"]), str(params["sha256"]))(rgb)
+
+
 #: The operations a view may chain, by the name ``view.json`` records.
-PIXEL_OPS: dict[str, PixelOp] = {"cdl": _cdl, "itm": _inverse_tone_map}
+PIXEL_OPS: dict[str, PixelOp] = {"cdl": _cdl, "itm": _inverse_tone_map, "lut3d": _lut3d}
+#: Parameter of an operation that names a file of the view's folder (linked with the view).
+OP_FILE = "file"
 
 
 @dataclass(frozen=True)
@@ -178,6 +188,9 @@ def view_over(
                 _link(path, out_dir / name)
             parts.append(Part(name, first, first + hi - lo, part.conform, part.sequence))
         position += part.frames
+    for op in ops:
+        if OP_FILE in op and not (out_dir / op[OP_FILE]).exists():
+            _link(item.path / op[OP_FILE], out_dir / op[OP_FILE])
     return View(tuple(parts), ops)
 
 
@@ -211,6 +224,8 @@ def write_view(out_dir: Path, view: View, *ops: dict[str, Any]) -> str:
     for op in ops:
         if op.get("op") not in PIXEL_OPS:
             raise MediaError(f"unknown picture operation {op.get('op')!r}")
+        if OP_FILE in op and not (out_dir / op[OP_FILE]).is_file():
+            raise MediaError(f"{out_dir / op[OP_FILE]}: the file a picture operation reads")
     full = View(view.parts, (*view.ops, *ops))
     text = json.dumps(full.to_dict(), indent=1, sort_keys=True)
     (out_dir / VIEW_FILE).write_text(text, encoding="utf-8")
@@ -221,7 +236,10 @@ def _view_frames(item: Input, start: int, stop: int | None) -> Iterator[DecodedF
     view = read_view(item)
     stop = view.frames if stop is None else min(stop, view.frames)
     tag = _tag(item.meta)
-    ops = [(PIXEL_OPS[op["op"]], op) for op in view.ops]
+    ops = [
+        (PIXEL_OPS[op["op"]], {**op, "path": str(item.path / op[OP_FILE])} if OP_FILE in op else op)
+        for op in view.ops
+    ]
     position = 0
     for part in view.parts:
         lo, hi = max(start, position), min(stop, position + part.frames)

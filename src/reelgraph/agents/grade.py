@@ -12,9 +12,11 @@ The corrections are written as files a colourist can load in their grading syste
 continuity report (``continuity/index.html`` + ``report.json``), and applied to the picture
 as a view (:mod:`reelgraph.agents._io`): the graded picture is the upstream picture plus the
 CDLs, applied by whoever reads it, so changing the look re-renders without writing a
-lossless intermediate. The view applies CDLs to the encoded picture; the scene-linear
-continuity decision is applied as the encoded CDL nearest it, and how far that misses the
-decision (and a residual LUT the view cannot apply) is said in the output and the report.
+lossless intermediate. The scene-linear continuity decision is applied as the encoded CDL
+nearest it when that CDL reaches it (within RESIDUAL_DELTA_E), else as its 33³ LUT
+(``continuity.cube``, tetrahedral, the file exported); the lookbook's look is always its LUT
+(``lookbook.cube``), since a CDL cannot carry a tone curve and a colour distribution. A LUT
+is named in the view by its SHA-256, so the picture's description changes with the table.
 """
 
 from __future__ import annotations
@@ -111,13 +113,18 @@ def _cdl_op(cdl: CDL) -> tuple[dict[str, Any], ...]:
     return () if cdl.is_identity() else ({"op": "cdl", **cdl.to_dict()},)
 
 
+def _lut_op(out_dir: Path, file: str) -> dict[str, Any]:
+    """The view operation applying ``out_dir/file`` (a .cube just written there)."""
+    return {"op": "lut3d", "file": file, "sha256": lut.sha256(out_dir / file)}
+
+
 def _pixels(pictures: list[Array]) -> Array:
     return np.concatenate([p.reshape(-1, 3) for p in pictures]).astype(np.float32)
 
 
 class Grade(Agent):
     name = "grade"
-    version = "4"
+    version = "5"  # 5: continuity and lookbook LUTs applied in the view
     description = (
         "match the shot to its scene's hero, take the lookbook's look, apply the scene's look "
         "(time_of_day, warmth, exposure, contrast, saturation), each as an ASC CDL; export "
@@ -155,12 +162,14 @@ class Grade(Agent):
         if len(ctx.inputs) > 1:
             continuity, hero_frames = self._continuity(ctx, shot_frames, transfer, primaries)
             meta["continuity"] = continuity
-            if continuity["applied_cdl"] is not None:
+            if continuity.get("applied") == "lut":
+                ops.append(_lut_op(ctx.out_dir, "continuity.cube"))
+            elif continuity["applied_cdl"] is not None:
                 ops.append({"op": "cdl", **continuity["applied_cdl"]})
         ctx.progress(len(ctx.inputs), steps)
         if params.looks:
-            meta["lookbook"], look_cdl = self._lookbook(ctx, hero_frames, transfer)
-            ops.extend(_cdl_op(look_cdl))
+            meta["lookbook"] = self._lookbook(ctx, hero_frames, transfer)
+            ops.append(_lut_op(ctx.out_dir, "lookbook.cube"))
         look, cdl, decision = choose_look(ctx.variables, params.strength)
         ops.extend(_cdl_op(cdl))
         write_view(ctx.out_dir, view_over(source, ctx.out_dir), *ops)
@@ -203,14 +212,16 @@ class Grade(Agent):
         report["view_cdl"] = applied.to_dict()
         report["view_cdl_delta_e"] = round(miss, 3)
         report["hero_reason"] = why
+        report["applied"] = "lut" if residual else "cdl"
         if residual:
             report["notes"].append(
-                f"the picture applies the encoded CDL nearest the decision, which misses it "
-                f"by mean ΔE2000 {miss:.2f} on the shot's colours; the full decision "
-                "(with its residual) is continuity.cube, not applied to the picture"
+                f"the encoded CDL nearest the decision (continuity.cc) misses it by mean "
+                f"ΔE2000 {miss:.2f} on the shot's colours, so the picture applies the whole "
+                "decision as its 33³ LUT, continuity.cube (tetrahedral)"
             )
         title = f"{shot} matched to {hero}"
-        lut.write_cube(ctx.out_dir / "continuity.cube", decision.table(), title)
+        table = decision.table()
+        lut.write_cube(ctx.out_dir / "continuity.cube", table, title)
         lut.write_cdl(
             ctx.out_dir / "continuity.cc",
             f"{shot}:continuity",
@@ -218,13 +229,13 @@ class Grade(Agent):
             f"{title}; on encoded R'G'B' (video), nearest the decision in {WORKING_SPACE}",
         )
         middle = len(shot_frames) // 2
+        matched = (
+            lut.apply(shot_frames[middle], table)
+            if residual
+            else np.clip(apply_cdl(shot_frames[middle], applied), 0.0, 1.0)
+        )
         entry = ContinuityEntry(
-            shot,
-            hero,
-            report,
-            hero_frames[len(hero_frames) // 2],
-            shot_frames[middle],
-            np.clip(apply_cdl(shot_frames[middle], applied), 0.0, 1.0),
+            shot, hero, report, hero_frames[len(hero_frames) // 2], shot_frames[middle], matched
         )
         write_continuity_report(ctx.out_dir / REPORT_DIR, [entry], f"Continuity: {title}")
         return {
@@ -234,16 +245,17 @@ class Grade(Agent):
             "delta_e_before": report["delta_e_before"],
             "delta_e_after": report["delta_e_after"],
             "view_cdl_delta_e": report["view_cdl_delta_e"],
-            "residual_not_applied": residual,
+            "applied": report["applied"],
             "report": f"{REPORT_DIR}/index.html",
             "applied_cdl": applied.to_dict(),
         }, hero_frames
 
     def _lookbook(
         self, ctx: NodeContext, hero_frames: list[Array], transfer: str
-    ) -> tuple[dict[str, Any], CDL]:
+    ) -> dict[str, Any]:
         """The lookbook's look, fitted on the hero (so every shot of the scene gets the same
-        one), as the encoded CDL nearest it."""
+        one): ``lookbook.cube``, applied to the picture, and the encoded CDL nearest it,
+        ``lookbook.cc``, for systems that take a CDL only."""
         stills = [read_still(Path(path)) for path in ctx.params.looks]
         hero = _pixels(hero_frames)
         look = fit_look(to_linear(hero, transfer), stills, transfer=transfer)
@@ -260,4 +272,5 @@ class Grade(Agent):
             "stills": [Path(p).name for p in ctx.params.looks],
             "view_cdl_delta_e": round(miss, 3),
             "cdl": cdl.to_dict(),
-        }, cdl
+            "applied": "lut",
+        }

@@ -188,38 +188,9 @@ class LookDecision:
         and views that apply a CDL to video-encoded R'G'B' directly."""
         if self.is_identity():
             return CDL(), 0.0
-        from scipy.optimize import least_squares
+        from reelgraph.colour.continuity import fit_encoded_cdl
 
-        from reelgraph.colour.continuity import delta_e_2000
-
-        points = lut.grid(17).reshape(-1, 3)
-        target = self.encoded(points, transfer).astype(np.float64)
-        # Near-black and clipped grid points pull a fit without being seen.
-        keep = (points.max(axis=1) > 0.02) & (target.max(axis=1) < 0.999)
-        x, y = points[keep].astype(np.float64), target[keep]
-
-        def cdl_of(p: npt.NDArray[np.float64]) -> CDL:
-            return CDL(
-                (float(p[0]), float(p[1]), float(p[2])),
-                (float(p[3]), float(p[4]), float(p[5])),
-                (float(p[6]), float(p[7]), float(p[8])),
-                float(p[9]),
-            )
-
-        def residual(p: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
-            out = apply_cdl(x.astype(np.float32), cdl_of(p)).astype(np.float64)
-            return (out - y).ravel()
-
-        start = np.array([1.0] * 3 + [0.0] * 3 + [1.0] * 3 + [self.cdl.saturation])
-        lower = np.array([0.01] * 3 + [-0.5] * 3 + [0.2] * 3 + [0.0])
-        upper = np.array([8.0] * 3 + [0.5] * 3 + [5.0] * 3 + [4.0])
-        # apply_cdl works in float32: steps of 1e-3 keep the differences above its precision.
-        fit = least_squares(residual, start, bounds=(lower, upper), diff_step=1e-3)
-        cdl = cdl_of(fit.x)
-        miss = float(
-            delta_e_2000(apply_cdl(points, cdl), self.encoded(points, transfer), transfer).mean()
-        )
-        return cdl, miss
+        return fit_encoded_cdl(lambda x: self.encoded(x, transfer), transfer)
 
     def is_identity(self) -> bool:
         return self.matrix is None and self.cdl.is_identity()

@@ -84,6 +84,7 @@ def render(
     tmp = out.parent / f".{out.stem}.{token}.tmp{PRESETS[preset].extension}"
     muxed = out.parent / f".{out.stem}.{token}.sound{PRESETS[preset].extension}"
     written = 0
+    apply_table = lut.tetrahedral(table)
     try:
         content = reader.tag if reader.tag.transfer != PRESETS[preset].tag.transfer else None
         with VideoWriter(
@@ -95,7 +96,7 @@ def render(
             content=content,
         ) as writer:
             for frame in reader:
-                writer.write(lut.apply(frame.rgb, table))
+                writer.write(apply_table(frame.rgb))
                 written += 1
                 if progress is not None:
                     progress(written, len(reader))
