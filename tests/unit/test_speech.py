@@ -10,7 +10,7 @@ import importlib.util
 import numpy as np
 import pytest
 from scipy.signal import resample_poly
-from speech_audio import placed_speech
+from speech_audio import placed_speech, reading
 
 from reelgraph.algorithms.speech import (
     RATE_HZ,
@@ -45,7 +45,8 @@ def placed() -> tuple[np.ndarray, list[tuple[float, float, str]], Transcript]:
 def test_read_speech_is_recognised_with_few_errors(placed: tuple) -> None:
     _, places, transcript = placed
     reference = " ".join(text for _, _, text in places)
-    assert word_error_rate(reference, transcript.text) <= 0.2, transcript.text
+    # Recognised word for word on this machine; one error in the 17 words is allowed.
+    assert word_error_rate(reference, transcript.text) <= 0.1, transcript.text
     assert transcript.model.startswith("pocketsphinx 5.1.1 en-us")
 
 
@@ -69,6 +70,16 @@ def test_words_fall_where_the_speech_was_placed(placed: tuple) -> None:
 def test_block_size_does_not_change_the_words(placed: tuple) -> None:
     pcm, _, transcript = placed
     assert _recognise(pcm, pcm.size).words == transcript.words
+
+
+@pytest.mark.slow
+def test_running_speech_keeps_each_phrase_first_word() -> None:
+    # The first 13 s of the reading: six phrases opening "it was", each after a short
+    # pause. The endpointer decides "speech" a little after the onset; without the pre-roll
+    # the phrases after the first come out as "was the age of wisdom".
+    transcript = _recognise(_pcm16k(reading()[: 13 * 48000 + 9600]), 4096)
+    words = [(w.text, w.start_s, w.end_s) for w in transcript.words]
+    assert len(find_phrase(words, "it was")) == 6, transcript.text
 
 
 def test_silence_and_bad_input() -> None:
@@ -118,6 +129,7 @@ def test_phrase_search_ignores_case_punctuation_and_word_splits() -> None:
     (art,) = find_phrase(WORDS, "art")  # the word, not the end of "started"
     assert art.first_word == 5
     assert find_phrase(WORDS, "tart") == []
+    assert find_phrase(WORDS, "star") == []  # a word's start is not a word
     assert find_phrase(WORDS, "some") and find_phrase(WORDS, "om") == []
     assert find_phrase([], "anything") == []
 

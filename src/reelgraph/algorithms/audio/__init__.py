@@ -10,6 +10,7 @@ are the entry points agents and the CLI build on:
 ``loudness_range``             EBU Tech 3342 LRA
 ``true_peak``                  BS.1770-5 Annex 2 true peak (``true_peak_series``)
 ``detect_speech``              per-10 ms speech mask (dialogue detection)
+``detect_speech_silero``       per-32 ms speech probability and mask, Silero VAD (``[asr]``)
 ``dialogue_loudness``          speech-gated loudness with programme fallback
 ``reduce_noise``               Wiener / decision-directed dialogue noise reduction
 ``level``                      speech-aware leveler toward a target loudness
@@ -65,6 +66,10 @@ from reelgraph.algorithms.audio.true_peak_bs1770_annex2 import (
     true_peak_series,
 )
 from reelgraph.algorithms.audio.true_peak_limiter_bs1770 import LimiterResult, limit_true_peak
+from reelgraph.algorithms.audio.vad_neural_silero2024 import (
+    NeuralSpeechActivity,
+    detect_speech_silero,
+)
 from reelgraph.algorithms.audio.vad_spectral_moattar2009 import (
     SpeechActivity,
     VadParameters,
@@ -85,6 +90,7 @@ __all__ = [
     "LoudnessMeter",
     "LoudnessRangeResult",
     "LoudnessResult",
+    "NeuralSpeechActivity",
     "NoiseProfile",
     "NoiseReductionResult",
     "NormalisationResult",
@@ -96,6 +102,7 @@ __all__ = [
     "VadParameters",
     "correct_loudness",
     "detect_speech",
+    "detect_speech_silero",
     "dialogue_loudness",
     "estimate_noise_profile",
     "integrated_loudness",

@@ -22,6 +22,7 @@ from reelgraph.algorithms.speech.recognise_pocketsphinx_huggins2006 import (
     PocketSphinxRecogniser,
     Transcript,
     Word,
+    model_name,
     pocketsphinx_available,
 )
 from reelgraph.algorithms.speech.wer_levenshtein1966 import word_error_rate
@@ -36,6 +37,7 @@ __all__ = [
     "Transcript",
     "Word",
     "find_phrase",
+    "model_name",
     "normalise",
     "pocketsphinx_available",
     "recogniser",

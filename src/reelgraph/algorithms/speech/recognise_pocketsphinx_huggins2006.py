@@ -61,6 +61,7 @@ __all__ = [
     "PocketSphinxRecogniser",
     "Transcript",
     "Word",
+    "model_name",
     "pocketsphinx_available",
 ]
 
@@ -111,6 +112,12 @@ def pocketsphinx_available() -> bool:
     return importlib.util.find_spec("pocketsphinx") is not None
 
 
+def model_name() -> str:
+    """The recogniser, its version and model, as transcripts record it (a new version is a
+    new model: stored transcripts are made again)."""
+    return f"pocketsphinx {importlib.metadata.version('pocketsphinx')} en-us"
+
+
 class PocketSphinxRecogniser:
     """Streaming recogniser: :meth:`push` 16 kHz mono int16 blocks, then :meth:`finish`."""
 
@@ -123,7 +130,7 @@ class PocketSphinxRecogniser:
             )
         from pocketsphinx import Decoder, Endpointer
 
-        self.model = f"pocketsphinx {importlib.metadata.version('pocketsphinx')} en-us"
+        self.model = model_name()
         self._endpointer: Any = Endpointer(sample_rate=RATE_HZ)
         self._decoder: Any = Decoder(samprate=RATE_HZ, loglevel="FATAL")
         self._frame_bytes: int = self._endpointer.frame_bytes
@@ -132,7 +139,9 @@ class PocketSphinxRecogniser:
             maxlen=max(1, round(PRE_ROLL_S / self._frame_s)) + 1
         )
         self._pending = b""
+        self._samples = 0
         self._frames = 0
+        self._in_utterance = False
         self._utterance_start = 0.0
         self._words: list[Word] = []
 
@@ -140,6 +149,7 @@ class PocketSphinxRecogniser:
         """Decode a block of sound (any length)."""
         if not isinstance(pcm, np.ndarray) or pcm.dtype != np.int16 or pcm.ndim != 1:
             raise AlgorithmError("pcm must be a 1-D int16 array (mono, 16 kHz)")
+        self._samples += pcm.size
         data = self._pending + pcm.tobytes()
         whole = len(data) - len(data) % self._frame_bytes
         for offset in range(0, whole, self._frame_bytes):
@@ -148,11 +158,14 @@ class PocketSphinxRecogniser:
 
     def finish(self) -> Transcript:
         """Decode what is left and return the transcript."""
-        if self._pending or self._endpointer.in_speech:
-            self._frame(self._pending, last=True)
+        # The endpointer's end_stream() is for a stream that ends inside speech, and needs at
+        # least one sample; a partial frame of silence at the end carries no words.
+        if self._endpointer.in_speech:
+            self._frame(self._pending or bytes(2), last=True)
+        if self._in_utterance:
+            self._end_utterance()
         self._pending = b""
-        duration = self._frames * self._frame_s
-        return Transcript(tuple(self._words), self.model, round(duration, 3))
+        return Transcript(tuple(self._words), self.model, round(self._samples / RATE_HZ, 3))
 
     def _frame(self, frame: bytes, *, last: bool) -> None:
         start = self._frames * self._frame_s
@@ -166,15 +179,18 @@ class PocketSphinxRecogniser:
             begin = float(self._endpointer.speech_start)
             pre_roll = [f for t, f in self._recent if begin - PRE_ROLL_S - 1e-6 <= t < begin - 1e-6]
             self._decoder.start_utt()
+            self._in_utterance = True
             for earlier in pre_roll:
                 self._decoder.process_raw(earlier, False, False)
             self._utterance_start = begin - len(pre_roll) * self._frame_s
-        self._decoder.process_raw(speech, False, False)
+        if speech:  # end_stream() may hand back no sound at all
+            self._decoder.process_raw(speech, False, False)
         if last or not self._endpointer.in_speech:
-            self._decoder.end_utt()
-            self._collect()
+            self._end_utterance()
 
-    def _collect(self) -> None:
+    def _end_utterance(self) -> None:
+        self._decoder.end_utt()
+        self._in_utterance = False
         for segment in self._decoder.seg():
             text = _ALTERNATE.sub("", segment.word)
             if _NOT_WORDS.match(text):
