@@ -51,19 +51,42 @@ class RotoClip:
     three-lobed blob cut from it (a subject no person segmenter knows)."""
     exit_at: int | None = None
     """Frame from which the subject runs out of the right edge of the frame (None: never)."""
+    background: str = "grass"
+    """The ``skimage.data`` photograph behind the subject (tinted green when grey)."""
+    seed: int | None = None
+    """None: the geometry above as given. A number draws another shot from it: the
+    subject's start, travel (either way), growth or shrinking, sway, the pan's direction
+    and speed, and where the pole crosses."""
 
 
-@lru_cache(maxsize=1)
-def _foliage() -> Frame:
-    """``skimage.data.grass`` tinted green: a busy photographic texture with no object in it
-    that a segmenter would take for the subject."""
-    return _photo("grass") * np.array([0.55, 0.8, 0.45], np.float32)
+@lru_cache(maxsize=4)
+def _foliage(name: str) -> Frame:
+    """A ``skimage.data`` photograph, grey ones (``grass``, ``gravel``, ``brick``) tinted
+    green: a busy photographic texture with no object in it that a segmenter would take
+    for the subject."""
+    photo = _photo(name)
+    if name in ("grass", "gravel", "brick"):
+        photo = photo * np.array([0.55, 0.8, 0.45], np.float32)
+    return photo
+
+
+@lru_cache(maxsize=16)
+def _path(clip: RotoClip) -> tuple[float, float, float, float, float, float]:
+    """(start x, travel, grow, sway phase, pan, pole start) as shares of the frame."""
+    if clip.seed is None:
+        return 0.32, clip.travel, clip.grow, 0.0, clip.pan, 0.85
+    rng = np.random.default_rng(clip.seed)
+    travel = float(rng.uniform(0.15, 0.3)) * float(rng.choice([-1.0, 1.0]))
+    start = 0.5 - travel / 2 + float(rng.uniform(-0.05, 0.05))
+    grow = float(rng.uniform(-0.25, 0.35))
+    pan = float(rng.uniform(0.002, 0.006)) * float(rng.choice([-1.0, 1.0]))
+    return start, travel, grow, float(rng.uniform(0, 2 * np.pi)), pan, float(rng.uniform(0.8, 0.9))
 
 
 def _background(clip: RotoClip, t: int) -> Frame:
-    photo = _foliage()
+    photo = _foliage(clip.background)
     scale = clip.height / photo.shape[0] * 1.2
-    shift = -clip.pan * clip.width * t - 0.05 * clip.width
+    shift = -_path(clip)[4] * clip.width * t - 0.05 * clip.width
     affine = np.float32([[scale, 0, shift], [0, scale, -0.1 * clip.height]])
     return cv2.warpAffine(photo, affine, (clip.width, clip.height), flags=cv2.INTER_LINEAR,
                           borderMode=cv2.BORDER_REFLECT)  # fmt: skip
@@ -71,11 +94,12 @@ def _background(clip: RotoClip, t: int) -> Frame:
 
 def _subject_pose(clip: RotoClip, t: int) -> tuple[float, float, float]:
     u = t / max(1, clip.frames - 1)
-    cx = (0.32 + clip.travel * u) * clip.width
+    start, travel, grow, phase, _, _ = _path(clip)
+    cx = (start + travel * u) * clip.width
     if clip.exit_at is not None and t >= clip.exit_at:
         cx += (t - clip.exit_at + 1) * 0.06 * clip.width
-    cy = (0.5 + 0.05 * np.sin(2 * np.pi * u)) * clip.height
-    return float(cx), float(cy), 1.0 + clip.grow * u
+    cy = (0.5 + 0.05 * np.sin(2 * np.pi * u + phase)) * clip.height
+    return float(cx), float(cy), 1.0 + grow * u
 
 
 @lru_cache(maxsize=1)
@@ -131,7 +155,7 @@ def _pole(clip: RotoClip, t: int) -> tuple[Frame, Frame]:
     coverage = np.zeros((clip.height, clip.width), np.float32)
     if clip.occlusion:
         u = t / max(1, clip.frames - 1)
-        left = (0.85 - 0.7 * u) * clip.width
+        left = (_path(clip)[5] - 0.7 * u) * clip.width
         half = 0.025 * clip.width
         xs = np.arange(clip.width, dtype=np.float32)
         row = np.clip(np.minimum(xs - (left - half), (left + half) - xs) + 0.5, 0.0, 1.0)

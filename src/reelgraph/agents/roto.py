@@ -1,9 +1,9 @@
 """Rotoscoping agent: per-frame mattes of a shot's subject, steady over time.
 
 Thin adapter over :mod:`reelgraph.algorithms.roto` (docs/agents/roto.md). ``roto`` streams
-the shot once: each frame's first guess (a subject model's mask, or the user's keyframe
-mask on its own frame) goes through the chain (trimap → guided feathering → flow-guided
-temporal fusion), and the agent writes
+the shot once: each frame's first guess (a subject model's mask, on every frame or every
+few for a slow model, or the user's keyframe mask on its own frame) goes through the chain
+(trimap → guided feathering → flow-guided temporal fusion), and the agent writes
 
 * ``NAME.NNNNNN.png`` (16-bit greyscale) or ``.exr`` (half, channel ``A``) per frame,
 * ``preview.mp4``: the subject over a grey checkerboard (H.264),
@@ -19,17 +19,17 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
-import cv2
 import numpy as np
 
 from reelgraph.agents._io import frames, open_writer
-from reelgraph.algorithms.roto.chain import RotoParams, RotoTracker
+from reelgraph.algorithms.roto.chain import RotoFrame, RotoParams, RotoTracker
 from reelgraph.algorithms.roto.edge_shift_chamfer_barrow1977 import edge_shift
 from reelgraph.errors import AgentError, MediaError, UsageError
 from reelgraph.media.mattes import MATTE_FORMATS, matte_name, read_mask, write_matte
@@ -244,6 +244,37 @@ class Roto(Agent):
         return Output(self.describe_output([meta], params), metrics, findings)
 
 
+def track(
+    decoded: Iterable[tuple[int, np.ndarray]],
+    tracker: RotoTracker,
+    model: SubjectModel | None,
+    keys: Mapping[int, np.ndarray],
+) -> Iterator[tuple[int, np.ndarray, RotoFrame]]:
+    """(index, frame, matte) of each (index, frame) in order, through the chain.
+
+    The model runs on every ``stride``-th frame (not on keyframes), one frame ahead of the
+    chain in a worker thread — onnxruntime and OpenCV release the GIL, so on two cores
+    the next frame's inference overlaps this frame's chain. Two frames are held at most.
+    """
+    stride = 1 if model is None else model.spec.stride
+
+    def finish(pending: tuple[int, np.ndarray, Future[np.ndarray] | None]) -> RotoFrame:
+        index, rgb, future = pending
+        guess = None if future is None else future.result()
+        return tracker.step(rgb, guess=guess, keyframe=keys.get(index))
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pending: tuple[int, np.ndarray, Future[np.ndarray] | None] | None = None
+        for index, rgb in decoded:
+            wanted = model is not None and index % stride == 0 and index not in keys
+            future = pool.submit(model.mask, rgb) if model is not None and wanted else None
+            if pending is not None:
+                yield pending[0], pending[1], finish(pending)
+            pending = (index, rgb, future)
+        if pending is not None:
+            yield pending[0], pending[1], finish(pending)
+
+
 def _stream(
     ctx: NodeContext,
     source: Input,
@@ -265,13 +296,8 @@ def _stream(
     empty: list[int] = []
     done = 0
     try:
-        for decoded in frames(source):
-            index, rgb = decoded.index, decoded.rgb
-            guess = None
-            if model is not None:
-                raw = model.mask(rgb)
-                guess = cv2.resize(raw, (width, height), interpolation=cv2.INTER_LINEAR)
-            result = tracker.step(rgb, guess=guess, keyframe=keys.get(index))
+        decoded = ((d.index, d.rgb) for d in frames(source))
+        for index, rgb, result in track(decoded, tracker, model, keys):
             alpha = result.alpha
             write_matte(
                 ctx.out_dir / matte_name(params.name, index, params.format), alpha, params.format

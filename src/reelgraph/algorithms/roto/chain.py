@@ -8,7 +8,9 @@ Per frame t (each step one published method, see the family's table):
 2. **Propagate and fuse** (:mod:`.temporal_fusion_bai2009`). The matte of frame t−1 is
    warped onto frame t by DIS optical flow (:mod:`reelgraph.algorithms.restore.
    flow_dis_kroeger2016`, estimated on frames scaled to ``flow_height`` lines) and blended
-   with the guess where the forward and backward flows agree.
+   with the guess where the forward and backward flows agree and the guess is sure of
+   itself. The guess counts only within ``radius`` of the moved shape, and not where the
+   propagation found an occluder (a segmenter takes a thing in front for the subject).
 3. **Trimap** (:mod:`.trimap_morphology_xu2017`) of the fused matte; pixels near the
    subject whose motion is unsure join the unknown band.
 4. **Soft alpha** (:mod:`.guided_filter_he2013`): guided feathering of the fused matte in
@@ -32,7 +34,11 @@ import numpy as np
 from reelgraph.algorithms.restore.flow_dis_kroeger2016 import FLOW_PRESETS, flow_image
 from reelgraph.algorithms.roto._checks import as_guide, as_matte
 from reelgraph.algorithms.roto.guided_filter_he2013 import guided_feathering
-from reelgraph.algorithms.roto.temporal_fusion_bai2009 import fuse_alpha, propagate_alpha
+from reelgraph.algorithms.roto.temporal_fusion_bai2009 import (
+    fuse_alpha,
+    localise_guess,
+    propagate_alpha,
+)
 from reelgraph.algorithms.roto.trimap_morphology_xu2017 import TRIMAP_UNKNOWN, trimap_morphology
 from reelgraph.errors import AlgorithmError
 
@@ -60,13 +66,16 @@ class RotoParams:
     work_height: int = 360
     """The guided filter's coefficients are estimated at about this many lines (Fast
     Guided Filter sub-sampling); frames at or below it are filtered at full size."""
+    proxy_height: int = 540
+    """Propagation, fusion and the trimap run on the frame scaled to about this many
+    lines; the soft alpha is then solved in the band on the full frame."""
     flow_height: int = 360
     """Optical flow is estimated on the frames scaled to this many lines."""
     flow_preset: str = "fast"
     """DIS preset (a name in ``FLOW_PRESETS`` of the flow module)."""
     memory: float = 0.5
     """Weight of the propagated matte where the motion is sure (model shots); 0 follows
-    the model alone, 1 ignores it."""
+    the model wherever it is sure of itself, 1 leaves it only the unsure motion."""
     tolerance: float = 1.0
     """Forward-backward round-trip error, in pixels of the flow grid, at which the
     motion's confidence falls to exp(−1/2)."""
@@ -179,7 +188,8 @@ class RotoTracker:
 
         ============  ====================================================
         ``frame``     float32 ``(H, W, 3)`` R'G'B' in [0, 1]
-        ``guess``     optional float32 ``(H, W)`` model mask in [0, 1]
+        ``guess``     optional float32 model mask in [0, 1], any size (a
+                      model's own; it is resized to the working grid)
         ``keyframe``  optional float32 ``(H, W)`` user matte in [0, 1]:
                       returned exactly, and the chain restarts from it
         output        :class:`RotoFrame`
@@ -188,7 +198,13 @@ class RotoTracker:
         p = self.params
         height, width = frame.shape[:2]
         image = as_guide(frame, (height, width))
-        small = self._flow_image(image)
+        proxy_size = self._proxy_size(height, width)
+        proxy = (
+            image
+            if proxy_size == (width, height)
+            else cv2.resize(image, proxy_size, interpolation=cv2.INTER_AREA)
+        )
+        small = self._flow_image(proxy)
         if keyframe is not None:
             alpha = as_matte(keyframe, "keyframe")
             if alpha.shape != (height, width):
@@ -197,16 +213,18 @@ class RotoTracker:
                     f"{width}×{height}",
                     hint="draw the keyframe mask at the shot's resolution",
                 )
-            return self._keep(small, alpha, 0.0, "keyframe")
+            return self._keep(small, alpha, proxy_size, 0.0, "keyframe")
         new = None if guess is None else as_matte(guess, "guess")
-        if new is not None and new.shape != (height, width):
-            raise AlgorithmError(
-                f"guess is {new.shape[1]}×{new.shape[0]}, the frame {width}×{height}",
-                hint="resize the model's mask to the frame first",
-            )
+        if new is not None and new.shape[::-1] != proxy_size:
+            # A model's mask comes at the model's size: straight to the proxy grid.
+            new = cv2.resize(new, proxy_size, interpolation=cv2.INTER_LINEAR)
+        p_width, p_height = proxy_size
+        band = _pixels(p.band, p_height, MIN_BAND_PX)
+        radius = _pixels(p.radius, p_height, MIN_RADIUS_PX)
         if self._prev_alpha is None or self._prev_image is None:
             if new is None:
-                return self._keep(small, np.zeros((height, width), np.float32), 0.0, "none")
+                empty = np.zeros((height, width), np.float32)
+                return self._keep(small, empty, proxy_size, 0.0, "none")
             fused, confidence, source = new, None, "model"
             look = None
             look_agreement = 1.0
@@ -225,14 +243,18 @@ class RotoTracker:
                 mismatch=p.mismatch,
             )
             confidence = carried.confidence
-            fused = fuse_alpha(carried.visible, confidence, new, memory=p.memory)
-            shape = carried.moved if new is None else fused
+            if new is not None:
+                new = localise_guess(new, carried.moved, radius)
+            fused = fuse_alpha(
+                carried.visible, confidence, new, memory=p.memory, occluded=carried.occluded
+            )
+            # What an occluder hides stays in the shape carried on (the subject comes back).
+            shape = (
+                carried.moved if new is None else np.where(carried.occluded, carried.moved, fused)
+            )
             look = carried.look
             look_agreement = carried.look_agreement
             source = "propagated" if new is None else "fused"
-        band = _pixels(p.band, height, MIN_BAND_PX)
-        radius = _pixels(p.radius, height, MIN_RADIUS_PX)
-        subsample = max(1, height // p.work_height)
         unresolved_px = 0
         unsure = None
         if confidence is not None:
@@ -252,27 +274,53 @@ class RotoTracker:
         # those, the ones whose motion is sure) fit the local colour models.
         known = (trimap != TRIMAP_UNKNOWN).astype(np.float32)
         weight = known if confidence is None else known * confidence
+        if proxy_size != (width, height):
+            # The soft alpha is solved on the full frame, in the band only: the band and
+            # the sure regions come up from the proxy grid by nearest neighbour (labels),
+            # the matte being corrected and the weights bilinearly.
+            full = (width, height)
+            trimap = cv2.resize(trimap, full, interpolation=cv2.INTER_NEAREST)
+            fused = cv2.resize(fused, full, interpolation=cv2.INTER_LINEAR)
+            weight = cv2.resize(weight, full, interpolation=cv2.INTER_LINEAR)
         alpha = guided_feathering(
-            image, fused, trimap, radius, p.eps, weight=weight, subsample=subsample
+            image,
+            fused,
+            trimap,
+            _pixels(p.radius, height, MIN_RADIUS_PX),
+            p.eps,
+            weight=weight,
+            subsample=max(1, height // p.work_height),
         )
         subject_px = max(1, int(np.count_nonzero(alpha >= 0.5)))
-        unresolved = unresolved_px / subject_px
+        unresolved = unresolved_px * (height * width) / (p_height * p_width) / subject_px
         if look_agreement < p.look_floor:  # slid off the subject: as bad as unresolved
             unresolved = max(unresolved, 1.0 - look_agreement)
-        return self._keep(small, alpha, unresolved, source, shape, look)
+        return self._keep(small, alpha, proxy_size, unresolved, source, shape, look)
+
+    def _proxy_size(self, height: int, width: int) -> tuple[int, int]:
+        """(width, height) of the grid the propagation, fusion and trimap run on."""
+        if height <= self.params.proxy_height:
+            return width, height
+        return max(8, round(width * self.params.proxy_height / height)), self.params.proxy_height
 
     def _keep(
         self,
         small: np.ndarray,
         alpha: np.ndarray,
+        proxy_size: tuple[int, int],
         unresolved: float,
         source: str,
         shape: np.ndarray | None = None,
         look: np.ndarray | None = None,
     ) -> RotoFrame:
         p = self.params
-        self._prev_image, self._prev_alpha = small, alpha
-        self._prev_shape = alpha if shape is None else shape
+        carried = (
+            alpha
+            if alpha.shape[::-1] == proxy_size
+            else cv2.resize(alpha, proxy_size, interpolation=cv2.INTER_AREA)
+        )
+        self._prev_image, self._prev_alpha = small, carried
+        self._prev_shape = carried if shape is None else shape
         self._prev_look = look
         area = float(np.count_nonzero(alpha >= 0.5)) / alpha.size
         if source == "keyframe":

@@ -6,13 +6,19 @@ Reference
     Using Localized Classifiers", *ACM SIGGRAPH* 2009, Sec. 3-4: the previous frame's
     cut-out is warped to the new frame by the estimated motion and serves as a shape
     prior; each pixel's result is a confidence-weighted blend of that prior and a new,
-    frame-local estimate (Eq. 2-3, ``p = f_s x_s + (1 − f_s) p_c``). Here the shape
-    confidence ``f_s`` is the forward-backward consistency of the flow (N. Sundaram,
-    T. Brox and K. Keutzer, *ECCV* 2010, Eq. 5; see
-    :func:`reelgraph.algorithms.restore.flow_dis_kroeger2016.consistency_weight`) times a
-    fixed memory; the frame-local estimate is the model's mask, or nothing in a
-    keyframe-only shot (then the warped prior is the whole estimate and the unsure
-    pixels are re-solved from colour by the caller).
+    frame-local estimate (Eq. 2-3, ``p = f_s x_s + (1 − f_s) p_c``), and the frame-local
+    estimates live in windows along the warped contour (Sec. 3.2): away from it the
+    prior stands. Here the shape confidence ``f_s`` is the forward-backward consistency
+    of the flow (N. Sundaram, T. Brox and K. Keutzer, *ECCV* 2010, Eq. 5; see
+    :func:`reelgraph.algorithms.restore.flow_dis_kroeger2016.consistency_weight`) and
+    the photometric check of the subject's motion, times a fixed memory; the frame-local
+    estimate is the model's mask — limited to a reach around the moved shape
+    (:func:`localise_guess`) and weighted by its own certainty ``|2 p_c − 1|``, as
+    SnapCut weights its local classifiers by their colour confidence ``f_c`` — or nothing
+    in a keyframe-only shot (then the warped prior is the whole estimate and the unsure
+    pixels are re-solved from colour by the caller). Where the propagation found an
+    occluder the prior (nothing there) stands: a segmenter takes an object passing in
+    front of the subject for part of it.
 
 The flows may be estimated at a lower resolution than the matte; they are resized and
 their vectors scaled.
@@ -29,7 +35,7 @@ from reelgraph.algorithms.restore.flow_dis_kroeger2016 import consistency_weight
 from reelgraph.algorithms.roto._checks import as_matte
 from reelgraph.errors import AlgorithmError
 
-__all__ = ["Propagated", "fuse_alpha", "propagate_alpha", "subject_motion"]
+__all__ = ["Propagated", "fuse_alpha", "localise_guess", "propagate_alpha", "subject_motion"]
 
 #: Fewest interior flow vectors a similarity is fitted to.
 _MIN_POINTS = 12
@@ -287,11 +293,50 @@ def propagate_alpha(
     return Propagated(moved, visible, np.clip(sure, 0.0, 1.0), occluded, look, look_agreement)
 
 
+def localise_guess(guess: np.ndarray, moved: np.ndarray, reach: int) -> np.ndarray:
+    """The new guess where it is a local estimate of the moved shape's edge: zero further
+    than ``reach`` pixels outside the moved shape (Bai et al. 2009, Sec. 3.2: the local
+    classifiers cover windows along the warped contour). A model's mask also holds other
+    objects (a pole in front, a salient thing behind); within the subject's reach they
+    are judged pixel by pixel, beyond it they are not the subject.
+
+    ==========  =====================================================
+    ``guess``   float32 ``(H, W)`` new estimate in [0, 1]
+    ``moved``   float32 ``(H, W)``: ``Propagated.moved``
+    ``reach``   pixels (>= 0) beyond the moved shape's 0.5 contour
+    output      float32 ``(H, W)`` in [0, 1]
+    ==========  =====================================================
+
+    >>> moved = np.zeros((1, 12), np.float32); moved[0, :4] = 1
+    >>> [int(v) for v in localise_guess(np.ones((1, 12), np.float32), moved, 3)[0]]
+    [1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0]
+    """
+    if reach < 0:
+        raise AlgorithmError(f"guess reach {reach} px", hint="use a reach of 0 pixels or more")
+    new = as_matte(guess, "guess")
+    shape = as_matte(moved, "moved")
+    if new.shape != shape.shape:
+        raise AlgorithmError(
+            f"guess {new.shape} and moved shape {shape.shape} differ",
+            hint="pass the guess and the propagated shape on one pixel grid",
+        )
+    outside = (shape < 0.5).astype(np.uint8)
+    far = cv2.distanceTransform(outside, cv2.DIST_L2, cv2.DIST_MASK_5) > reach
+    return np.where(far, np.float32(0.0), new)
+
+
 def fuse_alpha(
-    warped: np.ndarray, confidence: np.ndarray, guess: np.ndarray | None, *, memory: float
+    warped: np.ndarray,
+    confidence: np.ndarray,
+    guess: np.ndarray | None,
+    *,
+    memory: float,
+    occluded: np.ndarray | None = None,
 ) -> np.ndarray:
-    """Blend the propagated matte with a new guess: ``f = memory · confidence``,
-    ``alpha = f · warped + (1 − f) · guess`` (Bai et al. 2009, Eq. 3).
+    """Blend the propagated matte with a new guess (Bai et al. 2009, Eq. 3):
+    ``alpha = f · warped + (1 − f) · guess`` with the guess's weight
+    ``1 − f = (1 − memory · confidence) · |2 guess − 1|`` — the past where the motion is
+    sure, the guess where it is sure of itself — and ``f = 1`` on ``occluded`` pixels.
 
     ==============  ====================================================
     ``warped``      float32 ``(H, W)`` from :func:`propagate_alpha`
@@ -299,13 +344,14 @@ def fuse_alpha(
     ``guess``       float32 ``(H, W)`` new estimate in [0, 1], or None
                     (keyframe only: the warped matte is returned as is)
     ``memory``      weight of the past where the motion is sure, [0, 1]
+    ``occluded``    optional bool ``(H, W)``: ``Propagated.occluded``
     output          float32 ``(H, W)`` in [0, 1]
     ==============  ====================================================
 
-    >>> fused = fuse_alpha(np.ones((2, 2), np.float32), np.ones((2, 2), np.float32),
-    ...                    np.zeros((2, 2), np.float32), memory=0.75)
-    >>> float(fused[0, 0])
-    0.75
+    >>> fused = fuse_alpha(np.ones((1, 2), np.float32), np.ones((1, 2), np.float32),
+    ...                    np.array([[0.0, 0.5]], np.float32), memory=0.75)
+    >>> [float(v) for v in fused[0]]  # a sure 0 counts 1 − 0.75; an unsure 0.5 not at all
+    [0.75, 1.0]
     """
     if not 0.0 <= memory <= 1.0:
         raise AlgorithmError(f"temporal memory {memory}", hint="use a weight in [0, 1]")
@@ -313,5 +359,9 @@ def fuse_alpha(
     if guess is None:
         return past
     new = as_matte(guess, "guess")
-    weight = np.float32(memory) * as_matte(confidence, "confidence")
-    return (new + weight * (past - new)).astype(np.float32)
+    certainty = np.abs(np.float32(2.0) * new - np.float32(1.0))
+    trust = np.float32(1.0) - np.float32(memory) * as_matte(confidence, "confidence")
+    fused = new + (np.float32(1.0) - trust * certainty) * (past - new)
+    if occluded is not None:
+        fused[occluded] = past[occluded]
+    return fused.astype(np.float32)
