@@ -25,6 +25,7 @@ from reelgraph.algorithms.restore.upscale_lanczos_duchon1979 import (
 from reelgraph.errors import AgentError
 from reelgraph.media.audio import read_audio
 from reelgraph.media.exr import write_exr
+from reelgraph.media.prefetch import read_ahead
 from reelgraph.media.video import PRESETS, hdr10_params
 from reelgraph.orchestrator.agent import Agent, Cost, NodeContext, Output
 
@@ -157,10 +158,12 @@ class Master(Agent):
             audio=(track.rate, track.layout) if track else None,
             **extra,
         )
+        # Decoding and fitting (GIL released) run ahead in a thread while the encoder works.
+        fitted = ((frame.index, fit(frame.rgb, width, height)) for frame in frames(video))
         with writer:
-            for frame in frames(video):
-                writer.write(fit(frame.rgb, width, height))
-                ctx.progress(frame.index + 1, total)
+            for index, rgb in read_ahead(fitted):
+                writer.write(rgb)
+                ctx.progress(index + 1, total)
             if track is not None:
                 writer.write_audio(track.samples, track.rate)
         return Output({**meta, "file": file, "has_audio": track is not None, "hdr10": hdr10})

@@ -38,6 +38,7 @@ from reelgraph.algorithms.audio import correct_loudness
 from reelgraph.algorithms.edit import crossfade_gains, dissolve_weights, mix
 from reelgraph.errors import AgentError
 from reelgraph.media.audio import read_audio
+from reelgraph.media.prefetch import read_ahead
 from reelgraph.media.video import PRESETS
 from reelgraph.orchestrator.agent import Agent, Cost, Input, NodeContext, Output, Work
 
@@ -236,8 +237,10 @@ class Programme(Agent):
         )
         done = 0
         with writer:
-            for rgb in _pictures(pictures, segments(clips)):
-                writer.write(fit(rgb, width, height))
+            # Decoding, mixing and fitting run ahead in a thread while the encoder works.
+            fitted = (fit(rgb, width, height) for rgb in _pictures(pictures, segments(clips)))
+            for rgb in read_ahead(fitted):
+                writer.write(rgb)
                 done += 1
                 ctx.progress(done, total)
             if sound is not None:
