@@ -165,6 +165,12 @@ def _pole(clip: RotoClip, t: int) -> tuple[Frame, Frame]:
     return colour * np.float32(0.6), coverage
 
 
+def pole_coverage(clip: RotoClip, t: int) -> Frame:
+    """The occluder's coverage at frame t, float32 (H, W) in [0, 1] (all of it, where it
+    hides the subject and where it does not)."""
+    return _pole(clip, t)[1]
+
+
 def frame_and_truth(clip: RotoClip, t: int) -> tuple[Frame, Frame]:
     """R'G'B' frame t and its true matte, float32 (H, W, 3) and (H, W)."""
     alpha = subject_alpha(clip, t)

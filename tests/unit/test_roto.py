@@ -19,7 +19,7 @@ from reelgraph.algorithms.roto.trimap_morphology_xu2017 import (
     trimap_morphology,
 )
 from reelgraph.errors import AlgorithmError
-from roto_clips import RotoClip, clip_frames, frame_and_truth
+from roto_clips import RotoClip, clip_frames, frame_and_truth, pole_coverage, subject_alpha
 
 SMALL = RotoClip(width=320, height=180, frames=16)
 
@@ -208,3 +208,66 @@ def test_model_guess_is_fused_and_refined() -> None:
         raw_sad.append(np.abs(guess - truth).sum())
         chain_sad.append(np.abs(result.alpha - truth).sum())
     assert np.mean(chain_sad) < 0.8 * np.mean(raw_sad)
+
+
+def test_a_model_mask_that_takes_the_occluder_for_the_subject_is_overruled() -> None:
+    """A segmenter takes the pole passing in front for part of the subject (its mask is
+    subject ∪ pole): the chain cuts the pole out where it covers the subject and ignores
+    it away from the subject."""
+    clip = RotoClip(width=320, height=180, frames=16)
+    tracker = RotoTracker()
+    chain_iou, raw_iou = [], []
+    for t, (frame, truth) in enumerate(clip_frames(clip)):
+        guess = np.maximum(subject_alpha(clip, t), pole_coverage(clip, t))
+        key = (truth >= 0.5).astype(np.float32) if t == 0 else None
+        result = tracker.step(frame, guess=None if t == 0 else guess, keyframe=key)
+        if float((pole_coverage(clip, t) * subject_alpha(clip, t)).max()) > 0.5:
+            chain_iou.append(_iou(result.alpha, truth))
+            raw_iou.append(_iou(guess, truth))
+    assert len(chain_iou) >= 4
+    assert np.mean(raw_iou) < 0.8  # the whole pole, top to bottom, is in the guess
+    assert np.mean(chain_iou) > 0.9, chain_iou
+
+
+def test_a_frame_above_the_proxy_size_gets_a_full_size_matte_close_to_the_full_run() -> None:
+    """Propagation and fusion on a proxy grid, the soft alpha at full size: the keyframe
+    is still exact, the matte has the frame's size and follows the subject as closely as
+    the chain run wholly at full size."""
+    clip = RotoClip(width=320, height=180, frames=8, occlusion=False)
+    proxy, full = RotoTracker(RotoParams(proxy_height=90)), RotoTracker()
+    for t, (frame, truth) in enumerate(clip_frames(clip)):
+        key = (truth >= 0.5).astype(np.float32) if t == 0 else None
+        small, whole = proxy.step(frame, keyframe=key), full.step(frame, keyframe=key)
+        assert small.alpha.shape == truth.shape and small.alpha.dtype == np.float32
+        assert float(small.alpha.min()) >= 0.0 and float(small.alpha.max()) <= 1.0
+        if t == 0:
+            assert np.array_equal(small.alpha, key)
+        assert _iou(small.alpha, truth) > 0.95
+        assert _iou(small.alpha, whole.alpha) > 0.95
+
+
+def test_track_runs_a_slow_model_on_every_stride_th_frame_but_not_on_keyframes() -> None:
+    from types import SimpleNamespace
+
+    from reelgraph.agents.roto import track
+
+    clip = RotoClip(width=160, height=90, frames=7, occlusion=False)
+    pairs = list(clip_frames(clip))
+    seen: list[float] = []
+
+    def mask(frame: np.ndarray) -> np.ndarray:
+        seen.append(float(frame.mean()))
+        t = [float(f.mean()) for f, _ in pairs].index(seen[-1])
+        return cv2.resize(pairs[t][1], (64, 36), interpolation=cv2.INTER_AREA)  # model size
+
+    model = SimpleNamespace(spec=SimpleNamespace(stride=2), mask=mask)
+    keys = {4: (pairs[4][1] >= 0.5).astype(np.float32)}
+    frames = [(t, frame) for t, (frame, _) in enumerate(pairs)]
+    out = list(track(frames, RotoTracker(), model, keys))  # type: ignore[arg-type]
+    assert [t for t, _, _ in out] == list(range(7))
+    means = [float(f.mean()) for f, _ in pairs]
+    assert sorted(means.index(v) for v in seen) == [0, 2, 6]  # not 4: it has a keyframe
+    sources = [r.source for _, _, r in out]
+    assert sources == ["model", "propagated", "fused", "propagated", "keyframe",
+                       "propagated", "fused"]  # fmt: skip
+    assert all(_iou(r.alpha, pairs[t][1]) > 0.9 for t, _, r in out)

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from reelgraph.deliver.mattes import matte_plan, plate_with_alpha
 from reelgraph.deliver.provenance import Credentials, seal_delivery, sign_masters
 from reelgraph.deliver.timelines import (
     commit,
@@ -126,6 +127,11 @@ def deliver(
         accepted.append((shot, key, source, problem))
     # Check every file before copying any: a damaged master refuses the delivery whole.
     checked = {key: _verified_files(project, shot, key) for shot, key, _, _ in accepted}
+    how = brief.delivery_spec().mattes
+    mattes = {
+        shot: matte_plan(project, run_id, shot, checked[key], how, _verified_files)
+        for shot, key, _, _ in accepted
+    }
     project.deliverables.mkdir(exist_ok=True)
     # The programme and its timelines are checked (and the timelines written beside their
     # places and read back) before any file is copied, too.
@@ -138,22 +144,36 @@ def deliver(
                 project.audit.append(
                     "rights_override", shot, {"source": source, "problem": problem}, actor=actor
                 )
-            files = []
+            files, matte = [], mattes[shot]
             for name, info in checked[key].items():
-                _copy_verified(
-                    project.artifacts / key[:2] / key / name, project.deliverables, shot, info
-                )
+                source_file = project.artifacts / key[:2] / key / name
+                frame = matte.matte_for(name) if matte else None
+                if matte and frame is not None:  # the plate with its matte as A
+                    target = project.deliverables / name
+                    files.append(plate_with_alpha(source_file, matte.folder / frame, target, shot))
+                    continue
+                _copy_verified(source_file, project.deliverables, shot, info)
                 files.append({"file": name, "sha256": info["sha256"], "size": info["size"]})
-            manifest["items"].append(
-                {
-                    "shot": shot,
-                    "key": key,
-                    "source": source,
-                    "rights": rights.get(source),
-                    "files": files,
-                    "recipe": _recipe(project, key),
-                }
-            )
+            item: dict[str, Any] = {
+                "shot": shot,
+                "key": key,
+                "source": source,
+                "rights": rights.get(source),
+                "files": files,
+                "recipe": _recipe(project, key),
+            }
+            if matte is not None:
+                sent = [f["file"] for f in files if "alpha" in f]
+                if matte.how == "files":
+                    for name in matte.by_frame.values():
+                        recorded = matte.files[name]
+                        _copy_verified(matte.folder / name, project.deliverables, shot, recorded)
+                        files.append(
+                            {"file": name, "sha256": recorded["sha256"], "size": recorded["size"]}
+                        )
+                        sent.append(name)
+                item["mattes"] = matte.manifest_entry(sent)
+            manifest["items"].append(item)
             result.delivered.append(shot)
             delivered_files = [f["file"] for f in files]
             project.audit.append(

@@ -83,6 +83,9 @@ class DeliverySpec:
         audio: the loudness target, or ``None`` for picture-only deliveries.
         qc_profile: the QC profile this delivery is checked against.
         exr_pixel_type: ``half`` or ``float`` samples of ``exr`` plates.
+        mattes: how a shot's rotoscoped mattes go out with its master: ``alpha`` (channel
+            A of the EXR plates) or ``files`` (the matte sequence beside the master); see
+            :mod:`reelgraph.deliver.mattes`.
     """
 
     name: str
@@ -97,6 +100,7 @@ class DeliverySpec:
     qc_profile: str
     frame_rate: str | None = None
     exr_pixel_type: str = "half"
+    mattes: str = "files"
 
     def with_output(
         self, width: int | None, height: int | None, exr_pixel_type: str | None
@@ -178,6 +182,7 @@ SPECS: dict[str, DeliverySpec] = {
             "bt709",
             None,
             "vfx-plates",
+            mattes="alpha",
         ),
     )
 }

@@ -1,0 +1,61 @@
+"""Mattes delivered with their shot: channel A of the vfx-plates EXR, in the manifest."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import cv2
+import numpy as np
+import OpenEXR
+import pytest
+
+from conftest import make_project
+from reelgraph.cli.main import main
+from reelgraph.deliver.delivery import verify_deliverables
+from reelgraph.media.mattes import read_mask
+
+
+def test_vfx_plates_carry_the_shots_matte_as_alpha(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = tmp_path / "plates"
+    assert main(["init", str(root)]) == 0
+    make_project(root, clips=1, frames=3, size=(160, 90))
+    key = np.zeros((90, 160), np.uint8)
+    cv2.rectangle(key, (50, 20), (110, 80), 255, -1)
+    cv2.imwrite(str(root / "hero.png"), key)
+    brief = root / "brief.yaml"
+    text = brief.read_text().replace("delivery: web-sdr", "delivery: vfx-plates")
+    text = text.replace(
+        "{id: s0, source: c0}",
+        "{id: s0, source: c0, roto: {subject: keyframe, keyframes: {0: hero.png}}}",
+    )
+    brief.write_text(text)
+    assert main(["run", "-p", str(root), "-q", "--executor", "inline"]) == 0, capsys.readouterr()
+    out = root / "deliverables"
+    manifest = json.loads((out / "manifest.json").read_text())
+    (item,) = [i for i in manifest["items"] if i["shot"] == "s0"]
+    mattes = item["mattes"]
+    assert mattes["delivered_as"] == "alpha channel A of the plates"
+    plates = sorted(out.glob("*.exr"))
+    assert len(plates) == 3 and [p.name for p in plates] == sorted(mattes["files"])
+    artifact = root / ".reelgraph" / "artifacts" / mattes["key"][:2] / mattes["key"]
+    master = root / ".reelgraph" / "artifacts" / item["key"][:2] / item["key"]
+    for index, plate in enumerate(plates):
+        with OpenEXR.File(str(plate)) as exr:
+            channels = exr.channels()
+            assert set(exr.header()) >= {"chromaticities", "compression"}
+            rgba = channels["RGBA"].pixels
+        with OpenEXR.File(str(master / plate.name)) as exr:
+            rgb = exr.channels()["RGB"].pixels
+        assert rgba.dtype == rgb.dtype == np.float16  # the plate's own samples, untouched
+        assert np.array_equal(rgba[..., :3], rgb)
+        matte = read_mask(artifact / f"s0.{index:06d}.exr")
+        assert np.array_equal(rgba[..., 3], matte.astype(np.float16))
+    first = read_mask(artifact / "s0.000000.exr")
+    assert np.array_equal(first >= 0.5, key >= 128)  # the keyframe, exactly, on its frame
+    # The RGBA plates are what the checksums and the manifest describe.
+    assert verify_deliverables(out) == []
+    sums = (out / "SHA256SUMS").read_text()
+    assert all(f"  {p.name}\n" in sums for p in plates)
