@@ -22,9 +22,9 @@ from typing import TypeVar, cast
 
 T = TypeVar("T")
 
-#: Frames decoded ahead of the encoder: one to hand over, one being made. More buys no
-#: overlap (each side takes one frame at a time) and costs a frame of memory each.
-READ_AHEAD = 2
+#: Finished frames waiting for the encoder. One is enough for the overlap (the producer is
+#: already making the next one); each more costs a frame of memory (100 MB at 2160p float).
+READ_AHEAD = 1
 
 _DONE = object()
 

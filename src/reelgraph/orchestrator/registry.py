@@ -24,7 +24,7 @@ BUILTIN: dict[str, str] = {
     "analyse_plate": "reelgraph.agents.restore:AnalysePlate",
     "restore": "reelgraph.agents.restore:Restore",
     "join_chunks": "reelgraph.agents.restore:JoinChunks",
-    "sdr_to_hdr": "reelgraph.agents.restore:SdrToHdr",
+    "sdr_to_hdr": "reelgraph.agents.sdr_to_hdr:SdrToHdr",
     "roto": "reelgraph.agents.roto:Roto",
     "shot_detect": "reelgraph.agents.shots:ShotDetect",
     "proxy": "reelgraph.agents.proxy:Proxy",
