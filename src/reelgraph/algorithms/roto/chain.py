@@ -73,9 +73,10 @@ class RotoParams:
     """Optical flow is estimated on the frames scaled to this many lines."""
     flow_preset: str = "fast"
     """DIS preset (a name in ``FLOW_PRESETS`` of the flow module)."""
-    memory: float = 0.5
-    """Weight of the propagated matte where the motion is sure (model shots); 0 follows
-    the model wherever it is sure of itself, 1 leaves it only the unsure motion."""
+    memory: float = 1.0
+    """Weight of the propagated matte where the motion is sure (model shots); 1 is Bai et
+    al.'s Eq. 3 as published (the shape confidence alone decides: the model counts where
+    the motion is unsure), 0 follows the model wherever it is sure of itself."""
     tolerance: float = 1.0
     """Forward-backward round-trip error, in pixels of the flow grid, at which the
     motion's confidence falls to exp(−1/2)."""
