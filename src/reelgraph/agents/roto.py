@@ -167,7 +167,7 @@ def _finding(check: str, run: tuple[int, int], rate: Fraction, message: str) -> 
 
 class Roto(Agent):
     name = "roto"
-    version = "1"
+    version = "2"  # 2: fusion localised to the subject, occluders overrule the model, proxy grid
     description = "per-frame subject mattes: model or keyframe → trimap → guided alpha → flow"
     Params = RotoNodeParams
     cost = Cost("megapixel_frame", 0.08)
