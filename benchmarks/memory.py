@@ -1,13 +1,18 @@
-"""Peak memory of a pass-through agent over a 30 s and a 120 s 1080p clip, and a 2160p one.
+"""Peak memory of a pass-through agent over a 30 s and a 120 s 1080p clip, and a 2160p one;
+and of the HDR10 master (the streaming-hdr deliverable) at 2160p.
 
 Streaming means peak RSS must not grow with clip length. Each measurement runs in a fresh
 process (so the peak is that run's alone): the pass-through decodes every frame to float
-R'G'B' and encodes it again (H.264 ultrafast); as the peer, FFmpeg does the same job on
-the same clips in the same run.
+R'G'B' and encodes it again (H.264 ultrafast); the HDR10 run is the ``master`` agent itself
+encoding a BT.2100 PQ picture with the ``hevc-hdr10`` preset (x265), whose lookahead and
+reference frames are most of a UHD master's memory. As the peer, FFmpeg does the same jobs
+(libx264 ultrafast; libx265 with the preset's own parameters) on the same clips in the same
+run.
 
     python benchmarks/memory.py [--seconds 30 120] [--uhd-seconds 5]
 
-The 2160p clip checks the other limit: peak RSS under 1.5 GB for UHD pictures.
+The 2160p clips check the other limit: peak RSS under 1.5 GB for UHD pictures. CPU seconds
+(user + system) are printed beside each peak, for a shared machine where walls drift.
 """
 
 from __future__ import annotations
@@ -49,16 +54,27 @@ class PassThrough(Agent):
         return Output({**meta, "file": file})
 
 
-src, out = Path(sys.argv[1]), Path(sys.argv[2])
+src, out, job = Path(sys.argv[1]), Path(sys.argv[2]), sys.argv[3]
 meta = source_meta(probe(src))
 start = time.perf_counter()
-PassThrough().run(NodeContext("bench", [Input("k", src, meta)], None, {}, out, 0))
-print(json.dumps({"peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+if job == "hdr10-master":
+    from reelgraph.agents.master import Master
+    params = Master.Params(preset="hevc-hdr10", width=meta["width"], height=meta["height"])
+    Master().run(NodeContext("bench", [Input("k", src, meta)], params, {}, out, 0))
+else:
+    PassThrough().run(NodeContext("bench", [Input("k", src, meta)], None, {}, out, 0))
+usage = resource.getrusage(resource.RUSAGE_SELF)
+print(json.dumps({"peak_rss_mb": usage.ru_maxrss / 1024, "cpu_s": usage.ru_utime + usage.ru_stime,
                   "seconds": time.perf_counter() - start, "frames": meta["frames"]}))
 """
 
 
-def make_clip(path: Path, seconds: int, width: int = 1920, height: int = 1080) -> None:
+def make_clip(
+    path: Path, seconds: int, width: int = 1920, height: int = 1080, *, hdr: bool = False
+) -> None:
+    """A moving noise picture (H.264); ``hdr`` tags it BT.2020 PQ, as an SDR→HDR step's
+    picture is, so the HDR10 master takes it."""
+    from reelgraph.media.colour import BT2020_PQ
     from reelgraph.media.video import VideoWriter
 
     rng = np.random.default_rng(0)
@@ -70,52 +86,81 @@ def make_clip(path: Path, seconds: int, width: int = 1920, height: int = 1080) -
         frame_rate=Fraction(24),
         preset="h264",
         extra_options={"preset": "ultrafast", "crf": "30"},
+        content=BT2020_PQ if hdr else None,
     ) as writer:
         for i in range(seconds * 24):
             writer.write(np.roll(base, i * 8, axis=1))
 
 
+def peer_command(ffmpeg: str, clip: Path, out: Path, job: str) -> list[str]:
+    """FFmpeg doing the child's job: libx264 ultrafast, or libx265 with the HDR10 preset's
+    own settings (reelgraph's table, so the two encoders are configured alike)."""
+    head = [ffmpeg, "-v", "error", "-i", str(clip)]
+    if job != "hdr10-master":
+        return [*head, "-c:v", "libx264", "-preset", "ultrafast", "-y", str(out / "peer.mp4")]
+    from reelgraph.media.video import PRESETS
+
+    preset = PRESETS["hevc-hdr10"]
+    pairs = [item for key, value in preset.options.items() for item in (f"-{key}", value)]
+    return [*head, "-c:v", "libx265", *pairs, "-pix_fmt", preset.pix_fmt,
+            "-y", str(out / "peer.mp4")]  # fmt: skip
+
+
+def measure(ffmpeg: str, clip: Path, out: Path, job: str) -> dict[str, float]:
+    """Our child's and FFmpeg's peak RSS and CPU seconds, each in its own fresh process."""
+    ours = json.loads(
+        subprocess.run(
+            [sys.executable, "-c", CHILD, str(clip), str(out), job],
+            capture_output=True, text=True, check=True,
+        ).stdout
+    )  # fmt: skip
+    started = time.perf_counter()
+    process = subprocess.Popen(peer_command(ffmpeg, clip, out, job))
+    _, status, usage = os.wait4(process.pid, 0)  # this child's own peak RSS
+    process.returncode = os.waitstatus_to_exitcode(status)
+    return {
+        **ours,
+        "peer_seconds": time.perf_counter() - started,
+        "peer_rss_mb": usage.ru_maxrss / 1024,
+        "peer_cpu_s": usage.ru_utime + usage.ru_stime,
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--seconds", type=int, nargs="+", default=[30, 120])
-    parser.add_argument("--uhd-seconds", type=int, default=5, help="2160p clip (0: skip)")
+    parser.add_argument("--uhd-seconds", type=int, default=5, help="2160p clips (0: skip)")
     args = parser.parse_args()
     import imageio_ffmpeg
 
     ffmpeg = imageio_ffmpeg.get_ffmpeg_exe()
-    results = {}
-    uhd: dict[str, float] = {}
+    results: dict[int, dict[str, float]] = {}
+    uhd: dict[str, dict[str, float]] = {}
+    runs = [(f"{s} s 1080p pass-through", s, 1920, 1080, "pass") for s in args.seconds]
+    if args.uhd_seconds:
+        runs += [
+            (f"{args.uhd_seconds} s 2160p pass-through", args.uhd_seconds, 3840, 2160, "pass"),
+            (f"{args.uhd_seconds} s 2160p HDR10 master", args.uhd_seconds, 3840, 2160,
+             "hdr10-master"),
+        ]  # fmt: skip
     with tempfile.TemporaryDirectory() as tmp:
-        runs = [(f"{seconds} s 1080p", seconds, 1920, 1080) for seconds in args.seconds]
-        if args.uhd_seconds:
-            runs.append((f"{args.uhd_seconds} s 2160p", args.uhd_seconds, 3840, 2160))
-        for label, seconds, width, height in runs:
-            clip = Path(tmp) / f"clip{seconds}x{height}.mp4"
-            make_clip(clip, seconds, width, height)
-            out = Path(tmp) / f"out{seconds}x{height}"
+        for label, seconds, width, height, job in runs:
+            clip = Path(tmp) / f"clip{seconds}x{height}{job}.mp4"
+            make_clip(clip, seconds, width, height, hdr=job == "hdr10-master")
+            out = Path(tmp) / f"out{seconds}x{height}{job}"
             out.mkdir()
-            ours = json.loads(
-                subprocess.run(
-                    [sys.executable, "-c", CHILD, str(clip), str(out)],
-                    capture_output=True, text=True, check=True,
-                ).stdout
-            )  # fmt: skip
-            peer = [ffmpeg, "-v", "error", "-i", str(clip), "-c:v", "libx264",
-                    "-preset", "ultrafast", "-y", str(out / "peer.mp4")]  # fmt: skip
-            started = time.perf_counter()
-            process = subprocess.Popen(peer)
-            _, status, usage = os.wait4(process.pid, 0)  # this child's own peak RSS
-            process.returncode = os.waitstatus_to_exitcode(status)
-            peer_s = time.perf_counter() - started
-            peer_rss = usage.ru_maxrss / 1024
+            got = measure(ffmpeg, clip, out, job)
             if height == 1080:
-                results[seconds] = {**ours, "peer_rss_mb": peer_rss}
+                results[seconds] = got
             else:
-                uhd = {**ours, "peer_rss_mb": peer_rss}
+                uhd[label] = got
+            frames = got["frames"]
             print(
-                f"{label} clip: reelgraph peak RSS {ours['peak_rss_mb']:.0f} MB, "
-                f"{ours['frames'] / ours['seconds']:.1f} fps; FFmpeg peak RSS {peer_rss:.0f} MB, "
-                f"{ours['frames'] / peer_s:.1f} fps"
+                f"{label}: reelgraph peak RSS {got['peak_rss_mb']:.0f} MB, "
+                f"{frames / got['seconds']:.1f} fps, "
+                f"{1000 * got['cpu_s'] / frames:.0f} CPU-ms/frame; "
+                f"FFmpeg peak RSS {got['peer_rss_mb']:.0f} MB, {frames / got['peer_seconds']:.1f} "
+                f"fps, {1000 * got['peer_cpu_s'] / frames:.0f} CPU-ms/frame"
             )
     lengths = sorted(results)
     if len(lengths) > 1:
@@ -125,10 +170,10 @@ def main() -> None:
             f"peak RSS ratio {lengths[-1]} s / {lengths[0]} s: reelgraph {ratio:.3f}, "
             f"FFmpeg {peer:.3f} (flat is ~1.0)"
         )
-    if uhd:
+    for label, got in uhd.items():
         print(
-            f"2160p peak RSS: reelgraph {uhd['peak_rss_mb']:.0f} MB (limit 1536 MB), "
-            f"FFmpeg {uhd['peer_rss_mb']:.0f} MB"
+            f"{label} peak RSS: reelgraph {got['peak_rss_mb']:.0f} MB (limit 1536 MB), "
+            f"FFmpeg {got['peer_rss_mb']:.0f} MB"
         )
 
 
