@@ -77,9 +77,16 @@ def test_demo_masters_are_restored(demo: Path) -> None:
         assert node["cached"] and node["params"]["upscale"] == 2
         assert "upscale ×2: source 640×360, web-sdr 1920×1080 (×3.00)" in node["explanation"]
         grade = next(n for n in plan["nodes"] if n["id"] == f"{node['shot']}/grade")
-        # The restored picture first; then the scene's pictures its continuity match reads.
+        # The restored picture first; then the scene's hero node, which samples the scene's
+        # pictures once for all its grades (n decodes for n shots, not n²): the brief's hero
+        # in the kitchen, the shot nearest the median look at the launch.
         assert grade["inputs"][0] == node["id"]
-        assert all(i.endswith("/conform") for i in grade["inputs"][1:])
+        assert grade["inputs"][1:] == [f"{grade['scene']}/hero"]
+    heroes = {n["id"]: n["inputs"] for n in plan["nodes"] if n["agent"] == "scene_hero"}
+    assert heroes == {
+        "kitchen/hero": ["sh010/conform"],  # the brief's hero
+        "launch/hero": ["sh030/conform", "sh040/conform"],
+    }
     # sh030 was encoded clean but blocky and banded; the others keep the encoder's noise.
     assert "deblock: blockiness" in restores["sh030"]["explanation"]
     assert "deband: banding" in restores["sh030"]["explanation"]
@@ -112,6 +119,24 @@ def test_scene_variable_rerenders_only_that_scene(demo: Path) -> None:
     assert not any(n.endswith("/conform") for n in ran)
 
 
+def _artifact(root: Path, key: str) -> Path:
+    return root / ".reelgraph" / "artifacts" / key[:2] / key
+
+
+def test_the_kitchen_angles_are_matched_to_each_other(demo: Path) -> None:
+    """The kitchen's two angles share part of their view and were made with opposite colour
+    casts: sh020's grade matches it to sh010 on what they share, so the continuity report's
+    ΔE2000 between them drops."""
+    status = json.loads(reelgraph("status", "-p", str(demo), "--json", check=True).stdout)
+    keys = {n["id"]: n["key"] for n in status["nodes"]}
+    grade = _artifact(demo, keys["sh020/grade"])
+    report = json.loads((grade / "continuity" / "continuity.json").read_text())
+    entry = report["shots"][0]
+    assert (entry["shot"], entry["hero"], entry["method"]) == ("sh020", "sh010", "homography")
+    assert entry["delta_e_after"] < 0.6 * entry["delta_e_before"], entry
+    assert (grade / "continuity.cc").is_file()
+
+
 def test_demo_masters_pass_qc(demo: Path) -> None:
     # The latest render run (`plan` and `analyse` record analysis-only runs too).
     status = json.loads(reelgraph("status", "-p", str(demo), "--json", check=True).stdout)
@@ -132,3 +157,16 @@ def test_demo_qc_reports_are_collected_under_reports(demo: Path) -> None:
         page = demo / "reports" / "qc" / shot / "index.html"
         assert page.is_file(), f"no QC report for {shot}"
         assert (page.parent / "loudness.png").is_file()
+
+
+def test_a_kitchen_variable_rerenders_only_the_kitchens_grades_and_what_follows(
+    demo: Path,
+) -> None:
+    """Last, as it changes the project: warmth is read by the kitchen's grades only, so a
+    new value leaves every other node of the plan in the cache."""
+    reelgraph("set", "-p", str(demo), "kitchen.warmth=+500", check=True)
+    plan = json.loads(reelgraph("plan", "-p", str(demo), "--json", check=True).stdout)
+    stale = {n["id"] for n in plan["nodes"] if not n["cached"]}
+    assert {"sh010/grade", "sh020/grade", "sh010/master", "sh020/master"} <= stale
+    assert all(node.split("/")[0] in {"sh010", "sh020", "programme"} for node in stale), stale
+    assert not any(n.endswith(("/conform", "/restore", "/audio")) for n in stale), stale

@@ -2,10 +2,10 @@
 an ASC CDL (:mod:`reelgraph.colour.continuity`, :mod:`reelgraph.colour.lookbook`,
 :mod:`reelgraph.colour.looks`).
 
-Inputs: the shot's picture, then (for a shot to be matched) the conformed pictures of its
-hero candidates (``candidates``, planned by :mod:`reelgraph.plan.rules.colour`): one, the
-brief's ``hero``; or all the scene's shots, of which the one nearest the scene's median look
-is taken. One decision per shot, pooled over sampled frames, so it does not flicker.
+Inputs: the shot's picture, then (for a shot of a scene of several) the scene's
+:mod:`~reelgraph.agents.scene_hero` artifact — which shot is the hero, and its sampled
+frames — planned by :mod:`reelgraph.plan.rules.colour`. One decision per shot, pooled over
+sampled frames, so it does not flicker.
 
 The corrections are written as files a colourist can load in their grading system
 (``continuity.cc``, ``continuity.cube``, ``lookbook.cc``, ``grade.cdl``), with the
@@ -31,15 +31,14 @@ import numpy as np
 import numpy.typing as npt
 
 from reelgraph.agents._io import VIEW_FILE, content_tag, frames, view_over, write_view
+from reelgraph.agents.scene_hero import hero_stills
 from reelgraph.algorithms.colour.asc_cdl import CDL, apply_cdl
 from reelgraph.colour import lut
 from reelgraph.colour.continuity import (
     RESIDUAL_DELTA_E,
     SAMPLE_FRAMES,
     WORKING_SPACE,
-    choose_hero,
     fit_encoded_cdl,
-    look_statistics,
     match_shot,
 )
 from reelgraph.colour.linear import to_linear
@@ -64,15 +63,11 @@ class GradeParams:
     """Attributes:
     strength: blend between no correction (0) and the full scene look (1).
     shot: the shot graded (names it in the continuity report).
-    hero: the brief's hero of the scene ("" when the grade picks it).
-    candidates: shot ids of inputs 2… (the hero, or every shot of the scene to pick from).
     looks: lookbook stills, absolute paths (their content joins the cache key).
     """
 
     strength: float = 1.0
     shot: str = ""
-    hero: str = ""
-    candidates: tuple[str, ...] = ()
     looks: tuple[str, ...] = ()
 
 
@@ -124,7 +119,7 @@ def _pixels(pictures: list[Array]) -> Array:
 
 class Grade(Agent):
     name = "grade"
-    version = "5"  # 5: continuity and lookbook LUTs applied in the view
+    version = "6"  # 6: the hero and its sampled frames come from the scene_hero node
     description = (
         "match the shot to its scene's hero, take the lookbook's look, apply the scene's look "
         "(time_of_day, warmth, exposure, contrast, saturation), each as an ASC CDL; export "
@@ -153,14 +148,10 @@ class Grade(Agent):
         steps = 2 + len(ctx.inputs)
         ops: list[dict[str, Any]] = []
         meta: dict[str, Any] = {}
-        shot_frames: list[Array] = []
-        hero_frames: list[Array] = []
-        if len(ctx.inputs) > 1 or params.looks:
-            shot_frames = sample_frames(source)
-            hero_frames = shot_frames
+        hero_frames: list[Array] | None = None
         ctx.progress(1, steps)
         if len(ctx.inputs) > 1:
-            continuity, hero_frames = self._continuity(ctx, shot_frames, transfer, primaries)
+            continuity, hero_frames = self._continuity(ctx, transfer, primaries)
             meta["continuity"] = continuity
             if continuity.get("applied") == "lut":
                 ops.append(_lut_op(ctx.out_dir, "continuity.cube"))
@@ -168,6 +159,8 @@ class Grade(Agent):
                 ops.append({"op": "cdl", **continuity["applied_cdl"]})
         ctx.progress(len(ctx.inputs), steps)
         if params.looks:
+            # The scene's hero (the shot itself when alone in its scene) sets the look.
+            hero_frames = sample_frames(source) if hero_frames is None else hero_frames
             meta["lookbook"] = self._lookbook(ctx, hero_frames, transfer)
             ops.append(_lut_op(ctx.out_dir, "lookbook.cube"))
         look, cdl, decision = choose_look(ctx.variables, params.strength)
@@ -179,25 +172,19 @@ class Grade(Agent):
         return Output({**described, **meta, "look": look, "look_decision": decision})
 
     def _continuity(
-        self, ctx: NodeContext, shot_frames: list[Array], transfer: str, primaries: str
+        self, ctx: NodeContext, transfer: str, primaries: str
     ) -> tuple[dict[str, Any], list[Array]]:
-        """Match the shot to its hero; returns what was decided and the hero's frames."""
+        """Match the shot to its scene's hero (input 2, the scene hero artifact); returns
+        what was decided and the hero's sampled frames."""
         params: GradeParams = ctx.params
-        pictures = {
-            name: sample_frames(item)
-            for name, item in zip(params.candidates, ctx.inputs[1:], strict=True)
-        }
-        if params.hero:
-            hero, why = params.hero, f"{params.hero} is the scene's hero (brief)"
-        else:
-            looks = {name: look_statistics(p, transfer) for name, p in pictures.items()}
-            hero = choose_hero(looks)
-            why = f"{hero} is nearest the scene's median look ({len(looks)} shots, measured)"
-        hero_frames = pictures[hero]
+        scene = ctx.inputs[1]
+        hero, why = str(scene.meta["hero"]), str(scene.meta["hero_reason"])
         shot = params.shot or ctx.node_id.split("/")[0]
+        hero_frames = hero_stills(scene)
         if hero == shot:
             return {"hero": hero, "hero_reason": why, "applied_cdl": None}, hero_frames
-        hero_transfer = _transfer(ctx.inputs[1 + params.candidates.index(hero)])[0]
+        shot_frames = sample_frames(ctx.inputs[0])
+        hero_transfer = str(scene.meta["transfer"])
         result = match_shot(
             shot_frames,
             hero_frames,

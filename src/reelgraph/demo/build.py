@@ -37,14 +37,23 @@ class DemoShot:
     colour_drift: tuple[float, float, float]  # per-channel gain: shot-to-shot mismatch
     dialogue_dbfs: float  # speech level: deliberately uneven between shots
     voice_hz: float
+    #: The part of the photograph the camera sees (left, top, right, bottom, as fractions):
+    #: two angles of one scene share part of their view, as real coverage does.
+    crop: tuple[float, float, float, float] = (0.0, 0.0, 1.0, 1.0)
 
 
+# fmt: off
 SHOTS = (
-    DemoShot("sh010", "kitchen", "coffee", (1.2, 0.3), 1.04, (1.06, 1.0, 0.92), -34.0, 120.0),
-    DemoShot("sh020", "kitchen", "chelsea", (-0.8, 0.2), 1.06, (0.94, 1.0, 1.08), -18.0, 190.0),
+    # The kitchen: two angles on one table (the photograph's left 80 % and its lower right),
+    # sharing the middle of their view, graded apart.
+    DemoShot("sh010", "kitchen", "coffee", (1.2, 0.3), 1.04, (1.06, 1.0, 0.92), -34.0, 120.0,
+             crop=(0.0, 0.0, 0.8, 1.0)),
+    DemoShot("sh020", "kitchen", "coffee", (-0.8, 0.2), 1.06, (0.94, 1.0, 1.08), -18.0, 190.0,
+             crop=(0.2, 0.1, 1.0, 1.0)),
     DemoShot("sh030", "launch", "rocket", (0.0, -0.9), 1.05, (1.0, 0.95, 1.05), -28.0, 140.0),
     DemoShot("sh040", "launch", "astronaut", (0.9, 0.0), 1.08, (1.08, 1.02, 0.95), -15.0, 210.0),
 )
+# fmt: on
 
 BRIEF = """\
 # reelgraph demo brief: four generated shots in two scenes.
@@ -64,6 +73,7 @@ sources:
 {sources}
 scenes:
   - id: kitchen
+    hero: sh010              # sh020 is matched to it (two angles: see the continuity report)
     variables:
       time_of_day: day
     shots:
@@ -107,6 +117,9 @@ def _photo(name: str) -> npt.NDArray[np.float32]:
 def camera_move(shot: DemoShot) -> list[npt.NDArray[np.float32]]:
     """Sub-pixel pan and slow zoom over the photograph (clean frames, display-referred)."""
     photo = _photo(shot.image)
+    h, w = photo.shape[:2]
+    left, top, right, bottom = shot.crop
+    photo = photo[round(top * h) : round(bottom * h), round(left * w) : round(right * w)]
     h, w = photo.shape[:2]
     # Enlarge so the moving window never leaves the picture.
     scale = max((WIDTH * 1.25) / w, (HEIGHT * 1.25) / h)

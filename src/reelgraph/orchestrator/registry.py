@@ -16,6 +16,7 @@ BUILTIN: dict[str, str] = {
     "conform": "reelgraph.agents.conform:Conform",
     "extract_audio": "reelgraph.agents.conform:ExtractAudio",
     "grade": "reelgraph.agents.grade:Grade",
+    "scene_hero": "reelgraph.agents.scene_hero:SceneHero",
     "master": "reelgraph.agents.master:Master",
     "qc": "reelgraph.agents.qc:QC",
     "loudness_measure": "reelgraph.agents.loudness:LoudnessMeasure",

@@ -24,7 +24,7 @@ from reelgraph.errors import PlanError
 from reelgraph.orchestrator.graph import SOURCE_PREFIX, Node, Plan
 from reelgraph.orchestrator.registry import DEFAULT, Registry
 from reelgraph.plan.rules import ShotContext, loudness, qc, restore, roto
-from reelgraph.plan.rules.colour import grade_node
+from reelgraph.plan.rules.colour import grade_nodes
 from reelgraph.plan.timeline import programme_nodes
 from reelgraph.project.brief import Brief
 from reelgraph.project.folder import Project
@@ -112,7 +112,7 @@ def shot_nodes(ctx: ShotContext, project_root: Path) -> list[Node]:
         )
     ]
     picture = _chain(nodes, restore.picture_steps(ctx, f"{sid}/conform"), f"{sid}/conform")
-    nodes.append(grade_node(ctx, picture, project_root))
+    nodes.extend(grade_nodes(ctx, picture, project_root))
     finished = _chain(nodes, restore.display_steps(ctx, f"{sid}/grade"), f"{sid}/grade")
     master_inputs: tuple[str, ...] = (finished,)
     sound: str | None = None

@@ -1,16 +1,21 @@
 """Colour rule: each shot's ``grade`` node — continuity to the scene's hero, the lookbook,
-then the scene's look (docs/agents/colour.md).
+then the scene's look (docs/agents/colour.md) — and, for a scene of several shots, one
+``scene_hero`` node that every grade of the scene reads.
 
-Per shot::
+Per scene of several shots, and per shot::
 
-    picture: … → grade(picture, hero's conformed picture) → …
+    {scene}/hero: scene_hero(conformed pictures of the hero candidates)
+    picture: … → grade(picture, {scene}/hero) → …
 
-* a scene with a ``hero:`` in the brief: every other shot's grade gets the hero's conformed
-  picture as its second input and is matched to it; the hero's own grade gets none;
-* a scene without one: every grade gets the conformed pictures of all the scene's shots
-  and picks the hero when it runs — the shot nearest the scene's median look — since that
-  needs the pictures measured, which the plan does not do; the grade's output says which;
-* a scene of one shot: nothing to match.
+* a scene with a ``hero:`` in the brief: the scene hero node reads the hero's conformed
+  picture only (so another shot's new footage leaves it, and the hero's grade, as they are);
+* a scene without one: it reads the conformed pictures of all the scene's shots and picks
+  the hero when it runs — the shot nearest the scene's median look — since that needs the
+  pictures measured, which the plan does not do; its output says which. Each picture is
+  sampled once for the scene, so n shots cost n decodes, not n²;
+* every grade of the scene reads the scene hero's sampled frames: the hero's own grade is
+  not matched (it fits the lookbook on them), the others are matched to them;
+* a scene of one shot: nothing to match, no scene hero node.
 
 The scene's ``looks:`` (else the project's) are handed to the agent as absolute paths; their
 content is part of the node's cache key, so a changed still re-renders only the grades
@@ -52,38 +57,68 @@ def look_files(ctx: ShotContext, project_root: Path) -> list[str]:
     return files
 
 
-def grade_node(ctx: ShotContext, picture: str, project_root: Path) -> Node:
-    """The shot's ``grade`` node over ``picture`` (its restored, conformed picture)."""
+def hero_node_id(scene: str) -> str:
+    return f"{scene}/hero"
+
+
+def scene_hero_node(scene: Scene) -> Node:
+    """The ``scene_hero`` node of a scene of several shots."""
+    shots = [shot.id for shot in scene.shots]
+    candidates = [scene.hero] if scene.hero is not None else shots
+    why = (
+        f"{scene.hero} is the scene's hero (brief): sample its conformed picture once for "
+        "the scene's grades"
+        if scene.hero is not None
+        else f"the hero of {', '.join(shots)}: the shot nearest the scene's median look, "
+        "measured on their conformed pictures (each sampled once) when it runs"
+    )
+    return Node(
+        hero_node_id(scene.id),
+        "scene_hero",
+        {"scene": scene.id, "shots": candidates, "hero": scene.hero or ""},
+        tuple(f"{shot}/conform" for shot in candidates),
+        why,
+        None,
+        scene.id,
+    )
+
+
+def grade_nodes(ctx: ShotContext, picture: str, project_root: Path) -> list[Node]:
+    """The shot's ``grade`` node over ``picture`` (its restored, conformed picture),
+    preceded, for the first shot of a scene of several, by the scene's hero node."""
     scene = _scene(ctx)
     shots = [shot.id for shot in scene.shots]
     looks = look_files(ctx, project_root)
     time_of_day = ctx.variables.get("time_of_day", "day")
+    nodes: list[Node] = []
     inputs: tuple[str, ...] = (picture,)
-    candidates: list[str] = []
     if len(shots) == 1:
         match = "the only shot of its scene, so nothing to match"
-    elif scene.hero is not None and scene.hero == ctx.shot:
-        match = "the scene's hero (brief): the other shots are matched to it"
-    elif scene.hero is not None:
-        candidates = [scene.hero]
-        match = f"matched to {scene.hero}, the scene's hero (brief)"
     else:
-        candidates = shots
-        match = (
-            f"matched to the hero, the shot of {', '.join(shots)} nearest the scene's median "
-            "look, measured on their conformed pictures when the grade runs (its output "
-            "names it)"
-        )
-    inputs += tuple(f"{shot}/conform" for shot in candidates)
+        if ctx.shot == shots[0]:
+            nodes.append(scene_hero_node(scene))
+        inputs += (hero_node_id(scene.id),)
+        if scene.hero is not None and scene.hero == ctx.shot:
+            match = "the scene's hero (brief): the other shots are matched to it"
+        elif scene.hero is not None:
+            match = f"matched to {scene.hero}, the scene's hero (brief)"
+        else:
+            match = (
+                f"matched to the hero, the shot of {', '.join(shots)} nearest the scene's "
+                f"median look ({hero_node_id(scene.id)} names it)"
+            )
     book = f"; the look of {len(looks)} reference still(s)" if looks else ""
-    return Node(
-        f"{ctx.shot}/grade",
-        "grade",
-        {"shot": ctx.shot, "hero": scene.hero or "", "candidates": candidates, "looks": looks},
-        inputs,
-        f"{match}{book}; then scene {ctx.scene}'s look from time_of_day={time_of_day!r}, "
-        "each as an ASC CDL",
-        ctx.shot,
-        ctx.scene,
-        ctx.reads("grade"),
+    nodes.append(
+        Node(
+            f"{ctx.shot}/grade",
+            "grade",
+            {"shot": ctx.shot, "looks": looks},
+            inputs,
+            f"{match}{book}; then scene {ctx.scene}'s look from time_of_day={time_of_day!r}, "
+            "each as an ASC CDL or a 33³ LUT",
+            ctx.shot,
+            ctx.scene,
+            ctx.reads("grade"),
+        )
     )
+    return nodes
