@@ -8,6 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 
 from conftest import make_project
@@ -83,3 +84,35 @@ def test_hdr_delivery_plans_sdr_to_hdr_after_the_grade(tmp_path: Path, cli: Any)
     # Not analysed yet: the restore node measures the picture itself when it runs.
     assert nodes["s0/restore"]["params"] == {"measure": True, "upscale": 4, "grain": "match"}
     assert "not analysed yet" in nodes["s0/restore"]["explanation"]
+
+
+def test_vfx_plates_at_the_briefs_output_size_as_32_bit_float_exr(tmp_path: Path, cli: Any) -> None:
+    """``output:`` overrides vfx-plates' keep-the-size: 8-bit 160×90 shots become 640×360
+    32-bit float linear EXR frames, upscaled ×4 by restoration."""
+    import OpenEXR
+
+    root = tmp_path / "plates"
+    cli("init", str(root))
+    make_project(root, clips=1, frames=3, size=(160, 90))
+    brief = root / "brief.yaml"
+    text = brief.read_text().replace("delivery: web-sdr", "delivery: vfx-plates")
+    brief.write_text(text + "output: {width: 640, height: 360, exr_pixel_type: float}\n")
+    cli("run", "-p", str(root), "-q", "--executor", "inline")
+    plan = {n["id"]: n for n in cli("plan", "-p", str(root), "--json")["nodes"]}
+    assert plan["s0/restore"]["params"]["upscale"] == 4
+    assert "upscale ×4: source 160×90, vfx-plates 640×360" in plan["s0/restore"]["explanation"]
+    assert plan["s0/master"]["params"]["exr_pixel_type"] == "float"
+    plates = sorted((root / "deliverables").rglob("*.exr"))
+    assert len(plates) == 3
+    with OpenEXR.File(str(plates[0])) as exr:
+        header = exr.header()
+        (x0, y0), (x1, y1) = header["dataWindow"]
+        assert (x1 - x0 + 1, y1 - y0 + 1) == (640, 360)
+        assert header["chromaticities"] is not None
+        pixels = exr.channels()["RGB"].pixels
+        assert pixels.dtype == np.float32 and pixels.shape == (360, 640, 3)
+
+    # A sample type on a delivery that has no EXR is refused with the reason.
+    brief.write_text(text.replace("vfx-plates", "web-sdr") + "output: {exr_pixel_type: float}\n")
+    refused = main(["plan", "-p", str(root)])
+    assert refused != 0

@@ -339,10 +339,18 @@ def test_killed_leftovers_in_tmp_are_never_used(project: Project) -> None:
     assert run(project, diamond())["add"] == "ran"
 
 
-def test_the_restore_agents_onnx_upscaler_is_a_model_file_of_its_key() -> None:
+def test_the_restore_agents_models_are_model_files_of_its_key() -> None:
     from reelgraph.orchestrator.registry import DEFAULT
 
     restore = DEFAULT.get("restore")
     onnx = restore.make_params({"upscale": 2, "upscaler": "/models/sr_x2.onnx"})
     assert restore.model_files(onnx) == [Path("/models/sr_x2.onnx")]
     assert restore.model_files(restore.make_params({"upscale": 2, "upscaler": "dcci"})) == []
+    # The shipped networks are model files too: a reinstall with new weights re-renders.
+    from reelgraph.media.models import shipped_model
+
+    learned_x4 = restore.make_params({"upscale": 4, "upscaler": "learned"})
+    assert restore.model_files(learned_x4) == [shipped_model("restore_x2")]
+    learned_x1 = restore.make_params({"denoise_method": "learned"})
+    assert restore.model_files(learned_x1) == [shipped_model("restore_x1")]
+    assert restore.model_files(restore.make_params({})) == []

@@ -23,6 +23,7 @@ from reelgraph.algorithms.restore.film_grain_av1 import FilmGrainModel
 from reelgraph.algorithms.restore.mctf_buades2016 import denoise_mctf_buades2016
 from reelgraph.algorithms.restore.nlmeans_buades2005 import denoise_nlmeans_buades2005
 from reelgraph.errors import AlgorithmError
+from reelgraph.media.models import load_onnx_upscaler, shipped_model
 
 EYE = ((1.0, 0.0, 0.0), (0.0, 1.0, 0.0), (0.0, 0.0, 1.0))
 
@@ -158,10 +159,15 @@ def test_mctf_does_not_ghost_an_occluding_object(rng):
 
 
 def test_dispatcher_runs_every_method_on_frames_and_windows(coffee_clip):
-    assert set(DENOISE_METHODS) == set(DENOISE_TEMPORAL_RADIUS) == {"nlmeans", "mctf"}
+    assert set(DENOISE_METHODS) == set(DENOISE_TEMPORAL_RADIUS) == {"nlmeans", "mctf", "learned"}
+    x1 = {"model": load_onnx_upscaler(shipped_model("restore_x1"))}
     for method in DENOISE_METHODS:
-        assert denoise(coffee_clip[0], sigma=0.02, method=method).shape == coffee_clip[0].shape
-        assert denoise(coffee_clip[:5], sigma=0.02, method=method).shape == coffee_clip[0].shape
+        options = x1 if method == "learned" else None
+        for frames in (coffee_clip[0], coffee_clip[:5]):
+            out = denoise(frames, sigma=0.02, method=method, options=options)
+            assert out.shape == coffee_clip[0].shape
+    with pytest.raises(AlgorithmError, match="x1 model"):
+        denoise(coffee_clip[0], sigma=0.02, method="learned")
     assert denoise(np.stack(coffee_clip[:3]), sigma=0.02, centre=1).shape == coffee_clip[0].shape
 
 

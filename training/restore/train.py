@@ -1,11 +1,15 @@
 """Train the restorer and export it to ONNX for the product (package data).
 
 One command per shipped model (seeded; the same command gives the same weights with the
-same library versions)::
+same library versions and thread count). The shipped models were made with::
 
     pip install -e ".[train]"
-    python training/restore/train.py --scale 2 --out src/reelgraph/models/restore_x2.onnx
-    python training/restore/train.py --scale 1 --out src/reelgraph/models/restore_x1.onnx
+    python training/restore/train.py --scale 2 --steps 8000 --threads 1 \
+        --out src/reelgraph/models/restore_x2.onnx        # ~30 min on one core
+    python training/restore/train.py --scale 1 --steps 8000 --threads 1 \
+        --out src/reelgraph/models/restore_x1.onnx        # ~30 min on one core
+
+(the two run side by side on a 2-core machine).
 
 Patches are degraded on the fly (:mod:`degrade`) from the corpus (:mod:`corpus`); the
 validation set is drawn once, with its own seed, from the validation photographs only.
@@ -72,10 +76,10 @@ def export(model: Restorer, out: Path) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--scale", type=int, choices=(1, 2), default=2)
-    parser.add_argument("--steps", type=int, default=6000)
+    parser.add_argument("--steps", type=int, default=8000)
     parser.add_argument("--batch", type=int, default=16)
     parser.add_argument("--patch", type=int, default=64, help="input patch size (pixels)")
-    parser.add_argument("--lr", type=float, default=2e-3)
+    parser.add_argument("--lr", type=float, default=5e-4)
     parser.add_argument("--seed", type=int, default=20261204)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--validate-every", type=int, default=250)
@@ -114,9 +118,9 @@ def main() -> None:
             model.eval()
             with torch.no_grad():
                 score = psnr(model(val_in), val_target)
-            history.append({"step": step, "loss": float(loss), "val_psnr": score})
+            history.append({"step": step, "loss": loss.item(), "val_psnr": score})
             minutes = (time.monotonic() - start) / 60
-            print(f"step {step}: loss {float(loss):.4f}, val {score:.2f} dB ({minutes:.1f} min)")
+            print(f"step {step}: loss {loss.item():.4f}, val {score:.2f} dB ({minutes:.1f} min)")
             if score > best[0]:
                 best = (score, step)
                 best_state = {k: v.clone() for k, v in model.state_dict().items()}

@@ -48,7 +48,7 @@ from reelgraph.algorithms.qc.banding_cambi_tandon2021 import cambi
 from reelgraph.algorithms.qc.flicker_warping_lai2018 import FlickerParameters, FlickerTracker
 from reelgraph.algorithms.restore._checks import luma_bt709
 from reelgraph.algorithms.restore.analysis import PlateAnalysis, analyse_frames
-from reelgraph.algorithms.restore.chain import RestoreParams, restore_stream
+from reelgraph.algorithms.restore.chain import RestoreParams, model_passes, restore_stream
 from reelgraph.algorithms.restore.content_light_cta861 import (
     ContentLightMeter,
     max_component_nits,
@@ -62,12 +62,14 @@ from reelgraph.algorithms.restore.film_grain_av1 import (
 )
 from reelgraph.algorithms.restore.itm import ITM_METHODS
 from reelgraph.algorithms.restore.noise_immerkaer1996 import noise_sigma_immerkaer1996
+from reelgraph.algorithms.restore.upscale import UPSCALE_METHODS
 from reelgraph.algorithms.restore.upscale_onnx import OnnxUpscaler
 from reelgraph.errors import AgentError, AlgorithmError
 from reelgraph.media.colour import BT2020_HLG, BT2020_PQ, ColourTag
-from reelgraph.media.models import load_onnx_upscaler
+from reelgraph.media.models import load_onnx_upscaler, shipped_model
 from reelgraph.orchestrator.agent import Agent, Cost, Input, NodeContext, Objective, Output, Work
 from reelgraph.plan.restoration import (
+    DEFAULT_UPSCALER,
     GRAIN_MODES,
     GRAIN_STRENGTH,
     UPSCALERS,
@@ -217,12 +219,15 @@ class RestoreNodeParams:
     block_offset_y: vertical phase of the block grid, pixels.
     denoise_sigma: noise sigma to remove, in 8-bit code values (3 = 3/255 of full scale);
         0 skips denoising.
-    denoise_method: ``mctf`` (motion-compensated temporal) or ``nlmeans`` (spatial).
+    denoise_method: ``mctf`` (motion-compensated temporal), ``nlmeans`` (spatial) or
+        ``learned`` (reelgraph's ×1 restorer network, ``restore_x1.onnx``: deblocks,
+        denoises and debands at the picture's size; ``denoise_sigma`` is not used).
     radius: temporal neighbours on each side for the denoiser and the super-resolution
         (2 = a 5-frame window).
     upscale: 1 (none), 2 or 4.
-    upscaler: ``dcci`` (edge-directed + multi-frame back-projection), ``lanczos``, or the
-        absolute path of an ``.onnx`` model (its scale must equal ``upscale``).
+    upscaler: ``dcci`` (edge-directed + multi-frame back-projection), ``learned``
+        (reelgraph's restorer network, ``restore_x2.onnx``; twice for ×4), ``lanczos``, or
+        the absolute path of an ``.onnx`` model (×``upscale``, or ×2 run twice for ×4).
     back_projection: back-projection iterations after DCCI (0: DCCI alone).
     deband: run f3kdb debanding with dither on the output.
     grain: ``match`` (re-apply the grain estimated on the source), ``heavy`` (twice as
@@ -242,7 +247,7 @@ class RestoreNodeParams:
     denoise_method: str = _CHAIN.denoise_method
     radius: int = _CHAIN.radius
     upscale: int = _CHAIN.upscale_factor
-    upscaler: str = _CHAIN.upscale_method
+    upscaler: str = DEFAULT_UPSCALER
     back_projection: int = _CHAIN.back_projection
     deband: bool = False
     grain: str = "off"
@@ -333,32 +338,50 @@ def _measured_params(
     return replace(params, measure=False, **chosen), decision.reasons
 
 
-def _load_model(params: RestoreNodeParams) -> tuple[OnnxUpscaler | None, str | None]:
-    if not params.upscaler.endswith(".onnx") or params.upscale == 1:
-        return None, None
-    path = Path(params.upscaler)
-    model = load_onnx_upscaler(path)
-    digest = hashlib.sha256(path.read_bytes()).hexdigest()
-    return model, digest
+def model_paths(params: RestoreNodeParams) -> dict[str, Path]:
+    """The model files a restore node runs: ``upscale`` (the ×2 network, or the studio's
+    ``.onnx``) and ``denoise`` (the ×1 network of ``denoise_method="learned"``)."""
+    paths: dict[str, Path] = {}
+    if params.upscale > 1 and params.upscaler == "learned":
+        paths["upscale"] = shipped_model("restore_x2")
+    elif params.upscale > 1 and params.upscaler.endswith(".onnx"):
+        paths["upscale"] = Path(params.upscaler)
+    if params.denoise_method == "learned":
+        paths["denoise"] = shipped_model("restore_x1")
+    return paths
+
+
+def load_models(params: RestoreNodeParams) -> dict[str, OnnxUpscaler]:
+    """The loaded models of :func:`model_paths` (execution provider chosen per machine)."""
+    return {role: load_onnx_upscaler(path) for role, path in model_paths(params).items()}
 
 
 def chain_params(
-    params: RestoreNodeParams, out_width: int, *, seed: int = 0, model: OnnxUpscaler | None = None
+    params: RestoreNodeParams,
+    out_width: int,
+    *,
+    seed: int = 0,
+    models: Mapping[str, OnnxUpscaler] | None = None,
 ) -> RestoreParams:
     """The chain's parameters for a restore node's (what the planner's
     :func:`~reelgraph.plan.restoration.decide_restore` decided), at an output
-    ``out_width`` pixels wide."""
-    method = "onnx" if model is not None else params.upscaler
+    ``out_width`` pixels wide, with the node's loaded ``models`` (:func:`load_models`)."""
+    models = models or {}
+    upscaler = models.get("upscale")
+    method = "onnx" if upscaler is not None else params.upscaler
+    if method not in UPSCALE_METHODS or params.upscale == 1:
+        method = _CHAIN.upscale_method
     return RestoreParams(
         deblock_qp=params.deblock_qp,
         block_size=params.block_size,
         block_offset=(params.block_offset_x, params.block_offset_y),
         denoise_method=params.denoise_method,
         sigma=params.denoise_sigma / 255.0,
+        denoise_model=models.get("denoise"),
         radius=params.radius if DENOISE_TEMPORAL_RADIUS[params.denoise_method] else 0,
         upscale_factor=params.upscale,
-        upscale_method=method if params.upscale > 1 else _CHAIN.upscale_method,
-        model=model,
+        upscale_method=method,
+        model=upscaler,
         back_projection=params.back_projection,
         deband=params.deband,
         deband_radius=max(4, round(16 * out_width / 1920)),
@@ -380,6 +403,11 @@ class Restore(Agent):
         Objective("flicker_global_added", 0.0, kind="at_most"),
         Objective("flicker_local_added", 0.0, kind="at_most"),
     )
+
+    @classmethod
+    def model_files(cls, params: Any) -> list[Path]:
+        """The shipped networks or the studio's model the params name (checksums in the key)."""
+        return list(model_paths(params).values())
 
     def describe_output(self, inputs: Sequence[Mapping[str, Any]], params: Any) -> dict[str, Any]:
         meta = inputs[0]
@@ -436,15 +464,16 @@ class Restore(Agent):
                 f"frame range {params.start}–{params.stop} is outside the shot's {total} frames",
                 hint="start and stop count frames of the shot, from 0",
             )
-        model, model_sha256 = _load_model(params)
+        models = load_models(params)
         meta = self.describe_output([source.meta], params)
-        if model is not None and model.scale != params.upscale:
-            raise AgentError(
-                f"the ONNX model upscales ×{model.scale} but the node asks for ×{params.upscale}",
-                hint=f"set upscale to {model.scale}, or use a ×{params.upscale} model",
-            )
+        upscaler = models.get("upscale")
+        if upscaler is not None:
+            try:
+                model_passes(upscaler.scale, params.upscale)
+            except AlgorithmError as exc:
+                raise AgentError(exc.message, hint=exc.hint) from exc
         seed = zlib.crc32(source.key.encode())  # same for every chunk of the shot
-        chain = chain_params(params, int(meta["width"]), seed=seed, model=model)
+        chain = chain_params(params, int(meta["width"]), seed=seed, models=models)
         grain, grain_note = _grain_model(source, chain, total, grain_mode)
         lo, hi = max(0, start - chain.radius), min(total, stop + chain.radius)
 
@@ -502,7 +531,14 @@ class Restore(Agent):
             "radius": chain.radius,
             "upscale": params.upscale,
             "upscaler": params.upscaler if params.upscale > 1 else None,
-            "upscaler_sha256": model_sha256,
+            "models": {
+                role: {
+                    "file": path.name,
+                    "sha256": hashlib.sha256(path.read_bytes()).hexdigest(),
+                    "execution_provider": models[role].provider,
+                }
+                for role, path in model_paths(params).items()
+            },
             "deband": params.deband,
             "grain": grain_note,
             "grain_model": grain.to_dict() if grain is not None else None,

@@ -56,12 +56,14 @@ from reelgraph.orchestrator.cache import Artifact, file_sha256
 from reelgraph.orchestrator.graph import Node, Plan
 from reelgraph.orchestrator.runner import Runner, RunSummary, SourceRef
 from reelgraph.plan.restoration import (
+    DEFAULT_UPSCALER,
     GRAIN_MODES,
     UPSCALERS,
     RestoreChoiceError,
     Target,
     decide_restore,
 )
+from reelgraph.plan.rules.restore import restore_nodes
 from reelgraph.project.folder import Project, init_project, open_project
 
 #: --format → (master preset for SDR, for HDR or None when the format cannot carry HDR).
@@ -102,9 +104,9 @@ def register(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--denoise",
         default="auto",
-        metavar="auto|off|STRENGTH",
-        help="auto: from the noise estimate; or the noise sigma to remove in 8-bit code "
-        "values (e.g. 3 = 3/255)",
+        metavar="auto|off|learned|STRENGTH",
+        help="auto: from the noise estimate; learned: reelgraph's x1 restorer network; or "
+        "the noise sigma to remove in 8-bit code values (e.g. 3 = 3/255)",
     )
     parser.add_argument("--deblock", default="auto", choices=["auto", "off"])
     parser.add_argument(
@@ -112,10 +114,11 @@ def register(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--upscaler",
-        default="dcci",
+        default=DEFAULT_UPSCALER,
         metavar="NAME|model.onnx",
-        help=f"{', '.join(UPSCALERS)} (default dcci, with multi-frame super-resolution), or "
-        "an ONNX image-to-image model (NCHW float RGB, integer scale; CPU)",
+        help=f"{', '.join(UPSCALERS)} (default {DEFAULT_UPSCALER}, with multi-frame "
+        "super-resolution; learned: reelgraph's restorer network), or an ONNX "
+        "image-to-image model (NCHW float RGB, integer scale)",
     )
     parser.add_argument(
         "--grain",
@@ -312,14 +315,16 @@ def _work_project(args: argparse.Namespace) -> Project:
 
 def _plan(
     source: Path,
+    frames: int,
     restore: dict[str, Any],
     hdr: dict[str, Any] | None,
     master: dict[str, Any],
     sound: bool,
 ) -> Plan:
-    """restore → [sdr_to_hdr] → master: a project's picture chain without its grade."""
+    """restore (in parallel chunks when long) → [sdr_to_hdr] → master: a project's
+    picture chain without its grade."""
     shot = source.stem
-    nodes = [Node("restore", "restore", restore, (f"source:{CLIP}",), "restore the clip", shot)]
+    nodes = restore_nodes("restore", restore, f"source:{CLIP}", "restore the clip", frames, shot)
     if hdr is not None:
         nodes.append(Node("sdr_to_hdr", "sdr_to_hdr", hdr, ("restore",), "SDR → HDR", shot))
     picture = nodes[-1].id
@@ -398,7 +403,7 @@ def run(args: argparse.Namespace) -> int:
     }
     to_hdr = {"transfer": hdr, "peak_luminance": args.peak} if hdr else None
     sound = bool(info.audio) and preset != "exr"
-    plan = _plan(source, params, to_hdr, master, sound)
+    plan = _plan(source, int(meta["frames"]), params, to_hdr, master, sound)
     sources = {CLIP: SourceRef(CLIP, source.resolve(), fingerprint, meta)}
     if sound:
         sources[SOUND] = SourceRef(SOUND, source.resolve(), fingerprint, {"kind": "audio"})

@@ -18,9 +18,16 @@ from reelgraph.algorithms.restore.upscale_onnx import OnnxUpscaler
 from reelgraph.errors import MediaError
 from reelgraph.orchestrator.threads import worker_threads
 
-__all__ = ["load_onnx_upscaler"]
+__all__ = ["load_onnx_upscaler", "pick_device", "shipped_model"]
 
-_PROVIDERS = {"cpu": "CPUExecutionProvider", "cuda": "CUDAExecutionProvider"}
+#: Execution providers by device name, in the order ``device="auto"`` prefers them.
+_PROVIDERS = {
+    "tensorrt": "TensorrtExecutionProvider",
+    "cuda": "CUDAExecutionProvider",
+    "cpu": "CPUExecutionProvider",
+}
+#: The models shipped inside the package (``reelgraph/models/``).
+SHIPPED_MODELS = ("restore_x1", "restore_x2")
 _FLOAT_TYPES = {"tensor(float)": np.float32, "tensor(float16)": np.float16}
 _PROBE = 32
 
@@ -29,10 +36,37 @@ def _static(dim: Any) -> int | None:
     return dim if isinstance(dim, int) and dim > 0 else None
 
 
+def shipped_model(name: str) -> Path:
+    """Path of a model shipped inside the package, e.g. ``shipped_model("restore_x2")``."""
+    from importlib.resources import files
+
+    if name not in SHIPPED_MODELS:
+        raise MediaError(f"no shipped model {name!r}", hint=f"one of: {', '.join(SHIPPED_MODELS)}")
+    path = Path(str(files("reelgraph.models") / f"{name}.onnx"))
+    if not path.is_file():
+        raise MediaError(
+            f"the shipped model {path.name} is missing from the installation",
+            hint="reinstall reelgraph (pip install --force-reinstall reelgraph)",
+            path=path,
+        )
+    return path
+
+
+def pick_device(available: list[str] | None = None) -> str:
+    """The device ``device="auto"`` runs a model on: TensorRT, then CUDA, when this
+    machine's onnxruntime has them, else the CPU. Chosen once, explicitly; a session is
+    never given a fallback list, so the provider recorded is the one that ran."""
+    if available is None:
+        import onnxruntime as ort
+
+        available = list(ort.get_available_providers())
+    return next((d for d, provider in _PROVIDERS.items() if provider in available), "cpu")
+
+
 def load_onnx_upscaler(
     model: str | os.PathLike[str] | bytes,
     *,
-    device: str = "cpu",
+    device: str = "auto",
     value_scale: float = 1.0,
     threads: int = 0,
 ) -> OnnxUpscaler:
@@ -40,7 +74,8 @@ def load_onnx_upscaler(
 
     ===============  ===================================================
     ``model``        path of a ``.onnx`` file, or its bytes
-    ``device``       ``"cpu"`` or ``"cuda"`` (explicit; no fallback)
+    ``device``       ``"auto"`` (:func:`pick_device`), ``"cpu"``, ``"cuda"`` or
+                     ``"tensorrt"`` (explicit; no fallback)
     ``value_scale``  the model's input/output range (1.0 or 255.0)
     ``threads``      intra-op threads for the CPU provider, 0 = the worker's
                      thread budget (:func:`reelgraph.orchestrator.threads.worker_threads`)
@@ -53,9 +88,11 @@ def load_onnx_upscaler(
     """
     import onnxruntime as ort  # heavy; imported only when a model is used
 
+    if device == "auto":
+        device = pick_device(list(ort.get_available_providers()))
     if device not in _PROVIDERS:
         raise MediaError(
-            f"unknown device {device!r}", hint=f"use one of: {', '.join(sorted(_PROVIDERS))}"
+            f"unknown device {device!r}", hint=f"use auto or one of: {', '.join(_PROVIDERS)}"
         )
     provider = _PROVIDERS[device]
     if provider not in ort.get_available_providers():

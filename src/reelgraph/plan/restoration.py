@@ -46,8 +46,12 @@ UPSCALE_X2_FROM = 1.4
 #: strong, ``off`` none.
 GRAIN_MODES = ("match", "off", "heavy")
 GRAIN_STRENGTH = {"match": 1.0, "heavy": 2.0, "off": 0.0}
-#: Upscalers built in (anything ending in ``.onnx`` is a model file).
-UPSCALERS = ("dcci", "lanczos")
+#: Upscalers built in (anything ending in ``.onnx`` is a model file): ``learned`` is
+#: reelgraph's own restorer network (``reelgraph/models/restore_x2.onnx``,
+#: docs/models/restore.md). DCCI with multi-frame back-projection stays the default: on
+#: ``benchmarks/restore.py`` it is ahead of the network, which sees one frame at a time.
+UPSCALERS = ("dcci", "learned", "lanczos")
+DEFAULT_UPSCALER = "dcci"
 #: Longest shot restored as one node. Longer shots are restored in chunks of at most this
 #: many frames that run in parallel, each reading the temporal window's frames beyond its
 #: ends as context (so the joined chunks equal a whole-shot run); the overlap costs about
@@ -157,16 +161,17 @@ def decide_restore(
     deblock: str = "auto",
     deband: str = "auto",
     upscale: int | None = None,
-    upscaler: str = "dcci",
+    upscaler: str = DEFAULT_UPSCALER,
     grain: str = "auto",
     grain_hint: str = "set the scene variable grain=match to keep it",
 ) -> Decision:
     """Decide the restore node's parameters from a plate analysis (``PlateAnalysis.1``
     keys) and the output, with one explanation per step.
 
-    ``denoise`` is ``auto``, ``off`` or a sigma in 8-bit codes; ``deblock``/``deband`` are
-    ``auto`` or ``off``; ``upscale`` None decides from the target's size; ``grain`` is
-    ``auto`` (off for 8-bit lossy outputs, else match), ``match``, ``heavy`` or ``off``.
+    ``denoise`` is ``auto``, ``off``, ``learned`` (the ×1 network) or a sigma in 8-bit
+    codes; ``deblock``/``deband`` are ``auto`` or ``off``; ``upscale`` None decides from
+    the target's size; ``grain`` is ``auto`` (off for 8-bit lossy outputs, else match),
+    ``match``, ``heavy`` or ``off``.
     """
     decision = Decision()
     params, reasons = decision.params, decision.reasons
@@ -207,6 +212,13 @@ def decide_restore(
     if denoise == "off":
         sigma = 0.0
         reasons.append(f"no denoising (turned off; σ≈{codes(sigma_luma)} on luma)")
+    elif denoise == "learned":
+        sigma = 0.0
+        params["denoise_method"] = "learned"
+        reasons.append(
+            f"denoise: reelgraph's learned ×1 restorer as asked (removes blocking, noise and "
+            f"banding together; the estimator reads σ≈{codes(sigma_luma)})"
+        )
     elif denoise == "auto":
         gain = COMPRESSED_DENOISE_GAIN if eight_bit else 1.0
         sigma = sigma_luma * 255 * gain
@@ -226,7 +238,8 @@ def decide_restore(
             sigma = float(denoise)
         except ValueError:
             raise RestoreChoiceError(
-                f"denoise {denoise!r}", hint="use auto, off or a sigma in 8-bit codes (e.g. 3)"
+                f"denoise {denoise!r}",
+                hint="use auto, off, learned or a sigma in 8-bit codes (e.g. 3)",
             ) from None
         if not 0 <= sigma <= 64:
             raise RestoreChoiceError(
@@ -253,6 +266,12 @@ def decide_restore(
             reason += f", with the ONNX model {upscaler}"
         elif upscaler == "dcci":
             reason += "; DCCI + multi-frame back-projection (super-resolution over 5 frames)"
+        elif upscaler == "learned":
+            passes = " (two ×2 passes)" if factor == 4 else ""
+            reason += (
+                f"; reelgraph's learned restorer{passes}, which removes blocking, ringing, "
+                "noise and banding as it upscales (docs/models/restore.md)"
+            )
         elif upscaler in UPSCALERS:
             reason += f"; {upscaler}"
         else:
@@ -260,7 +279,7 @@ def decide_restore(
                 f"unknown upscaler {upscaler!r}",
                 hint=f"use {', '.join(UPSCALERS)} or the path of a .onnx model",
             )
-        if upscaler != "dcci":
+        if upscaler != DEFAULT_UPSCALER:
             params["upscaler"] = upscaler
         resolution = plate.get("effective_resolution")
         if resolution is not None and float(resolution) < 0.95:

@@ -55,7 +55,7 @@ from reelgraph.algorithms.restore.upscale_dcci_zhou2012 import upscale_dcci_zhou
 from reelgraph.algorithms.restore.upscale_onnx import OnnxUpscaler, upscale_onnx
 from reelgraph.errors import AlgorithmError
 
-__all__ = ["RestoreParams", "restore_stream"]
+__all__ = ["RestoreParams", "model_passes", "restore_stream"]
 
 
 @dataclass(frozen=True)
@@ -71,7 +71,10 @@ class RestoreParams:
     denoise_method: str = DEFAULT_DENOISE_METHOD
     """``"mctf"`` (temporal) or ``"nlmeans"`` (spatial)."""
     sigma: float = 0.0
-    """Noise sigma (frame units) given to the denoiser; 0 = skip denoising."""
+    """Noise sigma (frame units) given to the denoiser; 0 = skip denoising (except for
+    ``learned``, which estimates what to remove itself)."""
+    denoise_model: OnnxUpscaler | None = None
+    """The ×1 model of ``denoise_method="learned"``."""
     radius: int = MCTF_DEFAULT_RADIUS
     """Temporal neighbours on each side (mctf and multi-frame back-projection)."""
     upscale_factor: int = 1
@@ -79,8 +82,9 @@ class RestoreParams:
     upscale_method: str = DEFAULT_UPSCALE_METHOD
     """``"dcci"`` (with back-projection), ``"lanczos"``, or ``"onnx"`` (``model``)."""
     model: OnnxUpscaler | None = None
-    """The loaded ONNX upscaler when ``upscale_method`` is ``"onnx"``; its scale must
-    equal ``upscale_factor``."""
+    """The loaded ONNX model when ``upscale_method`` is ``"onnx"``: ×``upscale_factor``,
+    or ×2 for ``upscale_factor`` 4 (run twice), or ×1 at ``upscale_factor`` 1 (restores
+    at the picture's size)."""
     back_projection: int = BACK_PROJECTION_ITERATIONS
     """Back-projection iterations after DCCI; multi-frame over the temporal window when
     ``radius`` > 0 (super-resolution), single-frame otherwise; 0 = DCCI alone."""
@@ -109,20 +113,14 @@ def _validate(params: RestoreParams) -> RestoreParams:
             f"upscale method {params.upscale_method!r} is not available in the chain",
             hint=f"use one of: {', '.join(sorted(UPSCALE_METHODS))}",
         )
-    if params.upscale_method == "onnx" and params.upscale_factor > 1:
+    if params.upscale_method == "onnx":
         if params.model is None:
             raise AlgorithmError(
                 "upscale method 'onnx' needs a model",
                 hint="load it with reelgraph.media.models.load_onnx_upscaler(path) and "
                 "pass it as model=",
             )
-        if params.model.scale != params.upscale_factor:
-            raise AlgorithmError(
-                f"the ONNX model upscales x{params.model.scale}, "
-                f"upscale_factor is {params.upscale_factor}",
-                hint=f"set upscale_factor={params.model.scale}, or use a x"
-                f"{params.upscale_factor} model",
-            )
+        model_passes(params.model.scale, params.upscale_factor)
     if params.flow_preset not in FLOW_PRESETS:
         raise AlgorithmError(f"unknown flow preset {params.flow_preset!r}")
     if params.radius < 0:
@@ -130,6 +128,26 @@ def _validate(params: RestoreParams) -> RestoreParams:
     if DENOISE_TEMPORAL_RADIUS[params.denoise_method] == 0 and params.radius:
         params = replace(params, radius=0)
     return params
+
+
+def model_passes(scale: int, factor: int) -> int:
+    """How many times a ×``scale`` model runs for a ×``factor`` upscale: once when they
+    are equal (×1 models restore at the picture's size), twice for ×4 with a ×2 model.
+
+    >>> model_passes(2, 2), model_passes(2, 4), model_passes(1, 1)
+    (1, 2, 1)
+    """
+    passes = 1
+    while scale > 1 and scale**passes < factor:
+        passes += 1
+    if scale**passes != factor:
+        raise AlgorithmError(
+            f"a x{scale} model cannot upscale x{factor}",
+            hint=f"ask for a power of {scale}, or use a x{factor} model"
+            if scale > 1
+            else "a x1 model restores without upscaling: set upscale to 1",
+        )
+    return passes
 
 
 def restore_stream(
@@ -182,12 +200,17 @@ def restore_stream(
         out = window[centre]
         flows = None
         multiframe = params.upscale_factor > 1 and params.upscale_method == "dcci"
-        if len(window) > 1 and (params.sigma > 0 or multiframe):
+        learned = params.denoise_method == "learned"
+        if len(window) > 1 and ((params.sigma > 0 and not learned) or multiframe):
             by_position = {buffer_start + lo + k: frame for k, frame in enumerate(window)}
             with clock("flow"):
                 flows = flow_cache.window(by_position, position, both_directions=multiframe)
-        if params.sigma > 0:
-            options = {"flows": flows} if params.denoise_method == "mctf" else None
+        if params.sigma > 0 or learned:
+            options: dict[str, object] | None = None
+            if params.denoise_method == "mctf":
+                options = {"flows": flows}
+            elif learned:
+                options = {"model": params.denoise_model}
             with clock("denoise"):
                 out = denoise(
                     window,
@@ -204,9 +227,10 @@ def restore_stream(
                     out = back_project_multiframe_irani1991(
                         out, window, centre, iterations=params.back_projection, flows=flows
                     )
-            elif params.upscale_factor > 1 and params.upscale_method == "onnx":
+            elif params.upscale_method == "onnx":
                 assert params.model is not None  # checked by _validate
-                out = upscale_onnx(out, params.model)
+                for _ in range(model_passes(params.model.scale, params.upscale_factor)):
+                    out = upscale_onnx(out, params.model)
             elif params.upscale_factor > 1:
                 out = upscale(out, factor=params.upscale_factor, method=params.upscale_method)
         if params.deband:

@@ -5,6 +5,9 @@ method      module                                        temporal window
 ==========  ============================================  ===============================
 ``nlmeans`` :mod:`.nlmeans_buades2005` (spatial NLM)       none (radius 0)
 ``mctf``    :mod:`.mctf_buades2016` (flow-compensated)    ``radius`` 2: up to 5 frames
+``learned`` :mod:`.upscale_onnx` with a ×1 ``model``       none (radius 0)
+            (reelgraph's restorer: deblocks, denoises
+            and debands together; ``sigma`` unused)
 ==========  ============================================  ===============================
 """
 
@@ -21,6 +24,7 @@ from reelgraph.algorithms.restore.mctf_buades2016 import (
     denoise_mctf_buades2016,
 )
 from reelgraph.algorithms.restore.nlmeans_buades2005 import denoise_nlmeans_buades2005
+from reelgraph.algorithms.restore.upscale_onnx import OnnxUpscaler, upscale_onnx
 from reelgraph.errors import AlgorithmError
 
 __all__ = [
@@ -34,13 +38,29 @@ __all__ = [
 #: The method the dispatcher and the default chain use.
 DEFAULT_DENOISE_METHOD = "mctf"
 
+
+def _learned(frame: np.ndarray, *, sigma: float, model: OnnxUpscaler | None = None) -> np.ndarray:
+    if model is None or model.scale != 1:
+        raise AlgorithmError(
+            "method 'learned' needs options={'model': a x1 model}",
+            hint="load it with reelgraph.media.models.load_onnx_upscaler(shipped_model("
+            "'restore_x1'))",
+        )
+    return np.clip(upscale_onnx(frame, model), 0.0, 1.0)
+
+
 #: Method name -> function.
 DENOISE_METHODS: Mapping[str, Callable[..., np.ndarray]] = {
     "nlmeans": denoise_nlmeans_buades2005,
     "mctf": denoise_mctf_buades2016,
+    "learned": _learned,
 }
 #: Method name -> neighbours needed on each side of the frame being restored.
-DENOISE_TEMPORAL_RADIUS: Mapping[str, int] = {"nlmeans": 0, "mctf": MCTF_DEFAULT_RADIUS}
+DENOISE_TEMPORAL_RADIUS: Mapping[str, int] = {
+    "nlmeans": 0,
+    "mctf": MCTF_DEFAULT_RADIUS,
+    "learned": 0,
+}
 
 
 def window_bounds(index: int, n_frames: int, radius: int) -> tuple[int, int]:
@@ -72,7 +92,7 @@ def denoise(
     ``frame_or_window``  float32 ``(H, W, 3)`` frame, or a sequence /
                          ``(T, H, W, 3)`` array of frames in time order
     ``sigma``            noise sigma, frame units
-    ``method``           ``"mctf"`` (default) or ``"nlmeans"``
+    ``method``           ``"mctf"`` (default), ``"nlmeans"`` or ``"learned"``
     ``centre``           index of the frame to restore in the window
                          (default: the middle one)
     ``options``          extra keyword options of the method's function

@@ -24,7 +24,7 @@ from reelgraph.algorithms.restore.backprojection_irani1991 import (
 )
 from reelgraph.algorithms.restore.upscale_dcci_zhou2012 import upscale_dcci_zhou2012
 from reelgraph.algorithms.restore.upscale_lanczos_duchon1979 import upscale_lanczos_duchon1979
-from reelgraph.algorithms.restore.upscale_onnx import OnnxUpscaler, upscale_onnx
+from reelgraph.algorithms.restore.upscale_onnx import OVERLAP, TILE, OnnxUpscaler, upscale_onnx
 from reelgraph.errors import AlgorithmError
 
 __all__ = ["DEFAULT_UPSCALE_METHOD", "UPSCALE_METHODS", "upscale"]
@@ -56,8 +56,8 @@ def _onnx(
     *,
     factor: int,
     model: OnnxUpscaler | None = None,
-    tile: int = 256,
-    overlap: int = 32,
+    tile: int = TILE,
+    overlap: int = OVERLAP,
 ) -> np.ndarray:
     if model is None:
         raise AlgorithmError(

@@ -16,6 +16,8 @@ grade (the look is set on the SDR picture) when the spec's transfer is PQ or HLG
 
 from __future__ import annotations
 
+from typing import Any
+
 from reelgraph.orchestrator.graph import Node
 from reelgraph.plan.restoration import (
     CHUNK_FRAMES,
@@ -79,43 +81,58 @@ def picture_steps(ctx: ShotContext, upstream: str) -> list[Node]:
         )
         params = decision.params
         explanation = decision.explanation()
-    chunks = chunk_ranges(ctx.frames)
+    return restore_nodes(
+        f"{ctx.shot}/restore",
+        params,
+        upstream,
+        explanation,
+        ctx.frames,
+        ctx.shot,
+        ctx.scene,
+        ctx.reads("restore"),
+    )
+
+
+def restore_nodes(
+    node_id: str,
+    params: dict[str, Any],
+    upstream: str,
+    explanation: str,
+    frames: int,
+    shot: str,
+    scene: str | None = None,
+    variables: dict[str, Any] | None = None,
+) -> list[Node]:
+    """One ``restore`` node ``node_id``, or, for a shot longer than :data:`CHUNK_FRAMES`,
+    chunk nodes ``node_id.1``… that run in parallel and a ``join_chunks`` node
+    ``node_id`` (a project's rule and ``reelgraph restore`` plan alike)."""
+    chunks = chunk_ranges(frames)
+    variables = variables or {}
     if len(chunks) == 1:
-        return [
-            Node(
-                f"{ctx.shot}/restore",
-                "restore",
-                params,
-                (upstream,),
-                explanation,
-                ctx.shot,
-                ctx.scene,
-                ctx.reads("restore"),
-            )
-        ]
+        return [Node(node_id, "restore", params, (upstream,), explanation, shot, scene, variables)]
     nodes = [
         Node(
-            f"{ctx.shot}/restore.{k + 1}",
+            f"{node_id}.{k + 1}",
             "restore",
             {**params, "start": start, "stop": stop},
             (upstream,),
             f"frames {start}–{stop - 1} of the shot (chunk {k + 1} of {len(chunks)}, with the "
             f"temporal window's frames around it as context): {explanation}",
-            ctx.shot,
-            ctx.scene,
-            ctx.reads("restore"),
+            shot,
+            scene,
+            variables,
         )
         for k, (start, stop) in enumerate(chunks)
     ]
     join = Node(
-        f"{ctx.shot}/restore",
+        node_id,
         "join_chunks",
         {},
         tuple(node.id for node in nodes),
-        f"{ctx.frames} frames are more than {CHUNK_FRAMES}: restored in {len(chunks)} chunks "
+        f"{frames} frames are more than {CHUNK_FRAMES}: restored in {len(chunks)} chunks "
         "that run in parallel, joined here without copying",
-        ctx.shot,
-        ctx.scene,
+        shot,
+        scene,
     )
     return [*nodes, join]
 
