@@ -35,6 +35,7 @@ from reelgraph.algorithms.restore.flow_dis_kroeger2016 import FLOW_PRESETS, flow
 from reelgraph.algorithms.roto._checks import as_guide, as_matte
 from reelgraph.algorithms.roto.guided_filter_he2013 import guided_feathering
 from reelgraph.algorithms.roto.temporal_fusion_bai2009 import (
+    contour_confidence,
     fuse_alpha,
     localise_guess,
     propagate_alpha,
@@ -246,8 +247,17 @@ class RotoTracker:
             confidence = carried.confidence
             if new is not None:
                 new = localise_guess(new, carried.moved, radius)
+            # Near the moved contour the shape is least sure (Bai 2009, Sec. 3.3): the
+            # model's guess counts there most.
+            sure_shape = (
+                None if new is None else confidence * contour_confidence(carried.moved, band)
+            )
             fused = fuse_alpha(
-                carried.visible, confidence, new, memory=p.memory, occluded=carried.occluded
+                carried.visible,
+                confidence if sure_shape is None else sure_shape,
+                new,
+                memory=p.memory,
+                occluded=carried.occluded,
             )
             # What an occluder hides stays in the shape carried on (the subject comes back).
             shape = (
