@@ -63,8 +63,18 @@ def select_shots(plan: Plan, shots: str | None) -> Plan:
             f"--shots: unknown shot(s): {', '.join(sorted(unknown))}",
             hint=f"shots: {', '.join(sorted(s for s in known if s))}",
         )
+    # The chosen shots' nodes and every node they read (a scene's hero, another shot's
+    # picture a continuity match samples), so the smaller plan is complete.
+    by_id = {n.id: n for n in plan.nodes}
+    keep = {n.id for n in plan.nodes if n.shot in wanted}
+    stack = list(keep)
+    while stack:
+        for upstream in by_id[stack.pop()].inputs:
+            if upstream in by_id and upstream not in keep:
+                keep.add(upstream)
+                stack.append(upstream)
     return Plan(
-        plan.project, plan.delivery, tuple(n for n in plan.nodes if n.shot in wanted), plan.notes
+        plan.project, plan.delivery, tuple(n for n in plan.nodes if n.id in keep), plan.notes
     )
 
 
