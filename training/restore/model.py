@@ -10,8 +10,8 @@ for about 18 k multiply-adds per input pixel, a third of a full-resolution netwo
 the same depth.
 
 The network predicts a correction to the bicubically upsampled input (global residual), so
-an untrained network already outputs a plain upscale, as good as a Lanczos one, and
-training only has to learn what the codec, the noise and the downscale took away. ×1 models add the correction to the
+an untrained network already outputs a plain upscale, and training only has to learn what
+the codec, the noise and the downscale took away. ×1 models add the correction to the
 input. Inputs need even height and width (the 2×2 blocks).
 """
 
