@@ -140,16 +140,26 @@ def apply_cdl(
     slope = np.asarray(cdl.slope, np.float32)
     offset = np.asarray(cdl.offset, np.float32)
     power = np.asarray(cdl.power, np.float32)
-    out = rgb * slope + offset
-    np.clip(out, 0.0, 1.0 if clamp else None, out=out)
+    out = (rgb * slope + offset).astype(np.float32, copy=False)
+    _clamp(out, clamp)
     if cdl.power != (1.0, 1.0, 1.0):
         np.power(out, power, out=out)
     if cdl.saturation != 1.0:
         luma = out @ LUMA_BT709
         out = luma[..., None] + np.float32(cdl.saturation) * (out - luma[..., None])
         if clamp:
-            np.clip(out, 0.0, 1.0, out=out)
-    return np.nan_to_num(out.astype(np.float32, copy=False), nan=0.0)
+            _clamp(out, clamp)
+    if clamp:  # fmax/fmin already sent NaN to 0 and kept every value finite
+        return out
+    return np.nan_to_num(out, nan=0.0)
+
+
+def _clamp(values: npt.NDArray[np.float32], upper: bool) -> None:
+    """Clamp in place to [0, 1] (or [0, ∞)), NaN to 0: ``fmax``/``fmin`` prefer the
+    number to NaN, so one pass each replaces a clip and a NaN scan."""
+    np.fmax(values, np.float32(0.0), out=values)
+    if upper:
+        np.fmin(values, np.float32(1.0), out=values)
 
 
 def cdl_inverse(
