@@ -146,7 +146,8 @@ def apply_cdl(
         np.power(out, power, out=out)
     if cdl.saturation != 1.0:
         luma = out @ LUMA_BT709
-        out = luma[..., None] + np.float32(cdl.saturation) * (out - luma[..., None])
+        sat = np.float32(cdl.saturation)
+        out = (luma[..., None] + sat * (out - luma[..., None])).astype(np.float32, copy=False)
         if clamp:
             _clamp(out, clamp)
     if clamp:  # fmax/fmin already sent NaN to 0 and kept every value finite
