@@ -18,7 +18,6 @@ length of the shot.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import math
 import time
@@ -68,6 +67,7 @@ from reelgraph.errors import AgentError, AlgorithmError
 from reelgraph.media.colour import BT2020_HLG, BT2020_PQ, ColourTag
 from reelgraph.media.models import load_onnx_upscaler, shipped_model
 from reelgraph.orchestrator.agent import Agent, Cost, Input, NodeContext, Objective, Output, Work
+from reelgraph.orchestrator.cache import model_digest
 from reelgraph.plan.restoration import (
     DEFAULT_UPSCALER,
     GRAIN_MODES,
@@ -534,7 +534,7 @@ class Restore(Agent):
             "models": {
                 role: {
                     "file": path.name,
-                    "sha256": hashlib.sha256(path.read_bytes()).hexdigest(),
+                    "sha256": model_digest(path),  # the key's digest, hashed once per version
                     "execution_provider": models[role].provider,
                 }
                 for role, path in model_paths(params).items()
