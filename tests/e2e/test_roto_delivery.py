@@ -59,3 +59,54 @@ def test_vfx_plates_carry_the_shots_matte_as_alpha(
     assert verify_deliverables(out) == []
     sums = (out / "SHA256SUMS").read_text()
     assert all(f"  {p.name}\n" in sums for p in plates)
+
+
+def test_web_masters_carry_the_shots_mattes_as_files_beside_them(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``mattes: files`` (every spec but vfx-plates): the matte sequence goes out unchanged
+    beside the master, each file listed with its checksum; a matte damaged in the store
+    after the run refuses the delivery instead of sending it."""
+    root = tmp_path / "web"
+    assert main(["init", str(root)]) == 0
+    make_project(root, clips=1, frames=3, size=(160, 90))
+    key = np.zeros((90, 160), np.uint8)
+    cv2.circle(key, (80, 45), 30, 255, -1)
+    cv2.imwrite(str(root / "hero.png"), key)
+    brief = root / "brief.yaml"
+    brief.write_text(
+        brief.read_text().replace(
+            "{id: s0, source: c0}",
+            "{id: s0, source: c0, roto: {subject: keyframe, keyframes: {0: hero.png}}}",
+        )
+    )
+    assert main(["run", "-p", str(root), "-q", "--executor", "inline"]) == 0, capsys.readouterr()
+    out = root / "deliverables"
+    manifest = json.loads((out / "manifest.json").read_text())
+    (item,) = [i for i in manifest["items"] if i["shot"] == "s0"]
+    mattes = item["mattes"]
+    assert mattes["delivered_as"] == "files"
+    names = [f"s0.{index:06d}.png" for index in range(3)]
+    assert sorted(mattes["files"]) == names
+    artifact = root / ".reelgraph" / "artifacts" / mattes["key"][:2] / mattes["key"]
+    for name in names:
+        delivered = out / name
+        assert delivered.read_bytes() == (artifact / name).read_bytes()
+        assert cv2.imread(str(delivered), cv2.IMREAD_UNCHANGED).dtype == np.uint16
+    assert np.array_equal(read_mask(out / names[0]) >= 0.5, key >= 128)
+    listed = {f["file"]: f["sha256"] for f in item["files"]}
+    assert set(names) <= set(listed)
+    assert verify_deliverables(out) == []
+    sums = (out / "SHA256SUMS").read_text()
+    assert all(f"{listed[n]}  {n}\n" in sums for n in names)
+
+    # A matte damaged in the store is found before anything is copied.
+    for name in names:
+        (out / name).unlink()
+    damaged = artifact / names[1]
+    damaged.chmod(0o644)
+    damaged.write_bytes(damaged.read_bytes()[:-40])
+    code = main(["deliver", "-p", str(root)])
+    err = capsys.readouterr().err
+    assert code != 0 and "error:" in err and "hint:" in err
+    assert not (out / names[1]).exists()
