@@ -3,9 +3,12 @@ an ASC CDL (:mod:`reelgraph.colour.continuity`, :mod:`reelgraph.colour.lookbook`
 :mod:`reelgraph.colour.looks`).
 
 Inputs: the shot's picture, then (for a shot of a scene of several) the scene's
-:mod:`~reelgraph.agents.scene_hero` artifact — which shot is the hero, and its sampled
-frames — planned by :mod:`reelgraph.plan.rules.colour`. One decision per shot, pooled over
-sampled frames, so it does not flicker.
+:mod:`~reelgraph.agents.scene_hero` artifact — which shot is the hero, its sampled frames
+and, when the hero is rotoscoped, their mattes — and, when the shot is rotoscoped, its
+:mod:`~reelgraph.agents.roto` mattes; planned by :mod:`reelgraph.plan.rules.colour`. One
+decision per shot, pooled over sampled frames, so it does not flicker. Where the match
+falls back to statistics, each sampled frame's matte (the same frame number) keeps the
+neutrals outside the subject and the skin inside it.
 
 The corrections are written as files a colourist can load in their grading system
 (``continuity.cc``, ``continuity.cube``, ``lookbook.cc``, ``grade.cdl``), with the
@@ -31,7 +34,7 @@ import numpy as np
 import numpy.typing as npt
 
 from reelgraph.agents._io import VIEW_FILE, content_tag, frames, view_over, write_view
-from reelgraph.agents.scene_hero import hero_stills
+from reelgraph.agents.scene_hero import hero_mattes, hero_stills
 from reelgraph.algorithms.colour.asc_cdl import CDL, apply_cdl
 from reelgraph.colour import lut
 from reelgraph.colour.continuity import (
@@ -46,6 +49,7 @@ from reelgraph.colour.lookbook import fit_look, read_still
 from reelgraph.colour.looks import ACCEPTS, LOOK_VARIABLES, EncodedLookTable, encoded_look
 from reelgraph.colour.render import SAMPLE_SIZE
 from reelgraph.errors import MediaError
+from reelgraph.media.mattes import read_mask
 from reelgraph.orchestrator.agent import Agent, Cost, Input, NodeContext, Output
 from reelgraph.review.continuity_report import ContinuityEntry, write_continuity_report
 
@@ -77,12 +81,21 @@ def choose_look(variables: Mapping[str, Any], strength: float) -> tuple[str, CDL
     return encoded_look(variables, strength, LOOKS)
 
 
+def sample_indices(total: int, count: int = SAMPLE_FRAMES) -> list[int]:
+    """The frame numbers :func:`sample_frames` takes from a picture of ``total`` frames.
+
+    >>> sample_indices(24), sample_indices(3)
+    ([0, 5, 9, 14, 18, 23], [0, 1, 2])
+    """
+    spread = np.linspace(0, max(total - 1, 0), min(count, total)).round().astype(int)
+    return sorted({int(i) for i in spread})
+
+
 def sample_frames(item: Input, count: int = SAMPLE_FRAMES) -> list[Array]:
     """``count`` frames spread evenly over a picture input, brought to SAMPLE_SIZE."""
     import cv2
 
-    total = int(item.meta.get("frames", 0))
-    wanted = sorted(set(np.linspace(0, max(total - 1, 0), min(count, total)).round().astype(int)))
+    wanted = sample_indices(int(item.meta.get("frames", 0)), count)
     picked: list[Array] = []
     for index in wanted:
         for frame in frames(item, start=int(index), stop=int(index) + 1):
@@ -97,6 +110,45 @@ def sample_frames(item: Input, count: int = SAMPLE_FRAMES) -> list[Array]:
     if not picked:
         raise MediaError(f"{item.path}: no frames to grade", hint="check the shot's frames")
     return picked
+
+
+def sample_mattes(
+    matte: Input, picture: Input, sampled: list[Array], count: int = SAMPLE_FRAMES
+) -> tuple[list[Array] | None, str]:
+    """The matte of each frame :func:`sample_frames` took from ``picture`` (the same frame
+    numbers), at that frame's sampled size; or None and why they cannot be paired."""
+    import cv2
+
+    total = int(picture.meta.get("frames", 0))
+    if int(matte.meta.get("frames", -1)) != total:
+        return None, (
+            f"its mattes cover {matte.meta.get('frames')} frames and its picture {total}, "
+            "so they cannot be paired frame for frame"
+        )
+    wanted = sample_indices(total, count)
+    if len(wanted) != len(sampled):
+        return None, "not every sampled frame could be read, so the mattes cannot be paired"
+    pattern = str(matte.meta["pattern"])
+    mattes: list[Array] = []
+    for index, frame in zip(wanted, sampled, strict=True):
+        file = matte.path / (pattern % index)
+        if not file.is_file():
+            return None, f"frame {index} has no matte ({file.name})"
+        alpha = read_mask(file)
+        height, width = frame.shape[:2]
+        if alpha.shape != (height, width):
+            # The picture was sampled down to SAMPLE_SIZE: area-average the matte the same.
+            alpha = np.asarray(
+                cv2.resize(alpha, (width, height), interpolation=cv2.INTER_AREA), np.float32
+            )
+        mattes.append(np.asarray(alpha, np.float32))
+    return mattes, f"mattes of frames {', '.join(map(str, wanted))}"
+
+
+def _input_of(ctx: NodeContext, kind: str) -> Input | None:
+    """The input whose description is of ``kind`` (``scene_hero``, ``matte``), if any."""
+    found = [item for item in ctx.inputs[1:] if item.meta.get("kind") == kind]
+    return found[0] if found else None
 
 
 def _transfer(item: Input) -> tuple[str, str]:
@@ -119,7 +171,7 @@ def _pixels(pictures: list[Array]) -> Array:
 
 class Grade(Agent):
     name = "grade"
-    version = "6"  # 6: the hero and its sampled frames come from the scene_hero node
+    version = "7"  # 7: the shot's and the hero's mattes mask the statistics
     description = (
         "match the shot to its scene's hero, take the lookbook's look, apply the scene's look "
         "(time_of_day, warmth, exposure, contrast, saturation), each as an ASC CDL; export "
@@ -150,8 +202,9 @@ class Grade(Agent):
         meta: dict[str, Any] = {}
         hero_frames: list[Array] | None = None
         ctx.progress(1, steps)
-        if len(ctx.inputs) > 1:
-            continuity, hero_frames = self._continuity(ctx, transfer, primaries)
+        scene = _input_of(ctx, "scene_hero")
+        if scene is not None:
+            continuity, hero_frames = self._continuity(ctx, scene, transfer, primaries)
             meta["continuity"] = continuity
             if continuity.get("applied") == "lut":
                 ops.append(_lut_op(ctx.out_dir, "continuity.cube"))
@@ -172,12 +225,12 @@ class Grade(Agent):
         return Output({**described, **meta, "look": look, "look_decision": decision})
 
     def _continuity(
-        self, ctx: NodeContext, transfer: str, primaries: str
+        self, ctx: NodeContext, scene: Input, transfer: str, primaries: str
     ) -> tuple[dict[str, Any], list[Array]]:
-        """Match the shot to its scene's hero (input 2, the scene hero artifact); returns
-        what was decided and the hero's sampled frames."""
+        """Match the shot to its scene's hero (``scene``, the scene hero artifact), masked
+        by the shot's and the hero's mattes where they have them; returns what was decided
+        and the hero's sampled frames."""
         params: GradeParams = ctx.params
-        scene = ctx.inputs[1]
         hero, why = str(scene.meta["hero"]), str(scene.meta["hero_reason"])
         shot = params.shot or ctx.node_id.split("/")[0]
         hero_frames = hero_stills(scene)
@@ -185,16 +238,28 @@ class Grade(Agent):
             return {"hero": hero, "hero_reason": why, "applied_cdl": None}, hero_frames
         shot_frames = sample_frames(ctx.inputs[0])
         hero_transfer = str(scene.meta["transfer"])
+        matte = _input_of(ctx, "matte")
+        shot_mattes, paired = (
+            sample_mattes(matte, ctx.inputs[0], shot_frames) if matte else (None, "")
+        )
         result = match_shot(
             shot_frames,
             hero_frames,
             transfer=transfer,
             hero_transfer=hero_transfer,
             primaries=primaries,
+            shot_mattes=shot_mattes,
+            hero_mattes=hero_mattes(scene),
         )
         decision = result.decision
         applied, miss = decision.encoded_cdl(_pixels(shot_frames))
         report = result.to_dict()
+        if matte is not None and shot_mattes is None:
+            report["notes"].append(f"the shot's matte is not used: {paired}")
+        elif matte is not None and result.masks is None:
+            report["notes"].append(
+                "the shot's matte is not used: the views were matched by what they share"
+            )
         residual = bool(report["residual_lut"]) or miss > RESIDUAL_DELTA_E
         report["view_cdl"] = applied.to_dict()
         report["view_cdl_delta_e"] = round(miss, 3)
@@ -229,6 +294,7 @@ class Grade(Agent):
             "hero": hero,
             "hero_reason": why,
             "method": result.method,
+            "masks": result.masks,
             "delta_e_before": report["delta_e_before"],
             "delta_e_after": report["delta_e_after"],
             "view_cdl_delta_e": report["view_cdl_delta_e"],

@@ -10,7 +10,9 @@ Flow (each step one algorithm module):
 2. a robust (Huber IRLS) fit of a 3×3 matrix + offset in scene-linear light
    (:mod:`~reelgraph.algorithms.colour.robust_fit_huber1964`); where nothing overlaps,
    masked neutral and skin statistics
-   (:mod:`~reelgraph.algorithms.colour.neutral_skin_statistics_buchsbaum1980`);
+   (:mod:`~reelgraph.algorithms.colour.neutral_skin_statistics_buchsbaum1980`) — with a
+   view's subject mattes (rotoscoped), its neutrals are taken outside the subject and its
+   skin inside it;
 3. the CDL (slope, offset, saturation; power 1 — scene-linear mis-grades are gains)
    nearest to that fit; when it misses by more than :data:`RESIDUAL_DELTA_E`, a residual
    matrix after the CDL, delivered as a 33³ LUT;
@@ -124,6 +126,9 @@ class MatchResult:
     notes: list[str] = field(default_factory=list)
     delta_e_itp_before: float | None = None  # ΔE ITP (ITU-R BT.2124), HDR shots only
     delta_e_itp_after: float | None = None
+    #: What told subject from background in the statistics (:data:`MASKS`); None when
+    #: the views were matched by their overlap.
+    masks: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -138,6 +143,7 @@ class MatchResult:
             "cdl_delta_e": round(self.cdl_miss, 3),
             "residual_lut": self.decision.residual is not None or self.decision.gain != 1.0,
             "clip_bounded": self.clip_bounded,
+            "masks": self.masks,
             **self.decision.to_meta(),
             "notes": list(self.notes),
         }
@@ -147,6 +153,15 @@ class MatchResult:
 HDR_TRANSFERS = ("smpte2084", "arib-std-b67")
 #: FFmpeg primaries name → colour-science colourspace.
 COLOURSPACES = {"bt709": "ITU-R BT.709", "bt2020": "ITU-R BT.2020", "smpte432": "P3-D65"}
+
+
+#: (shot's mask, hero's mask) → what a report says told subject from background.
+MASKS = {
+    ("roto", "roto"): "roto",
+    ("roto", "colour"): "roto-shot",
+    ("colour", "roto"): "roto-hero",
+    ("colour", "colour"): "colour",
+}
 
 
 def _rounded(value: float | None) -> float | None:
@@ -238,10 +253,23 @@ def match_shot(
     transfer: str = "bt709",
     hero_transfer: str | None = None,
     primaries: str = "bt709",
+    shot_mattes: list[npt.NDArray[np.float32]] | None = None,
+    hero_mattes: list[npt.NDArray[np.float32]] | None = None,
 ) -> MatchResult:
-    """One decision for the shot (its sampled frames) against the hero's sampled frames."""
+    """One decision for the shot (its sampled frames) against the hero's sampled frames.
+
+    ``shot_mattes`` / ``hero_mattes``: the subject's matte (H, W) of each sampled frame,
+    frame for frame, when the view is rotoscoped; the statistics then keep neutrals outside
+    the subject and skin inside it."""
+    for name, mattes, pictures in (
+        ("shot", shot_mattes, shot_frames),
+        ("hero", hero_mattes, hero_frames),
+    ):
+        if mattes is not None and [m.shape[:2] for m in mattes] != [f.shape[:2] for f in pictures]:
+            raise ValueError(f"the {name}'s mattes do not pair with its frames, one for one")
     hero_transfer = hero_transfer or transfer
     notes: list[str] = []
+    masks: str | None = None
     shot_pairs: list[Array] = []
     hero_pairs: list[Array] = []
     methods: list[str] = []
@@ -291,8 +319,11 @@ def match_shot(
         neutral = match_neutrals(
             np.concatenate([f.reshape(-1, 3) for f in src_lin_frames]),
             np.concatenate([f.reshape(-1, 3) for f in ref_lin_frames]),
+            image_subject=_flat(shot_mattes),
+            reference_subject=_flat(hero_mattes),
         )
         method = neutral.used
+        masks = MASKS[neutral.masks]
         notes.append(
             "the shot and the hero share no verified view; matched by "
             + {
@@ -304,6 +335,15 @@ def match_shot(
                 "from content; the shot is left as it is",
             )
         )
+        if masks != "colour":
+            notes.append(
+                {
+                    "roto": "the shot's and the hero's mattes",
+                    "roto-shot": "the shot's matte (the hero has none: colour alone there)",
+                    "roto-hero": "the hero's matte (the shot has none: colour alone there)",
+                }[masks]
+                + " kept the neutrals outside the subject and the skin inside it"
+            )
         g = neutral.gains
         cdl = CDL((float(g[0]), float(g[1]), float(g[2])), saturation=neutral.saturation)
         residual = None
@@ -354,7 +394,12 @@ def match_shot(
         notes,
         itp_before,
         itp_after,
+        masks,
     )
+
+
+def _flat(mattes: list[npt.NDArray[np.float32]] | None) -> npt.NDArray[np.float32] | None:
+    return None if mattes is None else np.concatenate([m.reshape(-1) for m in mattes])
 
 
 def _convert(encoded: Array, source: str, target: str) -> Array:

@@ -4,8 +4,8 @@ then the scene's look (docs/agents/colour.md) — and, for a scene of several sh
 
 Per scene of several shots, and per shot::
 
-    {scene}/hero: scene_hero(conformed pictures of the hero candidates)
-    picture: … → grade(picture, {scene}/hero) → …
+    {scene}/hero: scene_hero(conformed pictures of the hero candidates[, their mattes])
+    picture: … → grade(picture, {scene}/hero[, {shot}/roto]) → …
 
 * a scene with a ``hero:`` in the brief: the scene hero node reads the hero's conformed
   picture only (so another shot's new footage leaves it, and the hero's grade, as they are);
@@ -15,7 +15,12 @@ Per scene of several shots, and per shot::
   sampled once for the scene, so n shots cost n decodes, not n²;
 * every grade of the scene reads the scene hero's sampled frames: the hero's own grade is
   not matched (it fits the lookbook on them), the others are matched to them;
-* a scene of one shot: nothing to match, no scene hero node.
+* a scene of one shot: nothing to match, no scene hero node;
+* a shot rotoscoped in the brief (``roto:``, :mod:`.roto`): its mattes are a mask input
+  of the match — its grade reads its ``roto`` node, and a hero candidate's ``roto`` node
+  is read by the scene hero — so where the match falls back to statistics the neutrals
+  are taken outside the subject and skin inside it, and a changed matte (a repainted
+  keyframe) re-runs the grades that used it.
 
 The scene's ``looks:`` (else the project's) are handed to the agent as absolute paths; their
 content is part of the node's cache key, so a changed still re-renders only the grades
@@ -61,10 +66,20 @@ def hero_node_id(scene: str) -> str:
     return f"{scene}/hero"
 
 
+def matte_node_id(shot: str) -> str:
+    """The shot's ``roto`` node (planned by :mod:`reelgraph.plan.rules.roto`)."""
+    return f"{shot}/roto"
+
+
+def _rotoscoped(scene: Scene) -> set[str]:
+    return {shot.id for shot in scene.shots if shot.roto is not None}
+
+
 def scene_hero_node(scene: Scene) -> Node:
     """The ``scene_hero`` node of a scene of several shots."""
     shots = [shot.id for shot in scene.shots]
     candidates = [scene.hero] if scene.hero is not None else shots
+    mattes = [shot for shot in candidates if shot in _rotoscoped(scene)]
     why = (
         f"{scene.hero} is the scene's hero (brief): sample its conformed picture once for "
         "the scene's grades"
@@ -72,11 +87,14 @@ def scene_hero_node(scene: Scene) -> Node:
         else f"the hero of {', '.join(shots)}: the shot nearest the scene's median look, "
         "measured on their conformed pictures (each sampled once) when it runs"
     )
+    if mattes:
+        why += f"; with the mattes of {', '.join(mattes)}, to mask the hero's statistics"
     return Node(
         hero_node_id(scene.id),
         "scene_hero",
-        {"scene": scene.id, "shots": candidates, "hero": scene.hero or ""},
-        tuple(f"{shot}/conform" for shot in candidates),
+        {"scene": scene.id, "shots": candidates, "hero": scene.hero or "", "mattes": mattes},
+        tuple(f"{shot}/conform" for shot in candidates)
+        + tuple(matte_node_id(shot) for shot in mattes),
         why,
         None,
         scene.id,
@@ -98,6 +116,8 @@ def grade_nodes(ctx: ShotContext, picture: str, project_root: Path) -> list[Node
         if ctx.shot == shots[0]:
             nodes.append(scene_hero_node(scene))
         inputs += (hero_node_id(scene.id),)
+        if ctx.shot in _rotoscoped(scene) and ctx.shot != scene.hero:
+            inputs += (matte_node_id(ctx.shot),)
         if scene.hero is not None and scene.hero == ctx.shot:
             match = "the scene's hero (brief): the other shots are matched to it"
         elif scene.hero is not None:
@@ -107,6 +127,8 @@ def grade_nodes(ctx: ShotContext, picture: str, project_root: Path) -> list[Node
                 f"matched to the hero, the shot of {', '.join(shots)} nearest the scene's "
                 f"median look ({hero_node_id(scene.id)} names it)"
             )
+    if matte_node_id(ctx.shot) in inputs:
+        match += "; its mattes mask the statistics (neutrals outside the subject, skin inside)"
     book = f"; the look of {len(looks)} reference still(s)" if looks else ""
     nodes.append(
         Node(
