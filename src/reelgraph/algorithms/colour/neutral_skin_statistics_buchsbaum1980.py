@@ -35,7 +35,7 @@ shared content, and the report says so).
                 of the view's subject, alpha in [0, 1]
  return         :class:`NeutralMatch`: ``gains`` (3,),          gains > 0, saturation > 0;
                 ``saturation``, ``used`` ("neutrals",          ``out = sat(gains · rgb)``
-                "neutrals+skin" or "none")
+                "neutrals+skin" or "none"), ``masks``
 =============  ==============================================  ==============================
 
 >>> import numpy as np
