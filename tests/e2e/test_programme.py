@@ -17,6 +17,7 @@ import pytest
 from conftest import make_project, reelgraph
 from reelgraph.media.audio import read_audio
 from reelgraph.media.probe import probe
+from reelgraph.project.folder import open_project
 from reelgraph.specs.loudness_targets import lookup
 
 FRAMES = 16
@@ -157,3 +158,15 @@ def test_a_one_shot_cut_delivers_the_shot_master_as_the_programme(tmp_path: Path
     timeline = otio.adapters.read_from_file(str(delivered / "programme.otio"))
     [clip] = list(timeline.find_clips())
     assert clip.media_reference.target_url.endswith("s0.mp4")
+    # One file, one check: the programme's QC is the shot master's, run once in this run
+    # and reused (its findings hold the programme as they hold the shot).
+    store = open_project(root).store
+    run_id = store.last_run_id()
+    assert run_id is not None
+    shot_qc, programme_qc = store.node(run_id, "s0/qc"), store.node(run_id, "programme/qc")
+    assert shot_qc is not None and programme_qc is not None
+    assert programme_qc.key == shot_qc.key
+    assert sorted([shot_qc.outcome, programme_qc.outcome]) == ["cached", "ran"]
+    executed = store.ledger_totals(run_id)
+    assert "s0/qc" in executed or "programme/qc" in executed
+    assert not ("s0/qc" in executed and "programme/qc" in executed)

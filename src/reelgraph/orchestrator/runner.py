@@ -175,10 +175,13 @@ class Runner:
             inputs, prints = self._inputs(node, resolved)
             key = self._key(node, node.params, inputs, prints)
             key = self._resolution(key) or key
+            same = [m for k, _, m in resolved.values() if k == key]
             keys[node.id] = key
             artifact = self.store.load(key, verify=False)
             if artifact is not None:
                 meta = artifact.meta
+            elif same:  # another node makes the same artifact: paid once
+                meta = same[0]
             else:
                 metas = [m for _, _, m in inputs]
                 params = agent.make_params(node.params)
@@ -349,6 +352,12 @@ class Runner:
             self.project.audit.append("cache_hit", node.id, {"key": key, "variant": variant.index})
             self._after_variant(state, node, variant, artifact, ran=False)
             return
+        if any(running.key == key for _, running in state.in_flight.values()):
+            # Another node of this run is making this very artifact (one recipe, e.g. the
+            # QC of a shot master that is also the programme): wait for it, then reuse it.
+            variants.pop()
+            state.same_key.setdefault(key, []).append((node, params))
+            return
         if self.budget is not None and state.spent + state.reserved + estimate > self.budget:
             if variant.index == 0:
                 state.status = "budget_exhausted"
@@ -430,6 +439,17 @@ class Runner:
 
     def _complete(self, state: _RunState, future: Future[NodeResult]) -> None:
         node, variant = state.in_flight.pop(future)
+        try:
+            self._completed(state, future, node, variant)
+        finally:
+            # Nodes that waited for this artifact: a cache hit now (or, if it failed, their
+            # own attempt).
+            for waiting, params in state.same_key.pop(variant.key, []):
+                self._submit_variant(state, waiting, params)
+
+    def _completed(
+        self, state: _RunState, future: Future[NodeResult], node: Node, variant: _Variant
+    ) -> None:
         state.live.pop(node.id, None)
         result = future.result()
         self._record(
@@ -671,6 +691,7 @@ class _RunState:
     variants: dict[str, list[_Variant]] = field(default_factory=dict)
     candidates: dict[str, list[tuple[_Variant, Artifact]]] = field(default_factory=dict)
     ran: dict[str, bool] = field(default_factory=dict)
+    same_key: dict[str, list[tuple[Node, dict[str, Any]]]] = field(default_factory=dict)
 
 
 def _fanout(sinks: list[EventSink]) -> EventSink:

@@ -198,7 +198,9 @@ def programme_nodes(project: Project, brief: Brief, nodes: list[Node]) -> list[N
         )
         return [
             Node(PROGRAMME_NODE, "programme", params, inputs, why, deliverable="programme"),
-            _programme_qc(spec.name),
+            # The programme's file is the master's: checking the master is checking it, and
+            # with the shot's own QC recipe the run makes (or reuses) that check once.
+            _programme_qc(spec.name, masters[take].id),
         ]
     why = (
         f"the cut ({len(clips)} clips, {frames} frames, {dissolves} dissolve(s)) as one "
@@ -216,12 +218,12 @@ def programme_nodes(project: Project, brief: Brief, nodes: list[Node]) -> list[N
     ]
 
 
-def _programme_qc(spec: str) -> Node:
+def _programme_qc(spec: str, picture: str = PROGRAMME_NODE) -> Node:
     return Node(
         PROGRAMME_QC_NODE,
         "qc",
         {"spec": spec},
-        (PROGRAMME_NODE,),
+        (picture,),
         f"check the programme against {spec}'s QC profile, as one file; a failing "
         "finding holds the programme at delivery",
     )
