@@ -16,23 +16,31 @@ from reelgraph.deliver.delivery import verify_deliverables
 from reelgraph.media.mattes import read_mask
 
 
-def test_vfx_plates_carry_the_shots_matte_as_alpha(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    root = tmp_path / "plates"
+def _run_with_keyframe(
+    root: Path, key: np.ndarray, delivery: str, capsys: pytest.CaptureFixture[str]
+) -> Path:
+    """A one-shot project (3 frames, 160×90) whose shot asks for mattes from the keyframe
+    ``key`` on frame 0, run (and delivered) for ``delivery``."""
     assert main(["init", str(root)]) == 0
     make_project(root, clips=1, frames=3, size=(160, 90))
-    key = np.zeros((90, 160), np.uint8)
-    cv2.rectangle(key, (50, 20), (110, 80), 255, -1)
     cv2.imwrite(str(root / "hero.png"), key)
     brief = root / "brief.yaml"
-    text = brief.read_text().replace("delivery: web-sdr", "delivery: vfx-plates")
+    text = brief.read_text().replace("delivery: web-sdr", f"delivery: {delivery}")
     text = text.replace(
         "{id: s0, source: c0}",
         "{id: s0, source: c0, roto: {subject: keyframe, keyframes: {0: hero.png}}}",
     )
     brief.write_text(text)
     assert main(["run", "-p", str(root), "-q", "--executor", "inline"]) == 0, capsys.readouterr()
+    return root
+
+
+def test_vfx_plates_carry_the_shots_matte_as_alpha(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    key = np.zeros((90, 160), np.uint8)
+    cv2.rectangle(key, (50, 20), (110, 80), 255, -1)
+    root = _run_with_keyframe(tmp_path / "plates", key, "vfx-plates", capsys)
     out = root / "deliverables"
     manifest = json.loads((out / "manifest.json").read_text())
     (item,) = [i for i in manifest["items"] if i["shot"] == "s0"]
@@ -67,20 +75,9 @@ def test_web_masters_carry_the_shots_mattes_as_files_beside_them(
     """``mattes: files`` (every spec but vfx-plates): the matte sequence goes out unchanged
     beside the master, each file listed with its checksum; a matte damaged in the store
     after the run refuses the delivery instead of sending it."""
-    root = tmp_path / "web"
-    assert main(["init", str(root)]) == 0
-    make_project(root, clips=1, frames=3, size=(160, 90))
     key = np.zeros((90, 160), np.uint8)
     cv2.circle(key, (80, 45), 30, 255, -1)
-    cv2.imwrite(str(root / "hero.png"), key)
-    brief = root / "brief.yaml"
-    brief.write_text(
-        brief.read_text().replace(
-            "{id: s0, source: c0}",
-            "{id: s0, source: c0, roto: {subject: keyframe, keyframes: {0: hero.png}}}",
-        )
-    )
-    assert main(["run", "-p", str(root), "-q", "--executor", "inline"]) == 0, capsys.readouterr()
+    root = _run_with_keyframe(tmp_path / "web", key, "web-sdr", capsys)
     out = root / "deliverables"
     manifest = json.loads((out / "manifest.json").read_text())
     (item,) = [i for i in manifest["items"] if i["shot"] == "s0"]
