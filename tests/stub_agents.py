@@ -7,6 +7,7 @@ because pytest puts tests/ on sys.path (which spawn hands to its children).
 from __future__ import annotations
 
 import json
+import os
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -108,4 +109,16 @@ class Gain(Agent):
         return GainParams(gain=round(params.gain + 1.05 * (wanted - params.gain), 6))
 
 
-STUBS = {cls.name: cls for cls in (Load, Add, Scale, Burn, Gain)}
+class Pid(Agent):
+    """Passes on the id of the worker process that ran it (plus ``amount``, to vary keys)."""
+
+    name = "stub_pid"
+    version = "1"
+    Params = AddParams
+    cost = Cost("node", 0.5, overhead_cpu_s=0.0)
+
+    def run(self, ctx: NodeContext) -> Output:
+        return _write(ctx, float(os.getpid()) + ctx.params.amount)
+
+
+STUBS = {cls.name: cls for cls in (Load, Add, Scale, Burn, Gain, Pid)}

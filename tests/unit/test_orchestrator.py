@@ -354,3 +354,18 @@ def test_the_restore_agents_models_are_model_files_of_its_key() -> None:
     learned_x1 = restore.make_params({"denoise_method": "learned"})
     assert restore.model_files(learned_x1) == [shipped_model("restore_x1")]
     assert restore.model_files(restore.make_params({})) == []
+
+
+def test_a_run_can_hand_its_workers_to_the_next(project: Project) -> None:
+    """``reelgraph run`` analyses, then renders, on one pool: the workers start once."""
+    executor = LocalExecutor(workers=1)
+
+    def worker_of(amount: float, **kwargs: object) -> float:
+        node = Node("pid", "stub_pid", {"amount": amount}, (), "report the worker", "s1")
+        run(project, Plan("p", "web-sdr", (node,)), executor=executor, **kwargs)
+        return value_of(project, "pid") - amount
+
+    first = worker_of(0.0, keep_executor=True, kind="analysis")
+    assert worker_of(0.5) == first  # the same worker process, not a new pool
+    with pytest.raises(RuntimeError):  # a run that does not keep them shuts them down
+        worker_of(1.0)

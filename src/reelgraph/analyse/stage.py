@@ -50,8 +50,10 @@ def run_analysis(
     budget_usd: float | None = None,
     sinks: list[EventSink] | None = None,
     registry: Registry = DEFAULT,
+    keep_executor: bool = False,
 ) -> tuple[RunSummary | None, dict[str, dict[str, Any]]]:
-    """Run (or replay from cache) every analysis node and store the results per shot."""
+    """Run (or replay from cache) every analysis node and store the results per shot
+    (``keep_executor``: leave the workers running for the render that follows)."""
     plan = analysis_plan(project, brief, registry)
     results: dict[str, dict[str, Any]] = {}
     if not plan.nodes:
@@ -64,6 +66,7 @@ def run_analysis(
         budget_usd=budget_usd,
         sinks=sinks,
         kind="analysis",
+        keep_executor=keep_executor,
     ).run()
     with project.store.transaction():
         for node in plan.nodes:

@@ -84,27 +84,31 @@ def execute(project: Project, args: argparse.Namespace) -> int:
     select_shots(build_plan(project, brief), args.shots)  # refuse unknown shots before any work
     budget = args.budget if args.budget is not None else brief.budget_usd
     events = EventLog(project.state / "events.jsonl", [])
+    # One pool of workers for the analysis and the render: each worker starts (and imports
+    # the agents) once per command, not once per stage.
+    executor = executor_from(args)
     with ProgressView(quiet=quiet(args)) as view:
         events.sinks.append(view)
-        analysed, _ = run_analysis(
-            project,
-            brief,
-            executor_from(args),
-            budget_usd=budget,
-            sinks=[events],
-        )
-        if analysed is not None and budget is not None:
-            budget = max(0.0, budget - analysed.spent_usd)
-        plan = select_shots(build_plan(project, brief), args.shots)
-        runner = Runner(
-            project,
-            plan,
-            executor_from(args),
-            budget_usd=budget,
-            max_variants=brief.iteration.max_variants,
-            sinks=[events],
-        )
-        summary = runner.run()
+        try:
+            analysed, _ = run_analysis(
+                project, brief, executor, budget_usd=budget, sinks=[events], keep_executor=True
+            )
+            if analysed is not None and analysed.status == "budget_exhausted":
+                executor = executor_from(args)  # the watchdog stopped the analysis workers
+            if analysed is not None and budget is not None:
+                budget = max(0.0, budget - analysed.spent_usd)
+            plan = select_shots(build_plan(project, brief), args.shots)
+            runner = Runner(
+                project,
+                plan,
+                executor,
+                budget_usd=budget,
+                max_variants=brief.iteration.max_variants,
+                sinks=[events],
+            )
+            summary = runner.run()
+        finally:
+            executor.shutdown()  # already done by a render that ran; not by one refused
     events.close()
     status = run_status(project, summary.run_id)
     report = write_cost_report(project, status)

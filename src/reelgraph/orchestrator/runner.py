@@ -104,14 +104,19 @@ class Runner:
         sinks: list[EventSink] | None = None,
         sources: Mapping[str, SourceRef] | None = None,
         kind: str = "render",
+        keep_executor: bool = False,
     ) -> None:
         """``kind`` is ``render`` for the work whose masters are reviewed and delivered, or
-        ``analysis`` for the measuring pass before planning (status and review skip it)."""
+        ``analysis`` for the measuring pass before planning (status and review skip it).
+        The executor is shut down when the run ends, unless ``keep_executor`` (a run that
+        another run follows on the same workers) — a run stopped by the budget watchdog
+        always stops its workers."""
         self.project = project
         self.plan = plan
         self.executor = executor
         self.registry = registry
         self.kind = kind
+        self.keep_executor = keep_executor
         self.budget = budget_usd
         self.max_variants = max_variants
         self.emit = _fanout(sinks or [])
@@ -227,7 +232,8 @@ class Runner:
         try:
             self._loop(state)
         finally:
-            self.executor.shutdown(kill=state.status == "budget_exhausted")
+            if state.status == "budget_exhausted" or not self.keep_executor:
+                self.executor.shutdown(kill=state.status == "budget_exhausted")
         status = state.status
         if status == "completed" and any(o.outcome == "failed" for o in state.outcomes.values()):
             status = "failed"
