@@ -271,3 +271,25 @@ def test_track_runs_a_slow_model_on_every_stride_th_frame_but_not_on_keyframes()
     assert sources == ["model", "propagated", "fused", "propagated", "keyframe",
                        "propagated", "fused"]  # fmt: skip
     assert all(_iou(r.alpha, pairs[t][1]) > 0.9 for t, _, r in out)
+
+
+def test_a_part_the_model_always_misses_is_not_erased_while_an_occluder_passes() -> None:
+    """A segmenter that leaves out the same part of the subject on every frame loses its
+    say there while the motion carries that part surely, so when a pole crosses (the
+    motion is unsure) the part is kept — and is still there after the pole has passed."""
+
+    def run(params: RotoParams) -> list[float]:
+        clip = RotoClip(width=320, height=180, frames=16, shape="lobes", seed=11)
+        tracker, ious = RotoTracker(params), []
+        for t, (frame, truth) in enumerate(clip_frames(clip)):
+            xs = np.nonzero(truth >= 0.5)[1]
+            guess = truth.copy()
+            guess[:, int(np.percentile(xs, 80)) :] = 0.0  # the right fifth, always missed
+            key = (truth >= 0.5).astype(np.float32) if t == 0 else None
+            result = tracker.step(frame, guess=None if t == 0 else guess, keyframe=key)
+            ious.append(_iou(result.alpha, truth))
+        return ious
+
+    learnt, trusting = run(RotoParams()), run(RotoParams(reliability_rate=0.0))
+    assert np.mean(learnt) > np.mean(trusting) + 0.02, (learnt, trusting)
+    assert learnt[-1] > trusting[-1] + 0.04, (learnt, trusting)  # after the pole

@@ -167,7 +167,7 @@ def _finding(check: str, run: tuple[int, int], rate: Fraction, message: str) -> 
 
 class Roto(Agent):
     name = "roto"
-    version = "2"  # 2: fusion localised to the subject, occluders overrule the model, proxy grid
+    version = "3"  # 3: the model guess's per-pixel reliability, learnt where the motion is sure
     description = "per-frame subject mattes: model or keyframe → trimap → guided alpha → flow"
     Params = RotoNodeParams
     cost = Cost("megapixel_frame", 0.08)

@@ -8,7 +8,8 @@ step               module                           entry points
 =================  ===============================  =========================================
 mask -> trimap     ``trimap_morphology_xu2017``     ``trimap_morphology``
 soft alpha         ``guided_filter_he2013``         ``guided_filter``, ``guided_feathering``
-temporal fusion    ``temporal_fusion_bai2009``      ``propagate_alpha``, ``fuse_alpha``
+temporal fusion    ``temporal_fusion_bai2009``      ``propagate_alpha``, ``fuse_alpha``,
+                                                    ``guess_reliability``
 edge stability     ``edge_shift_chamfer_barrow1977`` ``edge_shift``
 the whole chain    ``chain``                        ``RotoParams``, ``RotoTracker``
 =================  ===============================  =========================================

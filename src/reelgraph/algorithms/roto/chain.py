@@ -37,6 +37,7 @@ from reelgraph.algorithms.roto.guided_filter_he2013 import guided_feathering
 from reelgraph.algorithms.roto.temporal_fusion_bai2009 import (
     contour_confidence,
     fuse_alpha,
+    guess_reliability,
     localise_guess,
     propagate_alpha,
 )
@@ -91,6 +92,9 @@ class RotoParams:
     keyframe_after: float = 0.02
     """Unresolved pixels, as a share of the subject's area, above which the frame is
     reported as needing a new keyframe."""
+    reliability_rate: float = 0.5
+    """Weight of each frame's evidence in the model guess's per-pixel reliability (0: the
+    guess is trusted alike everywhere, as Bai et al.'s Eq. 3 alone)."""
     look_floor: float = 0.5
     """Share of the moved matte that must still look like the subject (as last seen
     unoccluded); below it the frame needs a new keyframe."""
@@ -161,6 +165,7 @@ class RotoTracker:
         self._prev_alpha: np.ndarray | None = None
         self._prev_shape: np.ndarray | None = None
         self._prev_look: np.ndarray | None = None
+        self._reliability: np.ndarray | None = None
         self._key_area = 0.0
 
     def _flow_image(self, frame: np.ndarray) -> np.ndarray:
@@ -243,8 +248,10 @@ class RotoTracker:
                 look_prev=self._prev_look,
                 tolerance=p.tolerance,
                 mismatch=p.mismatch,
+                carry=self._reliability,
             )
             confidence = carried.confidence
+            reliability = carried.carried_map
             if new is not None:
                 new = localise_guess(new, carried.moved, radius)
             # Near the moved contour the shape is least sure (Bai 2009, Sec. 3.3): the
@@ -258,7 +265,19 @@ class RotoTracker:
                 new,
                 memory=p.memory,
                 occluded=carried.occluded,
+                reliability=reliability,
             )
+            if new is not None and p.reliability_rate > 0:
+                judged = sure_shape if sure_shape is not None else confidence
+                self._reliability = guess_reliability(
+                    np.ones_like(new) if reliability is None else reliability,
+                    new,
+                    carried.visible,
+                    np.where(carried.occluded, np.float32(0.0), judged),
+                    p.reliability_rate,
+                )
+            else:
+                self._reliability = reliability
             # What an occluder hides stays in the shape carried on (the subject comes back).
             shape = (
                 carried.moved if new is None else np.where(carried.occluded, carried.moved, fused)

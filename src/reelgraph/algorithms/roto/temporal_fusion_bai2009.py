@@ -39,6 +39,7 @@ __all__ = [
     "Propagated",
     "contour_confidence",
     "fuse_alpha",
+    "guess_reliability",
     "localise_guess",
     "propagate_alpha",
     "subject_motion",
@@ -163,6 +164,8 @@ class Propagated:
     look_agreement: float
     """Share of the moved shape where frame t matches the subject's remembered look (1
     when there is no look yet): low when the matte has slid off the subject."""
+    carried_map: np.ndarray | None = None
+    """The ``carry`` map moved as the shape was (None when none was given)."""
 
 
 def propagate_alpha(
@@ -175,6 +178,7 @@ def propagate_alpha(
     look_prev: np.ndarray | None = None,
     tolerance: float = 1.0,
     mismatch: float = 12.0,
+    carry: np.ndarray | None = None,
 ) -> Propagated:
     """The previous matte carried onto the current frame, and how sure each pixel is.
 
@@ -206,6 +210,9 @@ def propagate_alpha(
     ``mismatch``      luma difference (8-bit codes, after a light blur)
                       between frame t and frame t−1 moved with the subject
                       at which a pixel stops counting as the subject
+    ``carry``         optional float32 ``(H, W)`` map in [0, 1] that moves
+                      with the subject (e.g. :func:`guess_reliability`);
+                      pixels that enter the frame read 1
     output            :class:`Propagated`
     ================  ======================================================
 
@@ -237,8 +244,12 @@ def propagate_alpha(
     occluded_grid = np.zeros((grid_h, grid_w), dtype=bool)
     look_agreement = 1.0
     look = None if images is None else images[1].astype(np.float32)
+    carried_map = None
     if motion is None:  # nothing of the subject is visible: it stays as it was, hidden
         moved, _ = warp_by_flow(shape, flow_back, interpolation=cv2.INTER_LINEAR)
+        if carry is not None:
+            carried_map, kept = warp_by_flow(carry, flow_back, interpolation=cv2.INTER_LINEAR)
+            carried_map = np.where(kept, carried_map, np.float32(1.0))
         shown, _ = warp_by_flow(matte, flow_back, interpolation=cv2.INTER_LINEAR)
         occluded_grid = cv2.resize(shown, (grid_w, grid_h), interpolation=cv2.INTER_AREA) < 0.5
         sure = consistent
@@ -247,6 +258,11 @@ def propagate_alpha(
         full = np.hstack([scale @ motion[:, :2] @ np.linalg.inv(scale), scale @ motion[:, 2:]])
         moved = cv2.warpAffine(shape, full, (width, height), flags=cv2.INTER_LINEAR,
                                borderMode=cv2.BORDER_CONSTANT, borderValue=0.0)  # fmt: skip
+        if carry is not None:
+            carried_map = cv2.warpAffine(
+                carry, full, (width, height), flags=cv2.INTER_LINEAR,
+                borderMode=cv2.BORDER_CONSTANT, borderValue=1.0,
+            )  # fmt: skip
         covered = cv2.resize(moved, (grid_w, grid_h), interpolation=cv2.INTER_AREA) > 0.01
         if images is None:
             sure = consistent
@@ -297,7 +313,9 @@ def propagate_alpha(
         ).astype(bool)
     moved = np.clip(moved, 0.0, 1.0).astype(np.float32)
     visible = np.where(occluded, np.float32(0.0), moved)
-    return Propagated(moved, visible, np.clip(sure, 0.0, 1.0), occluded, look, look_agreement)
+    return Propagated(
+        moved, visible, np.clip(sure, 0.0, 1.0), occluded, look, look_agreement, carried_map
+    )
 
 
 def contour_confidence(moved: np.ndarray, sigma: float) -> np.ndarray:
@@ -365,6 +383,7 @@ def fuse_alpha(
     *,
     memory: float,
     occluded: np.ndarray | None = None,
+    reliability: np.ndarray | None = None,
 ) -> np.ndarray:
     """Blend the propagated matte with a new guess (Bai et al. 2009, Eq. 3):
     ``alpha = f · warped + (1 − f) · guess`` with the guess's weight
@@ -393,8 +412,46 @@ def fuse_alpha(
         return past
     new = as_matte(guess, "guess")
     certainty = np.abs(np.float32(2.0) * new - np.float32(1.0))
+    if reliability is not None:
+        certainty = certainty * as_matte(reliability, "reliability")
     trust = np.float32(1.0) - np.float32(memory) * as_matte(confidence, "confidence")
     fused = new + (np.float32(1.0) - trust * certainty) * (past - new)
     if occluded is not None:
         fused[occluded] = past[occluded]
     return fused.astype(np.float32)
+
+
+def guess_reliability(
+    previous: np.ndarray,
+    guess: np.ndarray,
+    carried: np.ndarray,
+    sure: np.ndarray,
+    rate: float,
+) -> np.ndarray:
+    """How far the model's guess can be trusted at each pixel, learnt from the frames
+    where the propagated matte is sure (Bai et al. 2009, Sec. 3.2: each local classifier's
+    confidence is how well it separates the previous frame's known cut-out). A model that
+    keeps leaving out (or adding) the same part of the subject while the motion carries it
+    surely loses its say there, so it cannot erase that part when the motion becomes
+    unsure (an occluder passing).
+
+    ============  =====================================================
+    ``previous``  float32 ``(H, W)`` reliability carried from frame t−1
+    ``guess``     float32 ``(H, W)`` the model's (localised) guess
+    ``carried``   float32 ``(H, W)`` the propagated matte of frame t
+    ``sure``      float32 ``(H, W)`` in [0, 1]: how sure ``carried`` is
+    ``rate``      weight of frame t's evidence, (0, 1]
+    output        float32 ``(H, W)`` in [0, 1]
+    ============  =====================================================
+
+    >>> ones = np.ones((1, 3), np.float32)
+    >>> guess = np.array([[1.0, 0.0, 1.0]], np.float32)  # misses the middle pixel
+    >>> [round(float(v), 2) for v in guess_reliability(ones, guess, ones, ones, 0.5)[0]]
+    [1.0, 0.5, 1.0]
+    """
+    if not 0.0 < rate <= 1.0:
+        raise AlgorithmError(f"reliability rate {rate}", hint="use a rate in (0, 1]")
+    agreement = np.float32(1.0) - np.abs(as_matte(guess, "guess") - as_matte(carried, "carried"))
+    weight = np.float32(rate) * as_matte(sure, "sure")
+    past = as_matte(previous, "previous")
+    return (past + weight * (agreement - past)).astype(np.float32)
