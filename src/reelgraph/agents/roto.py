@@ -167,7 +167,7 @@ def _finding(check: str, run: tuple[int, int], rate: Fraction, message: str) -> 
 
 class Roto(Agent):
     name = "roto"
-    version = "3"  # 3: the model guess's per-pixel reliability, learnt where the motion is sure
+    version = "4"  # 4: occluders kept out while they pass (3: the guess's per-pixel reliability)
     description = "per-frame subject mattes: model or keyframe → trimap → guided alpha → flow"
     Params = RotoNodeParams
     cost = Cost("megapixel_frame", 0.08)

@@ -166,6 +166,7 @@ class RotoTracker:
         self._prev_shape: np.ndarray | None = None
         self._prev_look: np.ndarray | None = None
         self._reliability: np.ndarray | None = None
+        self._occluded: np.ndarray | None = None
         self._key_area = 0.0
 
     def _flow_image(self, frame: np.ndarray) -> np.ndarray:
@@ -249,7 +250,9 @@ class RotoTracker:
                 tolerance=p.tolerance,
                 mismatch=p.mismatch,
                 carry=self._reliability,
+                occluded_prev=self._occluded,
             )
+            self._occluded = carried.occluded
             confidence = carried.confidence
             reliability = carried.carried_map
             if new is not None:
@@ -352,6 +355,8 @@ class RotoTracker:
         self._prev_image, self._prev_alpha = small, carried
         self._prev_shape = carried if shape is None else shape
         self._prev_look = look
+        if source not in ("fused", "propagated"):  # a fresh start: nothing was hidden
+            self._occluded = None
         area = float(np.count_nonzero(alpha >= 0.5)) / alpha.size
         if source == "keyframe":
             self._key_area = area

@@ -16,9 +16,14 @@ Reference
     (:func:`localise_guess`) and weighted by its own certainty ``|2 p_c − 1|``, as
     SnapCut weights its local classifiers by their colour confidence ``f_c`` — or nothing
     in a keyframe-only shot (then the warped prior is the whole estimate and the unsure
-    pixels are re-solved from colour by the caller). Where the propagation found an
-    occluder the prior (nothing there) stands: a segmenter takes an object passing in
-    front of the subject for part of it.
+    pixels are re-solved from colour by the caller). The guess's weight is also scaled
+    by its reliability at each pixel (:func:`guess_reliability`), learnt, as SnapCut
+    rates each local classifier on the previous frame's known cut-out, where the motion
+    is sure. Where the propagation found an occluder the prior (nothing there) stands: a
+    segmenter takes an object passing in front of the subject for part of it. An
+    occluder stays found while it passes: where frame t−1 showed it (and the pixel does
+    not move with the subject), frame t is checked against the subject's remembered look
+    only, not against frame t−1 — an occluder with little texture matches itself.
 
 The flows may be estimated at a lower resolution than the matte; they are resized and
 their vectors scaled.
@@ -45,6 +50,10 @@ __all__ = [
     "subject_motion",
 ]
 
+#: The remembered look of a part an occluder hid is older (and resampled each frame it
+#: stayed hidden) than the previous frame: it is compared with this many times the
+#: tolerance.
+LOOK_SLACK = 2.0
 #: Fewest interior flow vectors a similarity is fitted to.
 _MIN_POINTS = 12
 #: Flow vectors further than this from the fitted motion (flow-grid pixels) are refitted
@@ -143,6 +152,18 @@ def subject_motion(
     return refined if float(np.abs(drift).max()) <= _ECC_MAX_PX else matrix
 
 
+def _moves_with(motion: np.ndarray, flow_back: np.ndarray, tolerance: float) -> np.ndarray:
+    """Pixels of frame t whose backward flow lands within ``tolerance`` (flow-grid pixels)
+    of where the subject's motion (2×3, frame t−1 → t) says they came from."""
+    height, width = flow_back.shape[:2]
+    grid_y, grid_x = np.mgrid[0:height, 0:width].astype(np.float32)
+    inverse = cv2.invertAffineTransform(motion.astype(np.float64)).astype(np.float32)
+    source_x = inverse[0, 0] * grid_x + inverse[0, 1] * grid_y + inverse[0, 2]
+    source_y = inverse[1, 0] * grid_x + inverse[1, 1] * grid_y + inverse[1, 2]
+    off = np.hypot(grid_x + flow_back[..., 0] - source_x, grid_y + flow_back[..., 1] - source_y)
+    return np.asarray(off <= tolerance)
+
+
 @dataclass(frozen=True)
 class Propagated:
     """The previous frame's matte carried onto the current frame."""
@@ -179,6 +200,7 @@ def propagate_alpha(
     tolerance: float = 1.0,
     mismatch: float = 12.0,
     carry: np.ndarray | None = None,
+    occluded_prev: np.ndarray | None = None,
 ) -> Propagated:
     """The previous matte carried onto the current frame, and how sure each pixel is.
 
@@ -213,6 +235,10 @@ def propagate_alpha(
     ``carry``         optional float32 ``(H, W)`` map in [0, 1] that moves
                       with the subject (e.g. :func:`guess_reliability`);
                       pixels that enter the frame read 1
+    ``occluded_prev`` optional bool ``(H, W)``: ``Propagated.occluded`` of the
+                      step before. Where frame t−1 showed an occluder, frame
+                      t is checked against the remembered look only (else
+                      an occluder with little texture matches itself)
     output            :class:`Propagated`
     ================  ======================================================
 
@@ -277,6 +303,20 @@ def propagate_alpha(
             # Against frame t−1 (the subject as it just was) and against its remembered
             # look (as it was before an occluder covered it): either match means visible.
             references = [images[0]] if look_prev is None else [images[0], look_prev]
+            was_hidden = None
+            if occluded_prev is not None and look_prev is not None:
+                hidden = cv2.resize(
+                    occluded_prev.astype(np.uint8), (grid_w, grid_h),
+                    interpolation=cv2.INTER_NEAREST,
+                )  # fmt: skip
+                was_hidden = cv2.warpAffine(
+                    hidden, motion, (grid_w, grid_h), flags=cv2.INTER_NEAREST,
+                    borderMode=cv2.BORDER_CONSTANT, borderValue=0,
+                ) > 0  # fmt: skip
+                # ... and only where the pixel does not move with the subject: a part of
+                # the subject coming back from behind the occluder moves with it (and is
+                # checked against frame t−1 again from the next frame on).
+                was_hidden &= ~_moves_with(motion, flow_back, _INLIER_PX)
             for index, reference in enumerate(references):
                 expected = cv2.warpAffine(
                     reference.astype(np.float32),
@@ -287,6 +327,11 @@ def propagate_alpha(
                 )
                 residual = cv2.GaussianBlur(np.abs(current - expected), (0, 0), 1.5)
                 agrees = np.exp(-0.5 * (residual / np.float32(mismatch)) ** 2)
+                if index == 0 and was_hidden is not None:
+                    agrees[was_hidden] = 0.0  # frame t−1 showed the occluder there
+                elif was_hidden is not None:
+                    loose = np.exp(-0.5 * (residual / np.float32(LOOK_SLACK * mismatch)) ** 2)
+                    agrees = np.where(was_hidden, loose, agrees)
                 match = np.maximum(match, agrees)
                 look_agrees = agrees  # the last reference is the remembered look
                 if index == 1 and np.any(covered):
