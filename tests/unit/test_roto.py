@@ -302,10 +302,7 @@ def test_an_occluder_that_matches_itself_is_kept_out_of_the_matte_until_it_has_p
     look lets a pixel back in, so the pole is not taken into the matte frame after frame
     (which once ended with the subject lost) and the subject is whole after it passes."""
     clip = RotoClip(width=320, height=180, frames=16, shape="lobes", seed=11, background="rocket")
-    tracker, ious = RotoTracker(), []
-    for t, (frame, truth) in enumerate(clip_frames(clip)):
-        key = (truth >= 0.5).astype(np.float32) if t == 0 else None
-        ious.append(_iou(tracker.step(frame, keyframe=key).alpha, truth))
+    ious = [_iou(result.alpha, truth) for result, truth in _keyframe_run(clip)]
     assert min(ious) > 0.75, np.round(ious, 2)
     assert min(ious[-4:]) > 0.95, np.round(ious, 2)  # the pole has passed
 
@@ -316,10 +313,7 @@ def test_where_the_previous_frame_showed_the_occluder_only_the_subjects_look_let
     matches the occluder of the previous frame; it needs the subject's own look (or to
     move with the subject, as a part coming out from behind the pole does)."""
     clip = RotoClip(width=640, height=360, frames=32, shape="lobes", seed=3)
-    tracker, ious = RotoTracker(), []
-    for t, (frame, truth) in enumerate(clip_frames(clip)):
-        key = (truth >= 0.5).astype(np.float32) if t == 0 else None
-        ious.append(_iou(tracker.step(frame, keyframe=key).alpha, truth))
+    ious = [_iou(result.alpha, truth) for result, truth in _keyframe_run(clip)]
     assert np.mean(ious) > 0.96, np.round(ious, 2)
 
 
@@ -329,9 +323,6 @@ def test_a_part_coming_out_from_behind_a_long_occluder_comes_back_into_the_matte
     it is checked against the previous frame again rather than held out until its old
     look matches (which, long hidden, it no longer does)."""
     clip = RotoClip(width=640, height=360, frames=32, seed=5, background="gravel")
-    tracker, ious = RotoTracker(), []
-    for t, (frame, truth) in enumerate(clip_frames(clip)):
-        key = (truth >= 0.5).astype(np.float32) if t == 0 else None
-        ious.append(_iou(tracker.step(frame, keyframe=key).alpha, truth))
+    ious = [_iou(result.alpha, truth) for result, truth in _keyframe_run(clip)]
     assert np.mean(ious) > 0.86, np.round(ious, 2)
     assert min(ious[-4:]) > 0.88, np.round(ious, 2)
