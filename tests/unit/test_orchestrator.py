@@ -369,3 +369,35 @@ def test_a_run_can_hand_its_workers_to_the_next(project: Project) -> None:
     assert worker_of(0.5) == first  # the same worker process, not a new pool
     with pytest.raises(RuntimeError):  # a run that does not keep them shuts them down
         worker_of(1.0)
+
+
+@pytest.mark.slow  # a process pool and a CPU-second of real work
+def test_a_node_waiting_for_the_same_recipe_is_skipped_when_the_budget_stops_it(
+    project: Project,
+) -> None:
+    """Two nodes of one recipe: the second waits for the first's artifact instead of
+    making it again; when the watchdog stops the first, the second is skipped (the run
+    ends, every node with its outcome) rather than left waiting."""
+    burn = {"seconds": 3.0, "tag": "same"}
+    plan = Plan(
+        "p",
+        "web-sdr",
+        (
+            Node("burnA", "stub_burn", burn, ("source:input",), "burn"),
+            Node("burnB", "stub_burn", burn, ("source:input",), "the same recipe"),
+        ),
+    )
+    rate = 0.05 / 3600  # USD per CPU second with the template's rate card
+    runner = Runner(
+        project,
+        plan,
+        LocalExecutor(workers=2),
+        registry=REGISTRY,
+        sources=source(project),
+        budget_usd=1.0 * rate,
+    )
+    summary = runner.run()
+    assert summary.status == "budget_exhausted"
+    assert summary.nodes["burnA"].outcome == "failed"
+    assert summary.nodes["burnB"].outcome == "skipped"
+    assert len(project.store.query("SELECT * FROM ledger")) == 1  # made (and stopped) once

@@ -680,6 +680,10 @@ class Runner:
                 key=variant.key,
                 reason="stopped: the budget was exhausted while it ran",
             )
+        for waiting in state.same_key.values():  # they waited for what was just stopped
+            for node, _ in waiting:
+                self._finish(state, node, "skipped", reason="budget exhausted")
+        state.same_key.clear()
         state.live.clear()
 
 
