@@ -167,6 +167,11 @@ def test_a_one_shot_cut_delivers_the_shot_master_as_the_programme(tmp_path: Path
     assert shot_qc is not None and programme_qc is not None
     assert programme_qc.key == shot_qc.key
     assert sorted([shot_qc.outcome, programme_qc.outcome]) == ["cached", "ran"]
+    # ... and it is estimated as the link it is, not as an encode of the take.
+    master = store.node(run_id, "s0/master")
+    programme = store.node(run_id, "programme/master")
+    assert master is not None and programme is not None
+    assert programme.estimate_usd < master.estimate_usd / 100
     executed = store.ledger_totals(run_id)
     assert "s0/qc" in executed or "programme/qc" in executed
     assert not ("s0/qc" in executed and "programme/qc" in executed)

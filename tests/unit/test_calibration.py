@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from reelgraph.orchestrator.agent import Work
+from reelgraph.orchestrator.agent import LINK_CPU_S, Work
 from reelgraph.orchestrator.budget import Pricing, save_calibration
 from reelgraph.orchestrator.calibrate import Fit, _fits
 from reelgraph.orchestrator.registry import DEFAULT
@@ -67,3 +67,17 @@ def test_each_agent_is_fitted_from_its_executions_at_two_job_sizes() -> None:
     fits = _fits(executions, DEFAULT)
     assert fits["master"] == Fit("megapixel_frame", pytest.approx(0.05), pytest.approx(1.0), 2)
     assert fits["conform"] == Fit("node", pytest.approx(0.03), 0.0, 2)
+
+
+def test_a_linked_job_is_priced_as_one_and_teaches_the_calibration_nothing() -> None:
+    """A one-take programme is its shot master's file, linked: estimated at the cost of a
+    link however long the take, and its executions (no units of work) leave the
+    programme's encode rate to be measured on a real cut."""
+    pricing = Pricing(RateCard(), {})
+    programme = DEFAULT.get("programme")
+    linked = Work(fixed_cpu_s=LINK_CPU_S)
+    encoded = Work(120, 120 * 2.07)
+    assert pricing.estimate_cpu_s(programme, linked) == LINK_CPU_S
+    assert pricing.estimate_cpu_s(programme, encoded) > 100 * LINK_CPU_S
+    executions = [("programme", Work(), 0.003), ("programme", Work(), 0.002)]
+    assert "programme" not in _fits(executions, DEFAULT)

@@ -19,7 +19,7 @@ import numpy as np
 from reelgraph.agents._io import VIEW_FILE, content_tag, video_meta, view_over, write_view
 from reelgraph.errors import MediaError
 from reelgraph.media.audio import read_audio, write_audio
-from reelgraph.orchestrator.agent import Agent, Cost, NodeContext, Output, Work
+from reelgraph.orchestrator.agent import LINK_CPU_S, Agent, Cost, NodeContext, Output, Work
 
 
 @dataclass(frozen=True)
@@ -38,7 +38,7 @@ class Conform(Agent):
     version = "2"
     description = "cut the shot's frames out of the source (a view: no intermediate written)"
     Params = ConformParams
-    cost = Cost("node", 0.005, overhead_cpu_s=0.0)  # a view: nothing decoded
+    cost = Cost("node", LINK_CPU_S, overhead_cpu_s=0.0)  # a view: nothing decoded
 
     def describe_output(self, inputs: Sequence[Mapping[str, Any]], params: Any) -> dict[str, Any]:
         source = inputs[0]

@@ -46,6 +46,11 @@ class Cost:
     device: Literal["cpu", "gpu"] = "cpu"
 
 
+#: CPU seconds of a node that only links files (a view, a master delivered as the
+#: programme): no codec is opened, nothing is decoded.
+LINK_CPU_S = 0.005
+
+
 @dataclass(frozen=True)
 class Work:
     """Size of a node's job, from its inputs' descriptions."""
@@ -53,6 +58,9 @@ class Work:
     frames: int = 0
     megapixels: float = 0.0  # summed over frames (megapixel-frames)
     audio_s: float = 0.0
+    fixed_cpu_s: float | None = None
+    """The job's whole cost when these parameters make it a fixed one (e.g.
+    :data:`LINK_CPU_S`): neither the agent's per-unit rate nor its overhead applies."""
 
     def units(self, unit: Unit) -> float:
         return {

@@ -40,6 +40,8 @@ class Pricing:
         return hourly / 3600.0
 
     def estimate_cpu_s(self, agent: type[Agent], work: Work) -> float:
+        if work.fixed_cpu_s is not None:
+            return work.fixed_cpu_s
         rate = self.calibration.get(agent.name, agent.cost.cpu_seconds_per_unit)
         overhead = self.overheads.get(agent.name, agent.cost.overhead_cpu_s)
         return overhead + rate * work.units(agent.cost.unit)

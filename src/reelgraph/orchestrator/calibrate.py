@@ -186,7 +186,9 @@ def _measure_excerpts(
 def _fits(executions: list[tuple[str, Work, float]], registry: Registry) -> dict[str, Fit]:
     points: dict[str, list[tuple[float, float]]] = defaultdict(list)
     for agent, work, cpu in executions:
-        points[agent].append((work.units(registry.get(agent).cost.unit), cpu))
+        units = work.units(registry.get(agent).cost.unit)
+        if units > 0:  # a job of no units (a one-take programme, linked) says nothing of the rate
+            points[agent].append((units, cpu))
     fits = {}
     for agent, xy in points.items():
         unit = registry.get(agent).cost.unit
