@@ -9,9 +9,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from reelgraph.agents.grade import sample_indices
+from reelgraph.agents._io import sample_positions
 from reelgraph.algorithms.colour.neutral_skin_statistics_buchsbaum1980 import match_neutrals
-from reelgraph.colour.continuity import MatchResult, delta_e_2000, match_shot
+from reelgraph.colour.continuity import SAMPLE_FRAMES, MatchResult, delta_e_2000, match_shot
 from reelgraph.colour.linear import from_linear, to_linear
 from reelgraph.orchestrator.graph import Node
 from reelgraph.orchestrator.registry import DEFAULT
@@ -119,7 +119,8 @@ def test_mattes_must_pair_with_the_sampled_frames(views: dict[str, np.ndarray]) 
     with pytest.raises(ValueError, match="pair with its frames"):
         match_shot([views["shot"]] * 2, [views["hero"]], shot_mattes=[views["shot_matte"]])
     # The grade samples the same frame numbers of a picture and of its mattes.
-    assert sample_indices(24) == [0, 5, 9, 14, 18, 23] and sample_indices(1) == [0]
+    assert sample_positions(24, SAMPLE_FRAMES) == [0, 5, 9, 14, 18, 23]
+    assert sample_positions(1, SAMPLE_FRAMES) == [0]
 
 
 PLAN_BRIEF = """

@@ -273,6 +273,18 @@ def _sequence_frames(item: Input, start: int, stop: int | None) -> Iterator[Deco
         yield DecodedFrame(frame.index, frame.rgb, tag, frame.bits)
 
 
+def sample_positions(total: int, count: int) -> list[int]:
+    """Up to ``count`` frame numbers spread evenly over ``total`` frames (the first and
+    the last among them): where agents sample a picture, and its mattes, to measure it.
+
+    >>> sample_positions(24, 6), sample_positions(3, 6), sample_positions(0, 6)
+    ([0, 5, 9, 14, 18, 23], [0, 1, 2], [])
+    """
+    if total <= 0:
+        return []
+    return sorted({round(float(v)) for v in np.linspace(0, total - 1, min(count, total))})
+
+
 def _tag(meta: Mapping[str, Any]) -> ColourTag:
     colour = meta.get("colour")
     if not colour:
@@ -395,6 +407,7 @@ __all__: Sequence[str] = (
     "join_views",
     "open_writer",
     "read_view",
+    "sample_positions",
     "video_meta",
     "view_over",
     "write_view",

@@ -33,7 +33,14 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from reelgraph.agents._io import VIEW_FILE, content_tag, frames, view_over, write_view
+from reelgraph.agents._io import (
+    VIEW_FILE,
+    content_tag,
+    frames,
+    sample_positions,
+    view_over,
+    write_view,
+)
 from reelgraph.agents.scene_hero import hero_mattes, hero_stills
 from reelgraph.algorithms.colour.asc_cdl import CDL, apply_cdl
 from reelgraph.colour import lut
@@ -81,21 +88,11 @@ def choose_look(variables: Mapping[str, Any], strength: float) -> tuple[str, CDL
     return encoded_look(variables, strength, LOOKS)
 
 
-def sample_indices(total: int, count: int = SAMPLE_FRAMES) -> list[int]:
-    """The frame numbers :func:`sample_frames` takes from a picture of ``total`` frames.
-
-    >>> sample_indices(24), sample_indices(3)
-    ([0, 5, 9, 14, 18, 23], [0, 1, 2])
-    """
-    spread = np.linspace(0, max(total - 1, 0), min(count, total)).round().astype(int)
-    return sorted({int(i) for i in spread})
-
-
 def sample_frames(item: Input, count: int = SAMPLE_FRAMES) -> list[Array]:
     """``count`` frames spread evenly over a picture input, brought to SAMPLE_SIZE."""
     import cv2
 
-    wanted = sample_indices(int(item.meta.get("frames", 0)), count)
+    wanted = sample_positions(int(item.meta.get("frames", 0)), count)
     picked: list[Array] = []
     for index in wanted:
         for frame in frames(item, start=int(index), stop=int(index) + 1):
@@ -125,7 +122,7 @@ def sample_mattes(
             f"its mattes cover {matte.meta.get('frames')} frames and its picture {total}, "
             "so they cannot be paired frame for frame"
         )
-    wanted = sample_indices(total, count)
+    wanted = sample_positions(total, count)
     if len(wanted) != len(sampled):
         return None, "not every sampled frame could be read, so the mattes cannot be paired"
     pattern = str(matte.meta["pattern"])

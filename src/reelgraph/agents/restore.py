@@ -38,6 +38,7 @@ from reelgraph.agents._io import (
     intermediate_meta,
     join_views,
     open_intermediate,
+    sample_positions,
     video_meta,
     view_over,
     write_view,
@@ -86,13 +87,6 @@ _CHAIN = RestoreParams()
 MAX_RADIUS = 3
 #: The delivery QC's flicker check (its thresholds), which restoration must not trip.
 _QC_FLICKER = FlickerParameters()
-
-
-def sample_positions(total: int, count: int = SAMPLE_FRAMES) -> list[int]:
-    """Up to ``count`` frame positions spread evenly over ``total`` frames."""
-    if total <= 0:
-        return []
-    return sorted({round(float(v)) for v in np.linspace(0, total - 1, min(count, total))})
 
 
 def sample_frames(item: Input, count: int = SAMPLE_FRAMES) -> list[np.ndarray]:
@@ -486,7 +480,7 @@ class Restore(Agent):
 
         timings: dict[str, float] = {}
         flicker = FlickerComparison()
-        sampled = set(sample_positions(stop - start))
+        sampled = set(sample_positions(stop - start, SAMPLE_FRAMES))
         noise_in: list[float] = []
         noise_out: list[float] = []
         first_pending = lo
