@@ -35,6 +35,8 @@ from reelgraph.algorithms.restore.flow_dis_kroeger2016 import FLOW_PRESETS, flow
 from reelgraph.algorithms.roto._checks import as_guide, as_matte
 from reelgraph.algorithms.roto.guided_filter_he2013 import guided_feathering
 from reelgraph.algorithms.roto.temporal_fusion_bai2009 import (
+    MISMATCH_CODES,
+    TOLERANCE_PX,
     contour_confidence,
     fuse_alpha,
     guess_reliability,
@@ -79,10 +81,10 @@ class RotoParams:
     """Weight of the propagated matte where the motion is sure (model shots); 1 is Bai et
     al.'s Eq. 3 as published (the shape confidence alone decides: the model counts where
     the motion is unsure), 0 follows the model wherever it is sure of itself."""
-    tolerance: float = 1.0
+    tolerance: float = TOLERANCE_PX
     """Forward-backward round-trip error, in pixels of the flow grid, at which the
     motion's confidence falls to exp(−1/2)."""
-    mismatch: float = 12.0
+    mismatch: float = MISMATCH_CODES
     """Luma difference (8-bit codes) between a frame and the previous one moved with the
     subject at which a pixel stops counting as the subject (an occluder, a change)."""
     unsure_below: float = 0.5

@@ -41,6 +41,8 @@ from reelgraph.algorithms.roto._checks import as_matte
 from reelgraph.errors import AlgorithmError
 
 __all__ = [
+    "MISMATCH_CODES",
+    "TOLERANCE_PX",
     "Propagated",
     "contour_confidence",
     "fuse_alpha",
@@ -50,6 +52,12 @@ __all__ = [
     "subject_motion",
 ]
 
+#: Forward-backward round-trip error (flow-grid pixels) at which the motion's confidence
+#: falls to exp(−1/2).
+TOLERANCE_PX = 1.0
+#: Luma difference (8-bit codes, after a light blur) between frame t and frame t−1 moved
+#: with the subject at which a pixel stops counting as the subject.
+MISMATCH_CODES = 12.0
 #: The remembered look of a part an occluder hid is older (and resampled each frame it
 #: stayed hidden) than the previous frame: it is compared with this many times the
 #: tolerance.
@@ -197,8 +205,8 @@ def propagate_alpha(
     *,
     shape_prev: np.ndarray | None = None,
     look_prev: np.ndarray | None = None,
-    tolerance: float = 1.0,
-    mismatch: float = 12.0,
+    tolerance: float = TOLERANCE_PX,
+    mismatch: float = MISMATCH_CODES,
     carry: np.ndarray | None = None,
     occluded_prev: np.ndarray | None = None,
 ) -> Propagated:
@@ -329,7 +337,7 @@ def propagate_alpha(
                 agrees = np.exp(-0.5 * (residual / np.float32(mismatch)) ** 2)
                 if index == 0 and was_hidden is not None:
                     agrees[was_hidden] = 0.0  # frame t−1 showed the occluder there
-                elif was_hidden is not None:
+                elif was_hidden is not None and np.any(was_hidden):
                     loose = np.exp(-0.5 * (residual / np.float32(LOOK_SLACK * mismatch)) ** 2)
                     agrees = np.where(was_hidden, loose, agrees)
                 match = np.maximum(match, agrees)
