@@ -14,7 +14,7 @@ from reelgraph.orchestrator.agent import Agent, Cost, NodeContext, Output
 from reelgraph.orchestrator.executor import InlineExecutor, LocalExecutor
 from reelgraph.orchestrator.graph import Node, Plan
 from reelgraph.orchestrator.registry import Registry
-from reelgraph.orchestrator.runner import Runner, SourceRef
+from reelgraph.orchestrator.runner import Runner, RunSummary, SourceRef
 from reelgraph.project.folder import Project, init_project
 from stub_agents import STUBS, _read, _write
 
@@ -202,6 +202,22 @@ def test_budget_smaller_than_estimate_refuses_before_any_node_runs(project: Proj
     assert not any(project.artifacts.iterdir())
 
 
+#: USD per CPU second with the template's rate card.
+CPU_SECOND_USD = 0.05 / 3600
+
+
+def budget_run(project: Project, plan: Plan, workers: int, cpu_seconds: float) -> RunSummary:
+    """Run ``plan`` on a local pool of ``workers`` with a budget of ``cpu_seconds``."""
+    return Runner(
+        project,
+        plan,
+        LocalExecutor(workers=workers),
+        registry=REGISTRY,
+        sources=source(project),
+        budget_usd=cpu_seconds * CPU_SECOND_USD,
+    ).run()
+
+
 def test_run_never_spends_more_than_its_budget(project: Project) -> None:
     # Each burn node really uses 3 CPU-s but estimates 0.5: the watchdog must stop the run.
     plan = Plan(
@@ -214,17 +230,8 @@ def test_run_never_spends_more_than_its_budget(project: Project) -> None:
             for i in range(4)
         ),
     )
-    rate = 0.05 / 3600  # USD per CPU second with the template's rate card
-    budget = 4.0 * rate  # four CPU seconds: room for the estimates, not for the real cost
-    runner = Runner(
-        project,
-        plan,
-        LocalExecutor(workers=2),
-        registry=REGISTRY,
-        sources=source(project),
-        budget_usd=budget,
-    )
-    summary = runner.run()
+    budget = 4.0 * CPU_SECOND_USD  # four CPU seconds: room for the estimates, not the cost
+    summary = budget_run(project, plan, workers=2, cpu_seconds=4.0)
     spent = sum(r["cost_usd"] for r in project.store.query("SELECT cost_usd FROM ledger"))
     assert summary.status == "budget_exhausted"
     assert spent <= budget
@@ -245,17 +252,8 @@ def test_watchdog_counts_what_finished_nodes_already_spent(project: Project) -> 
             Node("burn1", "stub_burn", {"seconds": 1.0, "tag": "1"}, ("burn0",), "burn"),
         ),
     )
-    rate = 0.05 / 3600  # USD per CPU second with the template's rate card
-    budget = 1.7 * rate
-    runner = Runner(
-        project,
-        plan,
-        LocalExecutor(workers=1),
-        registry=REGISTRY,
-        sources=source(project),
-        budget_usd=budget,
-    )
-    summary = runner.run()
+    budget = 1.7 * CPU_SECOND_USD
+    summary = budget_run(project, plan, workers=1, cpu_seconds=1.7)
     spent = sum(r["cost_usd"] for r in project.store.query("SELECT cost_usd FROM ledger"))
     assert summary.status == "budget_exhausted"
     assert summary.nodes["burn0"].outcome == "ran"
@@ -387,16 +385,7 @@ def test_a_node_waiting_for_the_same_recipe_is_skipped_when_the_budget_stops_it(
             Node("burnB", "stub_burn", burn, ("source:input",), "the same recipe"),
         ),
     )
-    rate = 0.05 / 3600  # USD per CPU second with the template's rate card
-    runner = Runner(
-        project,
-        plan,
-        LocalExecutor(workers=2),
-        registry=REGISTRY,
-        sources=source(project),
-        budget_usd=1.0 * rate,
-    )
-    summary = runner.run()
+    summary = budget_run(project, plan, workers=2, cpu_seconds=1.0)
     assert summary.status == "budget_exhausted"
     assert summary.nodes["burnA"].outcome == "failed"
     assert summary.nodes["burnB"].outcome == "skipped"
