@@ -48,7 +48,7 @@ Example
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Final
 
@@ -185,19 +185,17 @@ def normalise(
             False,
         )
 
-    gain_db = spec.integrated_lufs - input_lufs
-    predicted_peak = input_peak + gain_db
-    if predicted_peak <= ceiling:
-        out = (audio * 10.0 ** (gain_db / 20.0)).astype(np.float32)
+    def linear_gain(gain: float, reason: Callable[[float, float], str]) -> NormalisationResult:
+        """``gain`` dB and no limiter; ``reason`` is given the output's loudness and peak."""
+        out = (audio * 10.0 ** (gain / 20.0)).astype(np.float32)
         output_lufs, _ = measure(out)
         output_peak = true_peak(out, fs).max_dbtp
         return NormalisationResult(
             shaped(out),
             spec,
-            gain_db,
+            gain,
             False,
-            f"linear gain {gain_db:+.2f} dB; true peak {output_peak:.2f} dBTP within the "
-            f"{ceiling:.1f} dBTP ceiling",
+            reason(output_lufs, output_peak),
             measured_on,
             input_lufs,
             output_lufs,
@@ -207,27 +205,27 @@ def normalise(
             spec.accepts(output_lufs, output_peak),
         )
 
+    gain_db = spec.integrated_lufs - input_lufs
+    predicted_peak = input_peak + gain_db
+    if predicted_peak <= ceiling:
+        return linear_gain(
+            gain_db,
+            lambda _, output_peak: (
+                f"linear gain {gain_db:+.2f} dB; true peak {output_peak:.2f} dBTP within the "
+                f"{ceiling:.1f} dBTP ceiling"
+            ),
+        )
+
     if not allow_limiting:
         safe_gain = ceiling - input_peak - 0.01
-        out = (audio * 10.0 ** (safe_gain / 20.0)).astype(np.float32)
-        output_lufs, _ = measure(out)
-        output_peak = true_peak(out, fs).max_dbtp
-        shortfall = spec.integrated_lufs - output_lufs
-        return NormalisationResult(
-            shaped(out),
-            spec,
+        return linear_gain(
             safe_gain,
-            False,
-            f"gain {gain_db:+.2f} dB would put the true peak at {predicted_peak:.2f} dBTP, above "
-            f"the {ceiling:.1f} dBTP ceiling, and limiting is not allowed: applied "
-            f"{safe_gain:+.2f} dB instead, {shortfall:.2f} LU short of the target",
-            measured_on,
-            input_lufs,
-            output_lufs,
-            input_peak,
-            output_peak,
-            0.0,
-            spec.accepts(output_lufs, output_peak),
+            lambda output_lufs, _: (
+                f"gain {gain_db:+.2f} dB would put the true peak at {predicted_peak:.2f} dBTP, "
+                f"above the {ceiling:.1f} dBTP ceiling, and limiting is not allowed: applied "
+                f"{safe_gain:+.2f} dB instead, "
+                f"{spec.integrated_lufs - output_lufs:.2f} LU short of the target"
+            ),
         )
 
     applied = gain_db
