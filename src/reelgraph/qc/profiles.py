@@ -55,10 +55,9 @@ from reelgraph.algorithms.qc.clipping_aes17 import ClippingParameters
 from reelgraph.algorithms.qc.findings import Severity
 from reelgraph.algorithms.qc.phase_correlation_brixen2011 import PhaseParameters
 from reelgraph.algorithms.qc.silence_ffmpeg_silencedetect import SilenceParameters
-from reelgraph.errors import BriefError
 from reelgraph.media.video import PRESETS
 from reelgraph.orchestrator.agent import Objective
-from reelgraph.specs.delivery import SPECS, DeliverySpec, get_spec
+from reelgraph.specs.delivery import SPECS, DeliverySpec, get_spec, named
 from reelgraph.specs.loudness_targets import DeliveryTarget, lookup
 
 __all__ = [
@@ -321,12 +320,7 @@ PROFILES: Final[Mapping[str, QCProfile]] = MappingProxyType(
 
 def get_profile(name: str) -> QCProfile:
     """The QC profile called ``name``; an unknown name raises, listing the valid ones."""
-    try:
-        return PROFILES[name]
-    except KeyError:
-        raise BriefError(
-            f"unknown QC profile {name!r}", hint=f"valid profiles: {', '.join(PROFILES)}"
-        ) from None
+    return named(PROFILES, name, "QC profile", "profiles")
 
 
 def profile_for_spec(spec: str | DeliverySpec) -> QCProfile:

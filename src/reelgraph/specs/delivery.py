@@ -6,10 +6,13 @@ numbers live in exactly one place.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, replace
-from typing import Any
+from typing import Any, TypeVar
 
 from reelgraph.errors import BriefError
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -120,6 +123,19 @@ class DeliverySpec:
         return data
 
 
+_BROADCAST_EBU = DeliverySpec(
+    "broadcast-ebu",
+    "ProRes 422 HQ 10-bit BT.709, EBU R128",
+    "prores",
+    1920,
+    1080,
+    10,
+    "bt709",
+    "bt709",
+    AudioTarget("ebu-r128"),
+    "broadcast-ebu",
+)
+
 SPECS: dict[str, DeliverySpec] = {
     s.name: s
     for s in (
@@ -135,29 +151,14 @@ SPECS: dict[str, DeliverySpec] = {
             AudioTarget("web"),
             "web-sdr",
         ),
-        DeliverySpec(
-            "broadcast-ebu",
-            "ProRes 422 HQ 10-bit BT.709, EBU R128",
-            "prores",
-            1920,
-            1080,
-            10,
-            "bt709",
-            "bt709",
-            AudioTarget("ebu-r128"),
-            "broadcast-ebu",
-        ),
-        DeliverySpec(
-            "broadcast-atsc",
-            "ProRes 422 HQ 10-bit BT.709, ATSC A/85",
-            "prores",
-            1920,
-            1080,
-            10,
-            "bt709",
-            "bt709",
-            AudioTarget("atsc-a85"),
-            "broadcast-atsc",
+        _BROADCAST_EBU,
+        # The same HD master as for EBU broadcast; only the loudness target differs.
+        replace(
+            _BROADCAST_EBU,
+            name="broadcast-atsc",
+            description="ProRes 422 HQ 10-bit BT.709, ATSC A/85",
+            audio=AudioTarget("atsc-a85"),
+            qc_profile="broadcast-atsc",
         ),
         DeliverySpec(
             "streaming-hdr",
@@ -188,10 +189,16 @@ SPECS: dict[str, DeliverySpec] = {
 }
 
 
-def get_spec(name: str) -> DeliverySpec:
+def named(table: Mapping[str, T], name: str, kind: str, kinds: str) -> T:
+    """``table[name]``; an unknown name is a brief error that lists the valid ones
+    (``kind`` and ``kinds`` name an entry and the entries: "delivery spec", "specs")."""
     try:
-        return SPECS[name]
+        return table[name]
     except KeyError:
         raise BriefError(
-            f"unknown delivery spec {name!r}", hint=f"valid specs: {', '.join(SPECS)}"
+            f"unknown {kind} {name!r}", hint=f"valid {kinds}: {', '.join(table)}"
         ) from None
+
+
+def get_spec(name: str) -> DeliverySpec:
+    return named(SPECS, name, "delivery spec", "specs")
