@@ -7,7 +7,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -105,6 +105,18 @@ def quiet(args: argparse.Namespace) -> bool:
 
 def emit_json(data: Any) -> None:
     sys.stdout.write(json.dumps(data, indent=2, default=str) + "\n")
+
+
+def emit_or_show(
+    args: argparse.Namespace, document: dict[str, Any], show: Callable[[dict[str, Any]], None]
+) -> int:
+    """The command's document as JSON on stdout with ``--json``, else ``show`` writes it for
+    a person; exit status 0."""
+    if args.json:
+        emit_json(document)
+    else:
+        show(document)
+    return 0
 
 
 def project_from(args: argparse.Namespace) -> Project:

@@ -16,7 +16,7 @@ from reelgraph.cli.common import (
     add_json_option,
     add_project_option,
     console,
-    emit_json,
+    emit_or_show,
     ingest_and_say,
     project_from,
 )
@@ -47,11 +47,7 @@ def run(args: argparse.Namespace) -> int:
     otio.adapters.write_to_file(timeline, str(tmp), adapter_name="otio_json")
     os.replace(tmp, path)  # never a half-written timeline
     document = cut_document(clips, path)
-    if args.json:
-        emit_json(document)
-    else:
-        _print(document)
-    return 0
+    return emit_or_show(args, document, _print)
 
 
 def _print(document: dict[str, Any]) -> None:

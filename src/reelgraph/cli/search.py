@@ -20,7 +20,7 @@ from reelgraph.cli.common import (
     add_project_option,
     add_quiet_option,
     console,
-    emit_json,
+    emit_or_show,
     ingest_and_say,
     project_from,
     quiet,
@@ -56,11 +56,7 @@ def run(args: argparse.Namespace) -> int:
 
         transcribe_project(project, on_source=on_source)
     document = search_project(project, args.phrase)
-    if args.json:
-        emit_json(document)
-    else:
-        _print(document)
-    return 0
+    return emit_or_show(args, document, _print)
 
 
 def _print(document: dict[str, Any]) -> None:

@@ -14,7 +14,14 @@ from pathlib import Path
 from typing import Any
 
 from reelgraph.agents.takes import Take, choose_takes, measure_take
-from reelgraph.cli.common import console, emit_json, ingest_and_say, project_from
+from reelgraph.cli.common import (
+    add_json_option,
+    add_project_option,
+    console,
+    emit_or_show,
+    ingest_and_say,
+    project_from,
+)
 from reelgraph.errors import UsageError
 from reelgraph.project.folder import Project
 from reelgraph.project.store import AnalysisRecord, dumps
@@ -24,12 +31,8 @@ HELP = "group takes of one setup, rank them with reasons, choose the best (--jso
 
 def register(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("files", nargs="*", type=Path, help="video files, one take each")
-    parser.add_argument(
-        "--project", "-p", metavar="DIR", help="rank the shots of this project instead"
-    )
-    parser.add_argument(
-        "--json", action="store_true", help="print reelgraph.Takes.1 JSON on stdout (docs/cli.md)"
-    )
+    add_project_option(parser, default=None, help="rank the shots of this project instead")
+    add_json_option(parser, "reelgraph.Takes.1")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -46,11 +49,7 @@ def run(args: argparse.Namespace) -> int:
         if len(set(names)) != len(names):
             takes = [Take(str(path), path) for path in args.files]
         document = choose_takes([measure_take(t) for t in takes])
-    if args.json:
-        emit_json(document)
-    else:
-        _print(document)
-    return 0
+    return emit_or_show(args, document, _print)
 
 
 def _project_takes(project: Project, quiet: bool) -> dict[str, Any]:

@@ -26,6 +26,7 @@ from reelgraph.analyse.transcripts import (
 )
 from reelgraph.cli.common import (
     add_json_option,
+    add_project_option,
     add_quiet_option,
     console,
     emit_json,
@@ -41,9 +42,7 @@ HELP = "word-timed transcripts of dialogue, per file or per project source (extr
 
 def register(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("file", nargs="?", type=Path, help="a media file with sound")
-    parser.add_argument(
-        "--project", "-p", metavar="DIR", help="transcribe every source of this project instead"
-    )
+    add_project_option(parser, default=None, help="transcribe every source of this project instead")
     parser.add_argument(
         "--force", action="store_true", help="with -p: transcribe again even if unchanged"
     )
