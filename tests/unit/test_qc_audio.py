@@ -3,6 +3,8 @@ silencedetect semantics) and phase correlation (a correlation meter)."""
 
 from __future__ import annotations
 
+from fractions import Fraction
+
 import numpy as np
 import pytest
 
@@ -17,6 +19,9 @@ from reelgraph.algorithms.qc.silence_ffmpeg_silencedetect import (
     silent_channels,
 )
 from reelgraph.errors import AlgorithmError
+from reelgraph.qc.audio_checks import check_audio
+from reelgraph.qc.profiles import AudioRequirements
+from reelgraph.specs.loudness_targets import lookup
 
 RATE = 48000
 
@@ -111,3 +116,18 @@ def test_phase_correlation_gates_silence_and_keeps_time_at_fractional_hops() -> 
         phase_correlation(np.zeros(10), np.zeros(11), RATE)
     with pytest.raises(AlgorithmError):
         phase_correlation(np.array([np.inf]), np.zeros(1), RATE)
+
+
+def test_each_sound_finding_cites_the_standard_of_its_check() -> None:
+    """A report reader looks a finding's limit up in the standard it names: the loudness
+    finding cites the loudness target's document, clipping AES17, silence silencedetect."""
+    left = np.clip(2.0 * tone(3.0, hz=1000, amplitude=1.0), -1, 1)  # clipped and too loud
+    audio = np.stack([left, np.zeros_like(left)], axis=1).astype(np.float32)  # dead right
+    requirements = AudioRequirements(target=lookup("ebu-r128"))
+    qc = check_audio(audio, RATE, "stereo", ("FL", "FR"), requirements, Fraction(25), 75)
+    standards = requirements.standards()
+    checks = {f.check for f in qc.findings}
+    assert {"loudness", "clipping", "silence"} <= checks
+    assert len({standards[c] for c in checks}) > 1  # the checks cite different documents
+    for finding in qc.findings:
+        assert finding.standard == standards[finding.check], finding.check

@@ -63,20 +63,6 @@ class _Frames:
         last = min(self.last, max(first, math.ceil(end_s * self.fps - 1e-9) - 1))
         return first, last
 
-    def finding(
-        self,
-        check: str,
-        severity: Any,
-        start_s: float,
-        end_s: float,
-        value: float | None,
-        limit: float | None,
-        standard: str,
-        message: str,
-    ) -> Finding:
-        first, last = self.span(start_s, end_s)
-        return Finding.at(check, severity, first, last, self.rate, value, limit, standard, message)
-
 
 @dataclass(frozen=True)
 class _Track:
@@ -89,6 +75,24 @@ class _Track:
     requirements: AudioRequirements
     place: _Frames
     standards: dict[str, str]  # check name → the standard it cites
+
+    def finding(
+        self,
+        check: str,
+        severity: Any,
+        start_s: float,
+        end_s: float,
+        value: float | None,
+        limit: float | None,
+        message: str,
+    ) -> Finding:
+        """A finding of ``check`` over seconds of the sound, on the picture's frames, citing
+        the standard the profile names for the check."""
+        first, last = self.place.span(start_s, end_s)
+        standard = self.standards[check]
+        return Finding.at(
+            check, severity, first, last, self.place.rate, value, limit, standard, message
+        )
 
 
 def effective_layout(layout: str, channels: int) -> tuple[str, bool]:
@@ -171,9 +175,8 @@ def check_audio(
 
 
 def _loudness(track: _Track, out: AudioQC) -> None:
-    samples, rate, layout = track.samples, track.rate, track.layout
-    requirements, place, standards = track.requirements, track.place, track.standards
-    target = requirements.target
+    samples, rate, layout, place = track.samples, track.rate, track.layout, track.place
+    target = track.requirements.target
     weights = _weights_layout(layout, samples.shape[1])
     if weights is False:
         reason = f"no BS.1770 channel weights for a {samples.shape[1]}-channel '{layout}' track"
@@ -220,14 +223,13 @@ def _loudness(track: _Track, out: AudioQC) -> None:
             bound = target.integrated_lufs + (target.tolerance_lu if loud else -target.tolerance_lu)
             what = "dialogue-gated loudness" if check.measured_on == "speech" else "loudness"
             out.findings.append(
-                place.finding(
+                track.finding(
                     "loudness",
                     "fail",
                     0.0,
                     loudness.duration_s,
                     check.loudness_lufs,
                     bound,
-                    standards["loudness"],
                     f"{what} {_db(check.loudness_lufs)} LUFS is {abs(check.deviation_lu):.1f} LU "
                     f"{'above' if loud else 'below'} the target {_db(target.integrated_lufs)} "
                     f"LUFS ±{target.tolerance_lu:g} LU ({target.name})",
@@ -246,7 +248,7 @@ def _loudness(track: _Track, out: AudioQC) -> None:
                 place.rate,
                 worst,
                 ceiling,
-                standards["true_peak"],
+                track.standards["true_peak"],
                 f"true peak reaches {_db(worst)} dBTP, above the {_db(ceiling)} dBTP ceiling "
                 f"({target.name})",
             )
@@ -255,8 +257,7 @@ def _loudness(track: _Track, out: AudioQC) -> None:
 
 def _clipping(track: _Track, out: AudioQC) -> None:
     samples, rate, names = track.samples, track.rate, track.names
-    requirements, place, standards = track.requirements, track.place, track.standards
-    params = requirements.clipping
+    params = track.requirements.clipping
     found = clipping.clipping_runs(samples, params)
     total = int(sum(found.clipped_samples))
     out.summary["clipped_samples"] = total
@@ -270,14 +271,13 @@ def _clipping(track: _Track, out: AudioQC) -> None:
         channels = sorted({names[c] for c in group[:, 0].tolist()})
         clipped = int((group[:, 2] - group[:, 1] + 1).sum())
         out.findings.append(
-            place.finding(
+            track.finding(
                 "clipping",
                 params.severity,
                 group[:, 1].min() / rate,
                 (group[:, 2].max() + 1) / rate,
                 float(len(group)),
                 0.0,
-                standards["clipping"],
                 f"{len(group)} clip event(s), {clipped} samples at digital full scale "
                 f"({params.min_run}+ in a row) on {', '.join(channels)}",
             )
@@ -286,21 +286,19 @@ def _clipping(track: _Track, out: AudioQC) -> None:
 
 def _silence(track: _Track, out: AudioQC) -> None:
     samples, rate, names = track.samples, track.rate, track.names
-    requirements, place, standards = track.requirements, track.place, track.standards
-    params = requirements.silence
+    params = track.requirements.silence
     duration = samples.shape[0] / rate
     dead = silence.silent_channels(samples, params)
     out.summary["silent_channels"] = [names[i] for i in np.flatnonzero(dead).tolist()]
     if dead.size and dead.all():
         out.findings.append(
-            place.finding(
+            track.finding(
                 "silence",
                 params.channel_severity,
                 0.0,
                 duration,
                 duration,
                 params.min_duration,
-                standards["silence"],
                 f"the sound is digitally silent throughout (below {params.noise_db:g} dBFS)",
             )
         )
@@ -308,14 +306,13 @@ def _silence(track: _Track, out: AudioQC) -> None:
     for index in np.flatnonzero(dead).tolist():
         lfe = names[index] == "LFE"
         out.findings.append(
-            place.finding(
+            track.finding(
                 "silence",
                 "info" if lfe else params.channel_severity,
                 0.0,
                 duration,
                 duration,
                 params.min_duration,
-                standards["silence"],
                 f"channel {names[index]} is digitally silent throughout while others carry "
                 "sound" + (" (an empty LFE is common)" if lfe else ": a dead or unrouted channel"),
             )
@@ -323,14 +320,13 @@ def _silence(track: _Track, out: AudioQC) -> None:
     for first, last in silence.silence_runs(samples, rate, params).tolist():
         seconds = (last - first + 1) / rate
         out.findings.append(
-            place.finding(
+            track.finding(
                 "silence",
                 params.severity,
                 first / rate,
                 (last + 1) / rate,
                 seconds,
                 params.min_duration,
-                standards["silence"],
                 f"digital silence for {seconds:.2f} s on every channel (below "
                 f"{params.noise_db:g} dBFS, at least {params.min_duration:g} s)",
             )
@@ -338,9 +334,8 @@ def _silence(track: _Track, out: AudioQC) -> None:
 
 
 def _phase(track: _Track, out: AudioQC) -> None:
-    samples, rate, names = track.samples, track.rate, track.names
-    requirements, place, standards = track.requirements, track.place, track.standards
-    params = requirements.phase
+    samples, rate, names, place = track.samples, track.rate, track.names, track.place
+    params = track.requirements.phase
     lowest: float | None = None
     for left_name, right_name in PAIRS:
         if left_name not in names or right_name not in names:
@@ -354,14 +349,13 @@ def _phase(track: _Track, out: AudioQC) -> None:
             lowest = reading.programme if lowest is None else min(lowest, reading.programme)
         if math.isfinite(reading.programme) and reading.programme <= params.polarity_limit:
             out.findings.append(
-                place.finding(
+                track.finding(
                     "phase",
                     params.polarity_severity,
                     0.0,
                     samples.shape[0] / rate,
                     reading.programme,
                     params.polarity_limit,
-                    standards["phase"],
                     f"{pair} correlation {reading.programme:+.2f} over the programme: one "
                     "channel's polarity is inverted (the mono downmix cancels)",
                 )
@@ -389,14 +383,13 @@ def _phase(track: _Track, out: AudioQC) -> None:
             if inside.size:
                 start_s, end_s = inside[0] * frame_s, (inside[-1] + 1) * frame_s
             out.findings.append(
-                place.finding(
+                track.finding(
                     "phase",
                     params.severity,
                     start_s,
                     end_s,
                     worst,
                     params.out_of_phase_limit,
-                    standards["phase"],
                     f"{pair} out of phase (correlation down to {worst:+.2f}, below "
                     f"{params.out_of_phase_limit:+.1f}): this stretch cancels in mono",
                 )
