@@ -6,12 +6,13 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import Any
 
 from reelgraph.cli.common import (
     add_json_option,
     add_project_option,
     console,
-    emit_json,
+    emit_or_show,
     project_from,
 )
 from reelgraph.deliver.delivery import deliver
@@ -46,18 +47,18 @@ def run(args: argparse.Namespace) -> int:
     if run_id is None:
         raise ProjectError("nothing to deliver yet", hint="run 'reelgraph run' first")
     result = deliver(project, run_id, override_rights=args.override_rights, sign=credentials)
-    if args.json:
-        emit_json(
-            {
-                "schema": "reelgraph.Deliver.1",
-                "run": run_id,
-                "folder": str(result.folder) if result.folder is not None else None,
-                "delivered": result.delivered,
-                "held": result.held,
-            }
-        )
-        return 0 if not result.held else 1
-    console.print(f"delivered {len(result.delivered)} shot(s) to {result.folder}")
-    for shot, why in result.held.items():
-        console.print(f"  held {shot}: {why}")
+    document = {
+        "schema": "reelgraph.Deliver.1",
+        "run": run_id,
+        "folder": str(result.folder) if result.folder is not None else None,
+        "delivered": result.delivered,
+        "held": result.held,
+    }
+    emit_or_show(args, document, _print)
     return 0 if not result.held else 1
+
+
+def _print(document: dict[str, Any]) -> None:
+    console.print(f"delivered {len(document['delivered'])} shot(s) to {document['folder']}")
+    for shot, why in document["held"].items():
+        console.print(f"  held {shot}: {why}")

@@ -4,12 +4,13 @@ totals with cost per frame, per shot and per finished minute, and QC findings.""
 from __future__ import annotations
 
 import argparse
+from typing import Any
 
 from reelgraph.cli.common import (
     add_json_option,
     add_project_option,
     console,
-    emit_json,
+    emit_or_show,
     project_from,
 )
 from reelgraph.review.status import run_status
@@ -23,10 +24,10 @@ def register(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     project = project_from(args)
-    status = run_status(project, args.run)
-    if args.json:
-        emit_json(status)
-        return 0
+    return emit_or_show(args, run_status(project, args.run), _print)
+
+
+def _print(status: dict[str, Any]) -> None:
     r, t = status["run"], status["totals"]
     console.print(
         f"[bold]run {r['id']}[/] {r['status']} ({r['executor']}), started {r['started_at']}"
@@ -50,4 +51,3 @@ def run(args: argparse.Namespace) -> int:
             + (f" {f['start_tc']}–{f['end_tc']}" if f["start_tc"] else "")
             + f": {f['message']}"
         )
-    return 0
