@@ -192,6 +192,11 @@ def _scan_video_packets(
     return len(pts_values), variable, grid
 
 
+def _seconds(stream: av.stream.Stream, container_s: float) -> float:
+    """The stream's duration; one that states none lasts as long as the container."""
+    return float(stream.duration * stream.time_base) if stream.duration else container_s
+
+
 def probe(path: str | Path) -> MediaInfo:
     """Describe a media file; raises :class:`MediaError` with a hint when it cannot."""
     p = check_readable_file(path)
@@ -238,9 +243,7 @@ def probe(path: str | Path) -> MediaInfo:
                         colour=tag,
                         variable_frame_rate=False,
                         has_alpha=has_alpha,
-                        duration_s=float(stream.duration * stream.time_base)
-                        if stream.duration
-                        else duration,
+                        duration_s=_seconds(stream, duration),
                     )
                 )
             elif stream.type == "audio":
@@ -261,9 +264,7 @@ def probe(path: str | Path) -> MediaInfo:
                         channels=cc.channels,
                         layout=cc.layout.name,
                         sample_format=cc.format.name if cc.format else "unknown",
-                        duration_s=float(stream.duration * stream.time_base)
-                        if stream.duration
-                        else duration,
+                        duration_s=_seconds(stream, duration),
                     )
                 )
         if not video and not audio:
