@@ -20,6 +20,7 @@ from reelgraph.algorithms.restore.denoise import (
     window_bounds,
 )
 from reelgraph.algorithms.restore.film_grain_av1 import FilmGrainModel
+from reelgraph.algorithms.restore.flow_dis_kroeger2016 import FlowCache
 from reelgraph.algorithms.restore.mctf_buades2016 import denoise_mctf_buades2016
 from reelgraph.algorithms.restore.nlmeans_buades2005 import denoise_nlmeans_buades2005
 from reelgraph.errors import AlgorithmError
@@ -257,3 +258,25 @@ def test_chain_rejects_bad_parameters(coffee_clip):
         bad = coffee_clip[1].copy()
         bad[0, 0, 0] = np.nan
         list(restore_stream([coffee_clip[0], bad], RestoreParams(sigma=0.01)))
+
+
+def test_flows_across_the_window_are_concatenated_from_adjacent_searches():
+    """A stream through 5-frame windows searches each neighbouring pair once; the flow
+    two frames away is the sum of the steps along the way (here 3 px then 1 px, not
+    twice either step)."""
+    texture = cv2.GaussianBlur(np.random.default_rng(3).random((96, 160)), (0, 0), 2.0)
+    shifts = [0, 1, 4, 5, 7, 8]  # cumulative pan of each frame, px
+    frames = {
+        t: np.repeat(texture[:, 16 + s : 144 + s, None], 3, 2).astype(np.float32)
+        for t, s in enumerate(shifts)
+    }
+    cache = FlowCache("balanced")
+    windows = [cache.window({t: frames[t] for t in range(c - 2, c + 3)}, c) for c in (2, 3)]
+    # Searched: 2→1, 1→0, 2→3, 3→4 for the first window; 3→2, 4→5 added by the second
+    # (a search per pair would take 8).
+    assert cache.computed == 6
+    inner = (slice(16, -16), slice(24, -24))
+    for centre, flows in zip((2, 3), windows, strict=True):
+        for k, flow in zip(range(centre - 2, centre + 3), flows.to_frame, strict=True):
+            expected = shifts[centre] - shifts[k]
+            assert np.median(flow[inner][..., 0]) == pytest.approx(expected, abs=0.15)
