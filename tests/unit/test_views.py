@@ -151,3 +151,18 @@ def test_conform_refuses_a_shot_longer_than_its_source(project: Project) -> None
     summary = Runner(project, plan, InlineExecutor(), sources=camera(project)).run()
     outcome = summary.nodes["conform"]
     assert outcome.outcome == "failed" and "8 frames" in str(outcome.reason)
+
+
+def test_sampled_frames_are_the_frames_a_full_read_gives(project: Project) -> None:
+    """Agents that measure a picture read a few frames in one pass (``only``): the same
+    pixels at the same numbers as reading everything, from a view over a source file, a
+    stored sequence and a view with a grade over that sequence."""
+    run(project, shot_plan("night", restore=True))
+    wanted = {0, 3, 5}
+    for node_id in ("conform", "restore", "grade"):
+        item = artifact(project, node_id)
+        everything = {f.index: f.rgb for f in frames(item)}
+        sampled = list(frames(item, only=wanted))
+        assert [f.index for f in sampled] == sorted(wanted), node_id
+        for frame in sampled:
+            np.testing.assert_array_equal(frame.rgb, everything[frame.index])

@@ -27,7 +27,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
@@ -194,15 +194,19 @@ def view_over(
     return View(tuple(parts), ops)
 
 
-def _read_part(folder: Path, part: Part, first: int, count: int) -> Iterator[DecodedFrame]:
-    """``count`` frames of a part from its frame ``first``, as decoded (tagged by the caller)."""
+def _read_part(
+    folder: Path, part: Part, first: int, count: int, only: Collection[int] | None = None
+) -> Iterator[DecodedFrame]:
+    """``count`` frames of a part from its frame ``first`` (of them, those in ``only`` when
+    given: numbers of the part's file), as decoded (tagged by the caller)."""
     if part.sequence:
         for n in range(first, first + count):
-            rgb, _ = read_exr(folder / sequence_file(part.file, n))
-            yield DecodedFrame(n, rgb, BT709, 16)
+            if only is None or n in only:
+                rgb, _ = read_exr(folder / sequence_file(part.file, n))
+                yield DecodedFrame(n, rgb, BT709, 16)
         return
     path = folder / part.file
-    yield from VideoReader(path, start=first, stop=first + count, conform=part.conform)
+    yield from VideoReader(path, start=first, stop=first + count, conform=part.conform, only=only)
 
 
 def join_views(items: Sequence[Input], out_dir: Path) -> View:
@@ -232,7 +236,9 @@ def write_view(out_dir: Path, view: View, *ops: dict[str, Any]) -> str:
     return VIEW_FILE
 
 
-def _view_frames(item: Input, start: int, stop: int | None) -> Iterator[DecodedFrame]:
+def _view_frames(
+    item: Input, start: int, stop: int | None, only: Collection[int] | None = None
+) -> Iterator[DecodedFrame]:
     view = read_view(item)
     stop = view.frames if stop is None else min(stop, view.frames)
     tag = _tag(item.meta)
@@ -245,8 +251,10 @@ def _view_frames(item: Input, start: int, stop: int | None) -> Iterator[DecodedF
         lo, hi = max(start, position), min(stop, position + part.frames)
         if lo < hi:
             first = part.start + lo - position
+            wanted = None if only is None else {n - lo + first for n in only if lo <= n < hi}
             index = lo
-            for frame in _read_part(item.path, part, first, hi - lo):
+            for frame in _read_part(item.path, part, first, hi - lo, wanted):
+                index = frame.index - first + lo
                 # Clipped to [0, 1] before and after each operation, as a stored 16-bit
                 # R'G'B' step would be: a picture does not depend on which steps are views.
                 rgb = np.clip(frame.rgb, 0.0, 1.0, out=frame.rgb)
@@ -255,7 +263,7 @@ def _view_frames(item: Input, start: int, stop: int | None) -> Iterator[DecodedF
                     np.clip(rgb, 0.0, 1.0, out=rgb)
                 yield DecodedFrame(index, rgb, tag, frame.bits)
                 index += 1
-            if index < hi:
+            if wanted is None and index < hi:
                 raise MediaError(
                     f"{item.path / part.file}: {index - lo} decodable frames where the picture "
                     f"needs {hi - lo} (from frame {first})",
@@ -264,12 +272,14 @@ def _view_frames(item: Input, start: int, stop: int | None) -> Iterator[DecodedF
         position += part.frames
 
 
-def _sequence_frames(item: Input, start: int, stop: int | None) -> Iterator[DecodedFrame]:
+def _sequence_frames(
+    item: Input, start: int, stop: int | None, only: Collection[int] | None = None
+) -> Iterator[DecodedFrame]:
     total = int(item.meta["frames"])
     stop = total if stop is None else min(stop, total)
     tag = _tag(item.meta)
     part = Part(str(item.meta["sequence"]), 0, total, sequence=True)
-    for frame in _read_part(item.path, part, start, max(0, stop - start)):
+    for frame in _read_part(item.path, part, start, max(0, stop - start), only):
         yield DecodedFrame(frame.index, frame.rgb, tag, frame.bits)
 
 
@@ -293,17 +303,23 @@ def _tag(meta: Mapping[str, Any]) -> ColourTag:
 
 
 def frames(
-    item: Input, *, start: int = 0, stop: int | None = None, keep_ycbcr: bool = False
+    item: Input,
+    *,
+    start: int = 0,
+    stop: int | None = None,
+    keep_ycbcr: bool = False,
+    only: Collection[int] | None = None,
 ) -> Iterator[DecodedFrame]:
     """Frames of a video input (an artifact's main file, a view, or a source file).
 
     ``keep_ycbcr`` keeps the coded planes of a file read directly; a view's frames have been
-    through its operations, so they never carry them."""
+    through its operations, so they never carry them. ``only``: just these frame numbers
+    (in one pass; the frames between are decoded as the codec needs, not converted)."""
     if is_view(item):
-        yield from _view_frames(item, start, stop)
+        yield from _view_frames(item, start, stop, only)
         return
     if item.meta.get("sequence"):
-        yield from _sequence_frames(item, start, stop)
+        yield from _sequence_frames(item, start, stop, only)
         return
     yield from VideoReader(
         item.file(),
@@ -311,6 +327,7 @@ def frames(
         stop=stop,
         keep_ycbcr=keep_ycbcr,
         conform=bool(item.meta.get("variable_frame_rate")),
+        only=only,
     )
 
 

@@ -9,7 +9,7 @@ so every output probes with correct colour metadata.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
@@ -74,7 +74,9 @@ class VideoReader:
 
     Variable-frame-rate input is refused with a hint unless ``conform`` is set, in which
     case frames are resampled onto the constant grid of the average rate (repeating or
-    dropping by presentation time), so nothing is silently mistimed.
+    dropping by presentation time), so nothing is silently mistimed. ``only``: yield just
+    those frame numbers; the others are decoded (the codec needs them) but not converted,
+    which is most of a frame's cost.
     """
 
     def __init__(
@@ -85,6 +87,7 @@ class VideoReader:
         stop: int | None = None,
         conform: bool = False,
         keep_ycbcr: bool = False,
+        only: Collection[int] | None = None,
     ) -> None:
         self.path = Path(path)
         self.info: MediaInfo = probe(self.path)
@@ -99,6 +102,7 @@ class VideoReader:
         self.start = max(0, start)
         count = self.stream_info.conformed_frames if conform else self.stream_info.frame_count
         self.stop = count if stop is None else min(stop, count)
+        self.only = None if only is None else frozenset(only)
         self.frame_count = count
         self.conform = conform
         self.keep_ycbcr = keep_ycbcr
@@ -184,12 +188,14 @@ class VideoReader:
                 ) from exc
 
     def __iter__(self) -> Iterator[DecodedFrame]:
+        last = (
+            self.stop - 1 if self.only is None else min(self.stop - 1, max(self.only, default=-1))
+        )
         for index, frame in self._decoded():
-            if index < self.start:
-                continue
-            if index >= self.stop:
+            if index > last:
                 break
-            yield self._convert(frame, index)
+            if index >= self.start and (self.only is None or index in self.only):
+                yield self._convert(frame, index)
 
 
 @dataclass(frozen=True)
