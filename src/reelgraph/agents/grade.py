@@ -94,16 +94,13 @@ def sample_frames(item: Input, count: int = SAMPLE_FRAMES) -> list[Array]:
 
     wanted = sample_positions(int(item.meta.get("frames", 0)), count)
     picked: list[Array] = []
-    for index in wanted:
-        for frame in frames(item, start=int(index), stop=int(index) + 1):
-            scale = min(1.0, SAMPLE_SIZE / max(frame.rgb.shape[:2]))
-            if scale < 1.0:
-                small = cv2.resize(
-                    frame.rgb, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA
-                )
-                picked.append(np.asarray(small, np.float32))
-            else:
-                picked.append(np.asarray(frame.rgb, np.float32))
+    for frame in frames(item, only=wanted):
+        scale = min(1.0, SAMPLE_SIZE / max(frame.rgb.shape[:2]))
+        if scale < 1.0:
+            small = cv2.resize(frame.rgb, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+            picked.append(np.asarray(small, np.float32))
+        else:
+            picked.append(np.asarray(frame.rgb, np.float32))
     if not picked:
         raise MediaError(f"{item.path}: no frames to grade", hint="check the shot's frames")
     return picked

@@ -92,11 +92,7 @@ _QC_FLICKER = FlickerParameters()
 def sample_frames(item: Input, count: int = SAMPLE_FRAMES) -> list[np.ndarray]:
     """The sampled frames of a video input (read in one pass, only those kept)."""
     total = int(item.meta.get("frames", 0))
-    wanted = set(sample_positions(total, count))
-    kept = []
-    for frame in frames(item, stop=max(wanted) + 1 if wanted else None):
-        if frame.index in wanted:
-            kept.append(frame.rgb)
+    kept = [frame.rgb for frame in frames(item, only=sample_positions(total, count))]
     if not kept:
         raise AgentError("the picture has no frames to analyse", hint="check the shot's frames")
     return kept
