@@ -38,8 +38,8 @@ from types import ModuleType
 # a library of the same name (benchmarks/colour.py and colour-science): take it off.
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
 
-from reelgraph.orchestrator.agent import LINK_CPU_S, Work  # noqa: E402
-from reelgraph.orchestrator.budget import Pricing  # noqa: E402
+from reelgraph.orchestrator.agent import Work  # noqa: E402
+from reelgraph.orchestrator.budget import Pricing, ledger_work  # noqa: E402
 from reelgraph.orchestrator.registry import DEFAULT  # noqa: E402
 from reelgraph.project.folder import open_project  # noqa: E402
 
@@ -62,19 +62,16 @@ CALIBRATED_WITHIN = 0.25  # ± fraction
 
 
 def ran_nodes(root: Path) -> list[tuple[str, Work, float]]:
-    """(agent, work, CPU s) of every node execution that completed, analysis included. A
-    job the ledger records with no units is one its agent priced as a fixed, linking job
-    (``Work.fixed_cpu_s``, e.g. a one-take programme)."""
+    """(agent, work, CPU s) of every node execution that completed, analysis included,
+    each job's work as the runner priced it (``budget.ledger_work``: a job of no units is a
+    link, e.g. a one-take programme)."""
     with sqlite3.connect(root / ".reelgraph" / "project.sqlite") as db:
         rows = db.execute(
             "SELECT agent, frames, megapixels, audio_s, cpu_s FROM ledger WHERE outcome = 'ran'"
         ).fetchall()
     nodes = []
     for agent, frames, megapixels, audio_s, cpu in rows:
-        work = Work(int(frames), float(megapixels), float(audio_s))
-        unit = DEFAULT.get(str(agent)).cost.unit
-        if unit != "node" and work.units(unit) == 0:
-            work = Work(fixed_cpu_s=LINK_CPU_S)
+        work = ledger_work(DEFAULT.get(str(agent)).cost.unit, frames, megapixels, audio_s)
         nodes.append((str(agent), work, float(cpu)))
     return nodes
 

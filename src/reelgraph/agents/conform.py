@@ -19,7 +19,7 @@ import numpy as np
 from reelgraph.agents._io import VIEW_FILE, content_tag, video_meta, view_over, write_view
 from reelgraph.errors import MediaError
 from reelgraph.media.audio import read_audio, write_audio
-from reelgraph.orchestrator.agent import LINK_CPU_S, Agent, Cost, NodeContext, Output, Work
+from reelgraph.orchestrator.agent import Agent, Cost, NodeContext, Output, Work
 
 
 @dataclass(frozen=True)
@@ -38,7 +38,9 @@ class Conform(Agent):
     version = "2"
     description = "cut the shot's frames out of the source (a view: no intermediate written)"
     Params = ConformParams
-    cost = Cost("node", LINK_CPU_S, overhead_cpu_s=0.0)  # a view: nothing decoded
+    # A view: nothing decoded. The link and view.json, then the store hashing the linked
+    # camera file (SHA-256, ~0.5 ms a megabyte: a few ms for a short take).
+    cost = Cost("node", 0.005, overhead_cpu_s=0.0)
 
     def describe_output(self, inputs: Sequence[Mapping[str, Any]], params: Any) -> dict[str, Any]:
         source = inputs[0]
@@ -111,8 +113,10 @@ class ExtractAudio(Agent):
         }
 
     def work(self, inputs: Sequence[Mapping[str, Any]], params: Any) -> Work:
+        """The source's whole sound, not the shot's span: that is what is decoded (the cut
+        is taken from the decoded track), so a 5 s shot of a 10 min take costs 10 min."""
         start, end = self._span(inputs[0], params)
-        return Work(audio_s=end - start)
+        return Work(audio_s=max(float(inputs[0].get("duration_s") or 0.0), end - start))
 
     def calibration_job(self, synthetic: Any) -> tuple[list[Any], Any]:
         source = synthetic["source"]

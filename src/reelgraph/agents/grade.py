@@ -175,7 +175,10 @@ class Grade(Agent):
     reads = LOOK_VARIABLES
     # The looks table itself, not a copy: a look added there is a valid value at once.
     accepts = MappingProxyType({**ACCEPTS, "time_of_day": LOOKS})
-    # A view over its input, after sampling a few frames of it and of its hero candidates.
+    # A view over its input, after sampling a few frames of it and of its hero candidates;
+    # what grows with the picture is the store verifying the linked files when the view is
+    # committed (SHA-256 of those its worker has not read already: a restored picture's EXR
+    # frames, or the camera file of a shot not restored).
     cost = Cost("megapixel_frame", 0.001, overhead_cpu_s=0.15)
 
     @classmethod

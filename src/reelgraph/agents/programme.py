@@ -40,7 +40,7 @@ from reelgraph.errors import AgentError
 from reelgraph.media.audio import read_audio
 from reelgraph.media.prefetch import read_ahead
 from reelgraph.media.video import PRESETS
-from reelgraph.orchestrator.agent import LINK_CPU_S, Agent, Cost, Input, NodeContext, Output, Work
+from reelgraph.orchestrator.agent import Agent, Cost, Input, NodeContext, Output, Work
 
 #: Length of the crossfade at a cut, seconds (centred on the cut where both takes have
 #: handles): long enough to hide the step between two takes' room tone, short enough not
@@ -193,7 +193,7 @@ class Programme(Agent):
 
     def work(self, inputs: Sequence[Mapping[str, Any]], params: Any) -> Work:
         if params.master:  # the shot master's file, linked: nothing is encoded
-            return Work(fixed_cpu_s=LINK_CPU_S)
+            return Work(frames=self._frames(params), link=True)
         width, height = self._size(inputs[0], params)
         count = self._frames(params)
         return Work(frames=count, megapixels=count * width * height / 1e6)

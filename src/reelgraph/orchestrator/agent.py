@@ -46,9 +46,13 @@ class Cost:
     device: Literal["cpu", "gpu"] = "cpu"
 
 
-#: CPU seconds of a node that only links files (a view, a master delivered as the
-#: programme): no codec is opened, nothing is decoded.
-LINK_CPU_S = 0.005
+#: What a job that only links files costs (``Work.link``: a shot master delivered as the
+#: programme), whichever agent does it: no codec is opened, nothing is decoded. The link and
+#: the artifact's manifest take about a millisecond (the overhead); then the store hashes
+#: the linked file, which grows with the frames it holds (SHA-256 at ~0.5 ms a megabyte:
+#: ~0.01 ms a frame of a 1080p web master). Declared until ``reelgraph calibrate`` measures
+#: the plan's links on this machine (the calibration row ``budget.LINK``).
+LINK_COST = Cost("frame", 0.00001, overhead_cpu_s=0.001)
 
 
 @dataclass(frozen=True)
@@ -58,9 +62,10 @@ class Work:
     frames: int = 0
     megapixels: float = 0.0  # summed over frames (megapixel-frames)
     audio_s: float = 0.0
-    fixed_cpu_s: float | None = None
-    """The job's whole cost when these parameters make it a fixed one (e.g.
-    :data:`LINK_CPU_S`): neither the agent's per-unit rate nor its overhead applies."""
+    link: bool = False
+    """These parameters make the job a link of files its inputs already hold (a one-take
+    programme): priced as a link (:data:`LINK_COST`, sized by the ``frames`` linked), not
+    with its agent's overhead and rate."""
 
     def units(self, unit: Unit) -> float:
         return {

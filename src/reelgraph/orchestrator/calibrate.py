@@ -5,9 +5,14 @@ model in :mod:`reelgraph.orchestrator.budget`.
 What an agent costs depends on what it is given: picture content, frame size, parameters,
 the chain upstream of it, the worker processes and their thread budget. So the agents a
 project's plan uses are measured on that plan: one shot's analysis and render run twice,
-on excerpts of two lengths, in a scratch project, through the same executor a render uses.
-A line through each agent's (units, CPU seconds) gives its overhead (the intercept: module
-imports, opening codecs and models, reports) and its rate (the slope). A project without
+on excerpts of two lengths, in a scratch project, through the same executor a render uses
+and, as ``reelgraph run`` does, one pool of workers for the analysis and the render (a
+worker's first node pays the libraries its agent loads on first use, and a pool started
+afresh for the render would charge that to the render's nodes as a run never does). A line
+through each agent's (units, CPU seconds) gives its overhead (the intercept: opening codecs
+and models, reports) and its rate (the slope); an agent measured at one job size only keeps
+its declared overhead and takes the rest as its rate. Jobs that only link files (a one-take
+programme) give the cost of a link (:data:`reelgraph.orchestrator.budget.LINK`). A project without
 footage is measured the same way on a stand-in shot: a photograph under a slow pan and
 zoom with light sensor noise, 8-bit H.264 at 1080p with stereo dialogue — the footage a
 web delivery starts from, not a flat ramp whose cost is all overhead.
@@ -36,8 +41,8 @@ from reelgraph.ingest.sources import source_meta
 from reelgraph.media.audio import write_audio
 from reelgraph.media.probe import probe
 from reelgraph.media.video import VideoWriter
-from reelgraph.orchestrator.agent import Input, NodeContext, Work
-from reelgraph.orchestrator.budget import save_calibration
+from reelgraph.orchestrator.agent import Cost, Input, NodeContext, Work
+from reelgraph.orchestrator.budget import LINK, ledger_work, model_of, save_calibration
 from reelgraph.orchestrator.executor import Executor, LocalExecutor
 from reelgraph.orchestrator.registry import Registry
 from reelgraph.project.folder import Project, init_project
@@ -46,8 +51,11 @@ from reelgraph.project.store import Store
 logger = logging.getLogger(__name__)
 
 #: Excerpt lengths (frames) of the shot the plan is measured on: long enough that the rate
-#: is not lost in the overhead, two of them so the two can be told apart.
-EXCERPTS = (12, 48)
+#: is not lost in the overhead, two of them so the two can be told apart. The longer is
+#: longer than one restore chunk (plan.restoration.CHUNK_FRAMES, 64), so a long shot's
+#: restore is measured as it runs, in parallel chunks joined by a view, and the nodes
+#: downstream read a picture written by several workers, as they do in the real render.
+EXCERPTS = (12, 72)
 #: Frame size of the stand-in shot for a project without footage (as long as the longest
 #: excerpt).
 STAND_IN_SIZE = (1920, 1080)
@@ -156,7 +164,8 @@ def _measure_excerpts(
     executor: Callable[[], Executor],
 ) -> list[tuple[str, Work, float]]:
     """(agent, work, CPU s) of every node execution of the shot's analysis and render,
-    once per excerpt length, each in a fresh scratch project (so nothing is cached)."""
+    once per excerpt length, each in a fresh scratch project (so nothing is cached) on a
+    fresh pool of workers shared by its analysis and render, as ``reelgraph run`` does."""
     from reelgraph.analyse.stage import run_analysis
     from reelgraph.ingest.sources import ingest
     from reelgraph.orchestrator.runner import Runner
@@ -171,11 +180,23 @@ def _measure_excerpts(
             try:
                 scratch_brief = scratch.brief()
                 ingest(scratch, scratch_brief)
-                run_analysis(scratch, scratch_brief, executor(), registry=registry)
-                plan = build_plan(scratch, scratch_brief, registry)
-                Runner(scratch, plan, executor(), registry=registry).run()
+                pool = executor()
+                try:
+                    run_analysis(
+                        scratch, scratch_brief, pool, registry=registry, keep_executor=True
+                    )
+                    plan = build_plan(scratch, scratch_brief, registry)
+                    Runner(scratch, plan, pool, registry=registry).run()
+                finally:
+                    pool.shutdown()  # done by the render's end; not by a failed analysis
                 executions += [
-                    (r.agent, Work(r.frames, r.megapixels, r.audio_s), r.cpu_s)
+                    (
+                        r.agent,
+                        ledger_work(
+                            registry.get(r.agent).cost.unit, r.frames, r.megapixels, r.audio_s
+                        ),
+                        r.cpu_s,
+                    )
                     for r in scratch.store.ran_executions()
                 ]
             finally:
@@ -184,19 +205,32 @@ def _measure_excerpts(
 
 
 def _fits(executions: list[tuple[str, Work, float]], registry: Registry) -> dict[str, Fit]:
+    """Each agent's fit, and under :data:`~reelgraph.orchestrator.budget.LINK` the fit of
+    the jobs that only linked files (they say nothing of their agent's rate)."""
     points: dict[str, list[tuple[float, float]]] = defaultdict(list)
+    models: dict[str, Cost] = {}
     for agent, work, cpu in executions:
-        units = work.units(registry.get(agent).cost.unit)
-        if units > 0:  # a job of no units (a one-take programme, linked) says nothing of the rate
-            points[agent].append((units, cpu))
+        name, cost = model_of(registry.get(agent), work)
+        units = work.units(cost.unit)
+        if units > 0:
+            points[name].append((units, cpu))
+            models[name] = cost
     fits = {}
-    for agent, xy in points.items():
-        unit = registry.get(agent).cost.unit
+    for name, xy in points.items():
+        cost = models[name]
         if len({x for x, _ in xy}) > 1:
             overhead, rate = fit_line(xy)
-            fits[agent] = Fit(unit, rate, overhead, len(xy))
-        else:  # one job size only (a per-node agent): all of it is the rate
-            fits[agent] = Fit(unit, fit_line(xy)[1], 0.0, len(xy))
+            fits[name] = Fit(cost.unit, rate, overhead, len(xy))
+        elif cost.unit == "node":  # a per-node agent: overhead and rate are one number
+            fits[name] = Fit(cost.unit, fit_line(xy)[1], 0.0, len(xy))
+        else:
+            # One job size only (a step the plan takes on the longer excerpt alone): one
+            # point cannot split overhead from rate, so the declared overhead stands (capped
+            # at what was measured) and the rest is the rate. Taking it all as rate would
+            # charge the overhead again for every unit of a longer job.
+            units, cpu = float(np.mean([x for x, _ in xy])), float(np.mean([y for _, y in xy]))
+            overhead = min(cost.overhead_cpu_s, cpu)
+            fits[name] = Fit(cost.unit, round((cpu - overhead) / units, 9), overhead, len(xy))
     return fits
 
 
@@ -367,7 +401,8 @@ def calibrate_project(
     fits: dict[str, Fit] = {}
     if names is None or wanted & _planned_agents(project, registry):
         measured = measure_plan(project, registry, excerpts=excerpts)
-        fits = {k: v for k, v in measured.items() if k in wanted}
+        # The link's cost is measured whenever the plan is (it is no agent's to ask for).
+        fits = {k: v for k, v in measured.items() if k in wanted or k == LINK}
     for name, fit in fits.items():
         save_calibration(store, name, fit.unit, fit.cpu_seconds_per_unit, fit.overhead_cpu_s)
     rest = sorted(wanted - set(fits))
