@@ -325,7 +325,7 @@ def test_rules_explain_every_decision_with_its_figures() -> None:
     assert "σ≈3.05/255 on luma" in text and "×2 for an 8-bit compressed source" in text
     assert "upscale ×2: source 640×360, web-sdr 1920×1080 (×3.00)" in text
     assert "Lanczos fit ×1.50" in text
-    assert "no debanding: banding 3.000 (QC scale 0.0), below 5 (5)" in text  # 8-bit web
+    assert "no debanding: banding 3.0 (CAMBI, the delivery QC's score), below 5" in text
     assert "grain: not re-applied for web-sdr" in text and "s.grain=match" in text
     assert rules.display_steps(shot("web-sdr", PLATE), "sh1/grade") == []
 
@@ -372,10 +372,10 @@ def test_clean_plate_gets_no_deblock_denoise_or_deband() -> None:
 def test_deband_on_the_qc_scale_and_for_deeper_outputs() -> None:
     """Banding the delivery QC would flag (CAMBI ≥ 5) is debanded for any output; milder
     banding only when an 8-bit source is headed for 10 bits or more."""
-    flagged = {**PLATE, "banding": 8.7, "banding_cambi": 8.7}
+    flagged = {**PLATE, "banding": 8.7}
     decision = decide_restore(flagged, Target("web-sdr", 1920, 1080, 8))
-    assert decision.params["deband"] is True and "QC scale 8.7" in decision.explanation()
-    mild = {**PLATE, "banding": 3.0, "banding_cambi": 3.0}
+    assert decision.params["deband"] is True and "banding 8.7 (CAMBI" in decision.explanation()
+    mild = {**PLATE, "banding": 3.0}
     assert "deband" not in decide_restore(mild, Target("web-sdr", 1920, 1080, 8)).params
     deep = decide_restore(mild, Target("broadcast-ebu", 1920, 1080, 10))
     assert deep.params["deband"] is True and "going to 10-bit" in deep.explanation()

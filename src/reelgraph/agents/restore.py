@@ -44,7 +44,6 @@ from reelgraph.agents._io import (
     write_view,
 )
 from reelgraph.algorithms.colour.standards import HDR_NOMINAL_PEAK, HDR_REFERENCE_WHITE, LUMA_BT709
-from reelgraph.algorithms.qc.banding_cambi_tandon2021 import cambi
 from reelgraph.algorithms.qc.flicker_warping_lai2018 import FlickerParameters, FlickerTracker
 from reelgraph.algorithms.restore._checks import luma_bt709
 from reelgraph.algorithms.restore.analysis import PlateAnalysis, analyse_frames
@@ -110,19 +109,13 @@ def measure_plate(
     sampled: Sequence[np.ndarray], *, bit_depth: int, colour: Mapping[str, Any] | None
 ) -> dict[str, Any]:
     """``analysis.json`` of ``analyse_plate`` (``reelgraph.PlateAnalysis.1``) for sampled
-    frames: the plate analysis, the QC family's banding score, the source's bit depth and
-    colour, and a one-line summary for people."""
-    analysis = analyse_frames(sampled)
-    banding_qc = float(np.median([cambi(luma_bt709(frame)) for frame in sampled]))
-    return plate_document(analysis, bit_depth=bit_depth, colour=colour, banding_cambi=banding_qc)
+    frames: the plate analysis (its banding is the QC family's CAMBI score), the source's
+    bit depth and colour, and a one-line summary for people."""
+    return plate_document(analyse_frames(sampled), bit_depth=bit_depth, colour=colour)
 
 
 def plate_document(
-    analysis: PlateAnalysis,
-    *,
-    bit_depth: int,
-    colour: Mapping[str, Any] | None,
-    banding_cambi: float = 0.0,
+    analysis: PlateAnalysis, *, bit_depth: int, colour: Mapping[str, Any] | None
 ) -> dict[str, Any]:
     """The document of :func:`measure_plate` from its parts."""
     data = analysis.to_dict()
@@ -135,7 +128,7 @@ def plate_document(
     summary = (
         f"noise σ {codes(analysis.noise_sigma_luma)} luma (R {r:.2f} G {g:.2f} B {b:.2f}); "
         f"blockiness {analysis.blockiness:.2f} ({analysis.block_size} px grid); "
-        f"banding {analysis.banding:.3f} (QC scale {banding_cambi:.1f}); effective resolution "
+        f"banding {analysis.banding:.1f} (CAMBI); effective resolution "
         f"{analysis.effective_resolution:.2f}; {bit_depth}-bit source"
         + (" with 8-bit values" if eight_bit and bit_depth > 8 else "")
         + f", {colour.get('primaries', '?')}/{colour.get('transfer', '?')}; "
@@ -146,7 +139,7 @@ def plate_document(
         **data,
         "noise_sigma_255": [round(v * 255, 4) for v in analysis.noise_sigma],
         "noise_sigma_luma_255": round(analysis.noise_sigma_luma * 255, 4),
-        "banding_cambi": round(banding_cambi, 4),
+        "banding_cambi": round(analysis.banding, 4),  # the same score, for older scripts
         "source_bit_depth": int(bit_depth),
         "effective_bit_depth": effective_bits,
         "primaries": str(colour.get("primaries", "bt709")),

@@ -34,10 +34,6 @@ DEBAND_VISIBLE = BandingParameters().threshold
 #: Banding score from which an 8-bit source is debanded when the output has 10 bits or
 #: more (the extra precision would otherwise keep the 8-bit steps exactly): half-way.
 DEBAND_DEEP_OUTPUT = DEBAND_VISIBLE / 2
-#: The plate's ``banding_cambi`` is now the same score as ``banding``; these names remain
-#: until the restoration decisions stop reading it.
-DEBAND_VISIBLE_QC = DEBAND_VISIBLE
-DEBAND_DEEP_OUTPUT_QC = DEBAND_DEEP_OUTPUT
 #: Size ratio (target / source, fitted) from which to upscale ×4, and ×2. In between, the
 #: master's Lanczos fit does the rest (×3 = restoration ×2, then Lanczos ×1.5).
 UPSCALE_X4_FROM = 3.5
@@ -288,36 +284,24 @@ def decide_restore(
 
     # Deband: visible banding, or 8-bit steps headed for a deeper output.
     banding = float(plate.get("banding", 0.0))
-    banding_qc = float(plate.get("banding_cambi", 0.0))
-    figures = f"banding {banding:.3f} (QC scale {banding_qc:.1f})"
+    figures = f"banding {banding:.1f} (CAMBI, the delivery QC's score)"
     deep = target.bit_depth >= 10
     if deband not in ("auto", "off"):
         raise RestoreChoiceError(f"deband {deband!r}", hint="use auto or off")
     if deband == "off":
         reasons.append(f"no debanding (turned off; {figures})")
-    elif banding >= DEBAND_VISIBLE or banding_qc >= DEBAND_VISIBLE_QC:
+    elif banding >= DEBAND_VISIBLE:
         params["deband"] = True
-        reasons.append(
-            f"deband: {figures}, visible from {DEBAND_VISIBLE} ({DEBAND_VISIBLE_QC:g} on the "
-            "delivery QC's scale) → f3kdb with dither"
-        )
-    elif (
-        eight_bit
-        and deep
-        and (banding >= DEBAND_DEEP_OUTPUT or banding_qc >= DEBAND_DEEP_OUTPUT_QC)
-    ):
+        reasons.append(f"deband: {figures}, visible from {DEBAND_VISIBLE:g} → f3kdb with dither")
+    elif eight_bit and deep and banding >= DEBAND_DEEP_OUTPUT:
         params["deband"] = True
         reasons.append(
             f"deband: 8-bit source with {figures} going to {target.bit_depth}-bit "
             "→ f3kdb with dither, so the steps are not kept at the higher precision"
         )
     else:
-        limits = (
-            (DEBAND_DEEP_OUTPUT, DEBAND_DEEP_OUTPUT_QC)
-            if eight_bit and deep
-            else (DEBAND_VISIBLE, DEBAND_VISIBLE_QC)
-        )
-        reasons.append(f"no debanding: {figures}, below {limits[0]:g} ({limits[1]:g})")
+        limit = DEBAND_DEEP_OUTPUT if eight_bit and deep else DEBAND_VISIBLE
+        reasons.append(f"no debanding: {figures}, below {limit:g}")
 
     # Grain: put the source's grain back after upscaling (or not).
     if grain not in (*GRAIN_MODES, "auto"):
