@@ -44,8 +44,12 @@ def test_restoration_is_planned_cached_and_follows_the_grain_variable(
     nodes = {n["id"]: n for n in plan["nodes"]}
     restore = nodes["s0/restore"]
     assert restore["cached"] and "measure" not in restore["params"]
-    assert restore["params"]["upscale"] == 4 and restore["params"]["denoise_sigma"] > 1
-    assert "upscale ×4: source 160×90, web-sdr 1920×1080 (×12.00)" in restore["explanation"]
+    assert restore["params"]["upscale"] == 2 and restore["params"]["denoise_sigma"] > 1
+    # Restoration stops at ×2, whatever the ratio; the master's Lanczos fit does the rest.
+    assert (
+        "upscale ×2: source 160×90, web-sdr 1920×1080 (×12.00), then the master's Lanczos "
+        "fit ×6.00 (super-resolution recovers about one octave" in restore["explanation"]
+    )
     assert "denoise: σ≈" in restore["explanation"]
     assert nodes["s0/grade"]["inputs"] == ["s0/restore"]
     assert nodes["s0/restore"]["inputs"] == ["s0/conform"]
@@ -82,13 +86,13 @@ def test_hdr_delivery_plans_sdr_to_hdr_after_the_grade(tmp_path: Path, cli: Any)
     assert nodes["s0/sdr_to_hdr"]["params"] == {"transfer": "pq", "method": "bt2408"}
     assert nodes["s0/master"]["inputs"][0] == "s0/sdr_to_hdr"
     # Not analysed yet: the restore node measures the picture itself when it runs.
-    assert nodes["s0/restore"]["params"] == {"measure": True, "upscale": 4, "grain": "match"}
+    assert nodes["s0/restore"]["params"] == {"measure": True, "upscale": 2, "grain": "match"}
     assert "not analysed yet" in nodes["s0/restore"]["explanation"]
 
 
 def test_vfx_plates_at_the_briefs_output_size_as_32_bit_float_exr(tmp_path: Path, cli: Any) -> None:
     """``output:`` overrides vfx-plates' keep-the-size: 8-bit 160×90 shots become 640×360
-    32-bit float linear EXR frames, upscaled ×4 by restoration."""
+    32-bit float linear EXR frames, upscaled ×2 by restoration and ×2 by the master's fit."""
     import OpenEXR
 
     root = tmp_path / "plates"
@@ -99,8 +103,8 @@ def test_vfx_plates_at_the_briefs_output_size_as_32_bit_float_exr(tmp_path: Path
     brief.write_text(text + "output: {width: 640, height: 360, exr_pixel_type: float}\n")
     cli("run", "-p", str(root), "-q", "--executor", "inline")
     plan = {n["id"]: n for n in cli("plan", "-p", str(root), "--json")["nodes"]}
-    assert plan["s0/restore"]["params"]["upscale"] == 4
-    assert "upscale ×4: source 160×90, vfx-plates 640×360" in plan["s0/restore"]["explanation"]
+    assert plan["s0/restore"]["params"]["upscale"] == 2
+    assert "upscale ×2: source 160×90, vfx-plates 640×360" in plan["s0/restore"]["explanation"]
     assert plan["s0/master"]["params"]["exr_pixel_type"] == "float"
     plates = sorted((root / "deliverables").rglob("*.exr"))
     assert len(plates) == 3

@@ -333,7 +333,7 @@ def test_rules_explain_every_decision_with_its_figures() -> None:
 def test_rules_for_hdr_plates_and_scene_grain() -> None:
     ctx = shot("streaming-hdr", PLATE, {"grain": "heavy"})
     (node,) = rules.picture_steps(ctx, "sh1/conform")
-    assert node.params["upscale"] == 4 and node.params["deband"] is True
+    assert node.params["upscale"] == 2 and node.params["deband"] is True  # ×6: ×2, then Lanczos
     assert node.params["grain"] == "heavy" and node.variables == {"grain": "heavy"}
     assert "going to 10-bit" in node.explanation
     (hdr,) = rules.display_steps(ctx, "sh1/grade")
