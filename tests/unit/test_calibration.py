@@ -9,6 +9,7 @@ from typing import Any, ClassVar
 
 import pytest
 
+from reelgraph.agents._io import frames, intermediate_meta
 from reelgraph.ingest.sources import ingest
 from reelgraph.orchestrator.agent import LINK_COST, Work
 from reelgraph.orchestrator.budget import LINK, Pricing, ledger_work, save_calibration
@@ -16,6 +17,8 @@ from reelgraph.orchestrator.calibrate import (
     STAND_IN_BRIEF,
     Fit,
     _fits,
+    _synthetic,
+    calibrate,
     measure_plan,
     stand_in_shot,
 )
@@ -192,3 +195,30 @@ def test_calibration_measures_each_excerpt_on_one_pool_like_a_run(tmp_path: Path
         assert {"analyse_plate", "restore", "master"} <= set(pool.nodes), pool.nodes
     assert fits[LINK].executions == 2 and "programme" not in fits
     assert fits["restore"].executions == 2
+
+
+def test_agents_outside_the_plan_are_measured_on_the_intermediate_agents_exchange(
+    tmp_path: Path,
+) -> None:
+    """Their own jobs read the picture as restore writes it for the agents after it (the
+    intermediate), not as a 16-bit FFV1 clip: decoding that cost several times the CPU
+    per pixel and went into their rates (a programme's encode calibrated at 0.64 CPU-s a
+    megapixel-frame, five times what it costs on the picture it really reads)."""
+    picture = _synthetic(tmp_path, 3, 32, 18)["video"]
+    restored = intermediate_meta(3, 32, 18, "24/1", None)
+    assert (picture.meta["preset"], picture.meta["file"]) == (restored["preset"], restored["file"])
+    read = [f.rgb.shape for f in frames(picture)]
+    assert read == [(18, 32, 3)] * 3
+
+
+@pytest.mark.slow  # a proxy of 12 and 48 frames at 640×360, and a warm-up (~4 s)
+def test_an_agent_outside_the_plan_is_fitted_on_two_lengths(tmp_path: Path) -> None:
+    """A proxy (no plan of the project makes one) runs its own job on 12 and 48 synthetic
+    frames: overhead and rate both measured and stored. Measured at one length with the
+    declared overhead (0.3 CPU-s) taken off, a job cheaper than that overhead left a rate
+    of 0, and any proxy, however long, was estimated at 0.3 CPU-s."""
+    project = init_project(tmp_path / "p")
+    rates = calibrate(project.store, DEFAULT, ["proxy"])
+    [row] = [r for r in project.store.calibration() if r.agent == "proxy"]
+    assert row.overhead_cpu_s is not None
+    assert rates["proxy"] > 0.0
