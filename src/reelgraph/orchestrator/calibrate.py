@@ -59,6 +59,10 @@ EXCERPTS = (12, 72)
 #: Frame size of the stand-in shot for a project without footage (as long as the longest
 #: excerpt).
 STAND_IN_SIZE = (1920, 1080)
+#: Synthetic clip of the agents' own jobs (agents outside the plan): measured at half and
+#: twice this many frames, at this size — small, since every such agent runs three times.
+SYNTHETIC_FRAMES = 24
+SYNTHETIC_SIZE = (640, 360)
 
 STAND_IN_BRIEF = """\
 schema: reelgraph.Brief.1
@@ -358,7 +362,10 @@ def _synthetic(folder: Path, frames: int, width: int, height: int) -> dict[str, 
 
 
 def own_jobs(
-    registry: Registry, names: Iterable[str], frames: int = 24, size: tuple[int, int] = (640, 360)
+    registry: Registry,
+    names: Iterable[str],
+    frames: int = SYNTHETIC_FRAMES,
+    size: tuple[int, int] = SYNTHETIC_SIZE,
 ) -> dict[str, Fit]:
     """Fit each agent's own calibration job, run in this process on synthetic clips of
     ``frames // 2`` and ``frames * 2`` frames: a line through the two gives its overhead and
@@ -394,8 +401,8 @@ def calibrate(
     store: Store,
     registry: Registry,
     names: list[str] | None = None,
-    frames: int = 24,
-    size: tuple[int, int] = (640, 360),
+    frames: int = SYNTHETIC_FRAMES,
+    size: tuple[int, int] = SYNTHETIC_SIZE,
 ) -> dict[str, float]:
     """Run each agent's own calibration job on synthetic media (:func:`own_jobs`) and store
     its overhead and CPU seconds per unit; returns the rates measured."""
