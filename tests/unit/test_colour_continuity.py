@@ -241,3 +241,22 @@ def test_a_view_with_nothing_near_grey_is_left_alone_not_given_its_colour() -> N
     assert result.method == "none"
     assert result.decision.cdl.is_identity()
     assert "left as it is" in result.notes[0]
+
+
+def test_two_different_photographs_are_not_matched_by_a_chance_overlap() -> None:
+    """The demo's launch scene: a rocket and an astronaut photograph. A few frame pairs of
+    such shots pass a geometric check by chance; a match fitted to them turns the shot to
+    a near-flat colour. Views that do not share a scene through the shot are matched by
+    their statistics (or left alone), never by their "overlap"."""
+    from reelgraph.demo.build import SHOTS, camera_move, degrade
+
+    shots = {s.id: s for s in SHOTS}
+
+    def sampled(shot_id: str) -> list[np.ndarray]:
+        clean = camera_move(shots[shot_id])
+        picks = np.linspace(0, len(clean) - 1, 8).round().astype(int)
+        return [degrade(clean[i], shots[shot_id], int(i)) for i in picks]
+
+    result = match_shot(sampled("sh040"), sampled("sh030"), transfer="bt709")
+    assert result.method not in ("homography", "epipolar")
+    assert min(result.decision.cdl.slope) > 0.5 and result.decision.cdl.saturation > 0.5

@@ -165,7 +165,7 @@ def _pixels(pictures: list[Array]) -> Array:
 
 class Grade(Agent):
     name = "grade"
-    version = "7"  # 7: the shot's and the hero's mattes mask the statistics
+    version = "8"  # 8: a shared view must hold through the shot (no chance overlaps)
     description = (
         "match the shot to its scene's hero, take the lookbook's look, apply the scene's look "
         "(time_of_day, warmth, exposure, contrast, saturation), each as an ASC CDL; export "
