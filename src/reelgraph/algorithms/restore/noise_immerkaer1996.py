@@ -29,6 +29,8 @@ __all__ = ["noise_sigma_immerkaer1996"]
 
 #: Immerkær's mask N = 2 (L2 - L1) of two Laplacian approximations, Eq. (2).
 _MASK_N = np.array([[1, -2, 1], [-2, 4, -2], [1, -2, 1]], dtype=np.float32)
+#: Gradient samples from which the edge threshold is taken on every other pixel each way.
+_FULL_QUANTILE_BELOW = 1 << 20
 
 
 def noise_sigma_immerkaer1996(frame: np.ndarray, *, edge_fraction: float = 0.1) -> np.ndarray:
@@ -60,16 +62,21 @@ def noise_sigma_immerkaer1996(frame: np.ndarray, *, edge_fraction: float = 0.1) 
     if height < 3 or width < 3:
         return np.zeros(3)
     # |I * N| per channel over the valid (interior) region, Eq. (4).
-    response = np.abs(cv2.filter2D(rgb, cv2.CV_32F, _MASK_N)[1:-1, 1:-1])
+    response = cv2.filter2D(rgb, cv2.CV_32F, _MASK_N)
+    response = np.abs(response, out=response)[1:-1, 1:-1]
     if edge_fraction > 0.0:
         luma = luma_bt709(rgb)
-        gx = cv2.Sobel(luma, cv2.CV_32F, 1, 0, ksize=3)[1:-1, 1:-1]
-        gy = cv2.Sobel(luma, cv2.CV_32F, 0, 1, ksize=3)[1:-1, 1:-1]
-        magnitude = np.abs(gx) + np.abs(gy)
-        threshold = np.quantile(magnitude, 1.0 - edge_fraction)
-        keep = magnitude <= threshold
-        total = response[keep].sum(axis=0, dtype=np.float64)
-        count = max(int(keep.sum()), 1)
+        gx = cv2.Sobel(luma, cv2.CV_32F, 1, 0, ksize=3)
+        gy = cv2.Sobel(luma, cv2.CV_32F, 0, 1, ksize=3)
+        magnitude = cv2.add(np.abs(gx, out=gx), np.abs(gy, out=gy))[1:-1, 1:-1]
+        # The threshold is a quantile of the gradients: on a large frame, every other pixel
+        # each way gives the same statistic (a quarter of a million samples or more) at a
+        # fraction of the cost of partitioning them all.
+        sample = magnitude[::2, ::2] if magnitude.size >= _FULL_QUANTILE_BELOW else magnitude
+        threshold = float(np.quantile(sample, 1.0 - edge_fraction))
+        keep = cv2.inRange(magnitude, 0.0, threshold)  # magnitudes are never negative
+        count = max(cv2.countNonZero(keep), 1)
+        total = np.asarray(cv2.mean(response, mask=keep)[:3], np.float64) * count
     else:
         total = response.reshape(-1, 3).sum(axis=0, dtype=np.float64)
         count = response.shape[0] * response.shape[1]
