@@ -31,6 +31,7 @@ from reelgraph.algorithms.qc import VideoQC, VideoQCConfig, VideoQCReport, YCbCr
 from reelgraph.algorithms.qc.findings import Finding
 from reelgraph.errors import AlgorithmError, MediaError, ReelgraphError
 from reelgraph.media.audio import read_audio
+from reelgraph.media.prefetch import read_ahead
 from reelgraph.media.probe import MediaInfo, VideoStreamInfo, open_container, probe
 from reelgraph.media.video import VideoReader
 from reelgraph.qc.audio_checks import AudioQC, check_audio
@@ -191,12 +192,14 @@ def _stream_video(
     findings: list[Finding],
     profile: QCProfile,
 ) -> int:
-    """Push every decodable frame through the checks; a decoder error becomes a finding."""
+    """Push every decodable frame through the checks; a decoder error becomes a finding.
+    The next frame is decoded in a background thread while the checks run (the QC of a
+    master is the last node of a shot, so a core is usually free for it)."""
     decoded = 0
     matrix = luma_matrix(reader.tag.matrix) or "bt709"
     full_range = reader.tag.range == "pc"
     try:
-        for frame in reader:
+        for frame in read_ahead(reader):
             planes = None
             if frame.ycbcr is not None:
                 y, cb, cr = frame.ycbcr
