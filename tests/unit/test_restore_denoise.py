@@ -280,3 +280,8 @@ def test_flows_across_the_window_are_concatenated_from_adjacent_searches():
         for k, flow in zip(range(centre - 2, centre + 3), flows.to_frame, strict=True):
             expected = shifts[centre] - shifts[k]
             assert np.median(flow[inner][..., 0]) == pytest.approx(expected, abs=0.15)
+    # Super-resolution registers every neighbour by its own search.
+    searched = FlowCache("balanced", concatenate=False)
+    for c in (2, 3):
+        searched.window({t: frames[t] for t in range(c - 2, c + 3)}, c)
+    assert searched.computed == 8

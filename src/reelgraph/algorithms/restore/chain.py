@@ -185,7 +185,8 @@ def restore_stream(
         raise AlgorithmError("context_before and context_after must be >= 0")
     radius = params.radius
     lookahead = max(radius, context_after)
-    flow_cache = FlowCache(params.flow_preset)
+    multiframe = params.upscale_factor > 1 and params.upscale_method == "dcci"
+    flow_cache = FlowCache(params.flow_preset, concatenate=not multiframe)
     clock = _StepClock(timings)
     buffer: deque[np.ndarray] = deque()
     buffer_start = 0  # stream position of buffer[0]
@@ -199,7 +200,6 @@ def restore_stream(
         centre -= lo
         out = window[centre]
         flows = None
-        multiframe = params.upscale_factor > 1 and params.upscale_method == "dcci"
         learned = params.denoise_method == "learned"
         if len(window) > 1 and ((params.sigma > 0 and not learned) or multiframe):
             by_position = {buffer_start + lo + k: frame for k, frame in enumerate(window)}

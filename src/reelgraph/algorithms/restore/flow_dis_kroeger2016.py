@@ -220,8 +220,9 @@ class FlowCache:
     (3, 4)
     """
 
-    def __init__(self, preset: str = DEFAULT_FLOW_PRESET) -> None:
+    def __init__(self, preset: str = DEFAULT_FLOW_PRESET, *, concatenate: bool = True) -> None:
         self._preset = preset
+        self._concatenate = concatenate
         self._engines: dict[int, cv2.DISOpticalFlow] = {0: _engine(preset)}  # by frame height
         self._images: dict[int, np.ndarray] = {}
         self._flows: dict[tuple[int, int], np.ndarray] = {}
@@ -236,13 +237,16 @@ class FlowCache:
     def flow(self, a: int, b: int, frames: dict[int, np.ndarray]) -> np.ndarray:
         """Flow from frame ``a`` to frame ``b`` (zeros when a == b or frames are tiny).
 
-        Frames more than one apart are reached by concatenating the adjacent flows along
-        the way, ``f(a→c)(x) = f(a→b)(x) + f(b→c)(x + f(a→b)(x))``: one bilinear warp
-        of a flow field instead of a DIS search, so a window of radius r estimates 2
-        flows a frame, not 2r. Measured with the chain's temporal denoiser at 1080p (5
-        frames, σ 2–6 codes): within 0.02 dB of searching each pair, at about three
-        quarters of the restore's cost; where the concatenation drifts (occlusions,
-        long windows), the denoiser's patch test gives the sample no weight.
+        With ``concatenate`` (the default), frames more than one apart are reached by
+        concatenating the adjacent flows along the way, ``f(a→c)(x) = f(a→b)(x) +
+        f(b→c)(x + f(a→b)(x))``: one bilinear warp of a flow field instead of a DIS
+        search, so a window of radius r estimates 2 flows a frame, not 2r. Measured with
+        the chain's temporal denoiser at 1080p (5 frames, σ 2–6 codes): within 0.02 dB of
+        searching each pair, at about three quarters of the restore's cost; where the
+        concatenation drifts (occlusions, long windows), the denoiser's patch test gives
+        the sample no weight. Super-resolution needs every neighbour registered to a
+        fraction of a pixel, and there the drift cost 0.03 dB (``benchmarks/restore.py``):
+        the chain searches each pair when it upscales.
         """
         key = (a, b)
         if key not in self._flows:
@@ -250,7 +254,7 @@ class FlowCache:
             step = 1 if b > a else -1
             if a == b or min(height, width) < 8:
                 self._flows[key] = np.zeros((height, width, 2), dtype=np.float32)
-            elif abs(b - a) > 1 and a + step in frames:
+            elif self._concatenate and abs(b - a) > 1 and a + step in frames:
                 first = self.flow(a, a + step, frames)
                 rest = self.flow(a + step, b, frames)
                 self._flows[key] = (
