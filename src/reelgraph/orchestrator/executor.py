@@ -19,6 +19,7 @@ import sys
 import time
 import traceback
 from abc import ABC, abstractmethod
+from collections.abc import Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -69,10 +70,18 @@ def _init_worker(events: Any) -> None:
     _EVENTS = events
 
 
-def _init_local_worker(events: Any, threads: int) -> None:
-    """Pool initializer: the worker's share of the cores, then its event queue."""
+def _init_local_worker(events: Any, threads: int, warm: tuple[str, ...] = ()) -> None:
+    """Pool initializer: the worker's share of the cores, its event queue, then the agent
+    modules in ``warm`` imported ahead of their first node."""
     apply_thread_budget(threads)
     _init_worker(events)
+    for module in warm:
+        with contextlib.suppress(ImportError):  # the node itself reports a broken agent
+            importlib.import_module(module)
+
+
+def _ready() -> None:
+    """A task that does nothing: submitted once per worker to start it now."""
 
 
 def _emit(event: tuple[Any, ...]) -> None:
@@ -173,6 +182,10 @@ class Executor(ABC):
 
     name: str
     events: Any
+    #: Workers write the store through this machine's file system (page cache): a file a
+    #: worker checksummed as it committed reads back the same here. Not so for a cluster,
+    #: whose nodes share the project folder over the network.
+    same_machine: bool = True
 
     @abstractmethod
     def submit(self, task: NodeTask) -> Future[NodeResult]: ...
@@ -209,7 +222,11 @@ class LocalExecutor(Executor):
 
     name = "local"
 
-    def __init__(self, workers: int | None = None) -> None:
+    def __init__(self, workers: int | None = None, *, warm: Sequence[str] = ()) -> None:
+        """``warm``: agent modules each worker imports as it starts, and the workers are
+        started at once, so a command that has other work to do first (ingest, planning)
+        overlaps the workers' imports (about 2 CPU-s for the built-in agents) with it
+        instead of paying them inside its first nodes."""
         context = multiprocessing.get_context("spawn")
         self.events = context.Queue()
         self.workers = workers or max(1, os.cpu_count() or 1)
@@ -217,8 +234,11 @@ class LocalExecutor(Executor):
             max_workers=self.workers,
             mp_context=context,
             initializer=_init_local_worker,
-            initargs=(self.events, thread_budget(self.workers)),
+            initargs=(self.events, thread_budget(self.workers), tuple(warm)),
         )
+        if warm:
+            for _ in range(self.workers):
+                self.pool.submit(_ready)
 
     def submit(self, task: NodeTask) -> Future[NodeResult]:
         return self.pool.submit(execute_node, task)
@@ -391,6 +411,7 @@ class RayExecutor(Executor):
             ) from exc
         self._ray = ray
         self.workers = workers or max(1, os.cpu_count() or 1)
+        self.same_machine = not address
         if address:
             if not ray.is_initialized():
                 ray.init(address=address, log_to_driver=False, logging_level=logging.WARNING)
@@ -463,9 +484,9 @@ class RayExecutor(Executor):
             self._ray.kill(self._inbox)
 
 
-def make_executor(name: str, workers: int | None = None) -> Executor:
+def make_executor(name: str, workers: int | None = None, *, warm: Sequence[str] = ()) -> Executor:
     if name == "local":
-        return LocalExecutor(workers)
+        return LocalExecutor(workers, warm=warm)
     if name == "inline":
         return InlineExecutor()
     if name == "ray":
