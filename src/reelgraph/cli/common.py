@@ -91,12 +91,8 @@ def refused_as_usage(option: str) -> Iterator[None]:
         raise UsageError(f"{option}: {exc.message}", hint=exc.hint) from None
 
 
-def executor_from(args: argparse.Namespace, *, warm: bool = False) -> Executor:
-    """The executor the options ask for; ``warm``: local workers start now and import the
-    built-in agents while the command does its own first steps."""
-    from reelgraph.orchestrator.registry import builtin_modules
-
-    return make_executor(args.executor, args.workers, warm=builtin_modules() if warm else ())
+def executor_from(args: argparse.Namespace) -> Executor:
+    return make_executor(args.executor, args.workers)
 
 
 def quiet(args: argparse.Namespace) -> bool:

@@ -80,18 +80,13 @@ def select_shots(plan: Plan, shots: str | None) -> Plan:
 
 def execute(project: Project, args: argparse.Namespace) -> int:
     brief = project.brief()
-    # One pool of workers for the analysis and the render: each worker starts (and imports
-    # the agents) once per command, not once per stage, and does so while this process
-    # ingests and plans.
-    executor = executor_from(args, warm=True)
-    try:
-        ingest_and_say(project, brief, conform=args.conform, silent=quiet(args))
-        select_shots(build_plan(project, brief), args.shots)  # refuse unknown shots first
-    except BaseException:
-        executor.shutdown(kill=True)
-        raise
+    ingest_and_say(project, brief, conform=args.conform, silent=quiet(args))
+    select_shots(build_plan(project, brief), args.shots)  # refuse unknown shots before any work
     budget = args.budget if args.budget is not None else brief.budget_usd
     events = EventLog(project.state / "events.jsonl", [])
+    # One pool of workers for the analysis and the render: each worker starts (and imports
+    # the agents) once per command, not once per stage.
+    executor = executor_from(args)
     with ProgressView(quiet=quiet(args)) as view:
         events.sinks.append(view)
         try:

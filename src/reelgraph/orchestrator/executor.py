@@ -19,7 +19,6 @@ import sys
 import time
 import traceback
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -70,18 +69,10 @@ def _init_worker(events: Any) -> None:
     _EVENTS = events
 
 
-def _init_local_worker(events: Any, threads: int, warm: tuple[str, ...] = ()) -> None:
-    """Pool initializer: the worker's share of the cores, its event queue, then the agent
-    modules in ``warm`` imported ahead of their first node."""
+def _init_local_worker(events: Any, threads: int) -> None:
+    """Pool initializer: the worker's share of the cores, then its event queue."""
     apply_thread_budget(threads)
     _init_worker(events)
-    for module in warm:
-        with contextlib.suppress(ImportError):  # the node itself reports a broken agent
-            importlib.import_module(module)
-
-
-def _ready() -> None:
-    """A task that does nothing: submitted once per worker to start it now."""
 
 
 def _emit(event: tuple[Any, ...]) -> None:
@@ -222,11 +213,7 @@ class LocalExecutor(Executor):
 
     name = "local"
 
-    def __init__(self, workers: int | None = None, *, warm: Sequence[str] = ()) -> None:
-        """``warm``: agent modules each worker imports as it starts, and the workers are
-        started at once, so a command that has other work to do first (ingest, planning)
-        overlaps the workers' imports (about 2 CPU-s for the built-in agents) with it
-        instead of paying them inside its first nodes."""
+    def __init__(self, workers: int | None = None) -> None:
         context = multiprocessing.get_context("spawn")
         self.events = context.Queue()
         self.workers = workers or max(1, os.cpu_count() or 1)
@@ -234,11 +221,8 @@ class LocalExecutor(Executor):
             max_workers=self.workers,
             mp_context=context,
             initializer=_init_local_worker,
-            initargs=(self.events, thread_budget(self.workers), tuple(warm)),
+            initargs=(self.events, thread_budget(self.workers)),
         )
-        if warm:
-            for _ in range(self.workers):
-                self.pool.submit(_ready)
 
     def submit(self, task: NodeTask) -> Future[NodeResult]:
         return self.pool.submit(execute_node, task)
@@ -484,9 +468,9 @@ class RayExecutor(Executor):
             self._ray.kill(self._inbox)
 
 
-def make_executor(name: str, workers: int | None = None, *, warm: Sequence[str] = ()) -> Executor:
+def make_executor(name: str, workers: int | None = None) -> Executor:
     if name == "local":
-        return LocalExecutor(workers, warm=warm)
+        return LocalExecutor(workers)
     if name == "inline":
         return InlineExecutor()
     if name == "ray":

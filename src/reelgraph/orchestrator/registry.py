@@ -35,11 +35,6 @@ BUILTIN: dict[str, str] = {
 ENTRY_POINT_GROUP = "reelgraph.agents"
 
 
-def builtin_modules() -> tuple[str, ...]:
-    """The modules of the built-in agents (what a worker imports to run any of them)."""
-    return tuple(sorted({ref.split(":")[0] for ref in BUILTIN.values()}))
-
-
 @dataclass
 class Registry:
     """Name → agent class, resolved on first use. Tests add stub agents with ``extra``."""
