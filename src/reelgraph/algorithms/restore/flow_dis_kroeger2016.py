@@ -162,13 +162,18 @@ def _grid(height: int, width: int) -> tuple[np.ndarray, np.ndarray]:
 
 
 def warp_by_flow(
-    image: np.ndarray, flow: np.ndarray, *, interpolation: int = cv2.INTER_CUBIC
+    image: np.ndarray,
+    flow: np.ndarray,
+    *,
+    interpolation: int = cv2.INTER_CUBIC,
+    rows: tuple[int, int] | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Sample ``image`` at ``x + flow(x)``; returns (warped, inside-the-frame mask).
 
     ``flow`` may be at a lower resolution than ``image``: it is resized and its vectors
     scaled by the size ratio (flows estimated at source resolution drive warps of the
-    upscaled frames).
+    upscaled frames). ``rows`` = (first, stop): only those rows of the output, from the
+    same rows of a full-size ``flow`` (the same values as the whole warp's rows).
     """
     height, width = image.shape[:2]
     if flow.shape[:2] != (height, width):
@@ -176,6 +181,12 @@ def warp_by_flow(
         flow = cv2.resize(flow, (width, height), interpolation=cv2.INTER_LINEAR)
         flow = flow * np.array([sx, sy], dtype=np.float32)
     grid_x, grid_y = _grid(height, width)
+    if rows is not None:
+        grid_x, grid_y, flow = (
+            grid_x[rows[0] : rows[1]],
+            grid_y[rows[0] : rows[1]],
+            flow[rows[0] : rows[1]],
+        )
     map_x = grid_x + flow[..., 0]
     map_y = grid_y + flow[..., 1]
     # One vectorised range test per axis (OpenCV's inRange), then one AND.
