@@ -289,3 +289,16 @@ def test_flows_across_the_window_are_concatenated_from_adjacent_searches():
     coarse = FlowCache("balanced", refine=False).window(frames, 2)
     for k, flow in enumerate(coarse.to_frame):
         assert np.median(flow[inner][..., 0]) == pytest.approx(shifts[2] - shifts[k], abs=0.25)
+
+
+def test_mctf_strips_join_exactly(coffee_clip, rng, monkeypatch):
+    """The temporal average works on strips of rows; the patch distance near a strip's edge
+    reads the rows beyond it, so the strips give exactly the whole frame's result."""
+    import reelgraph.algorithms.restore.mctf_buades2016 as mctf
+
+    noisy = add_noise(coffee_clip[:3], 8 / 255, rng)
+    monkeypatch.setattr(mctf, "STRIP_ROWS", 7)  # many strip edges in a small frame
+    strips = denoise_mctf_buades2016(noisy, 1, sigma=8 / 255, spatial_strength=0.0)
+    monkeypatch.setattr(mctf, "STRIP_ROWS", 10_000)
+    whole = denoise_mctf_buades2016(noisy, 1, sigma=8 / 255, spatial_strength=0.0)
+    np.testing.assert_array_equal(strips, whole)
