@@ -34,11 +34,7 @@ from scipy.optimize import brentq
 
 from reelgraph.algorithms.colour.standards import HDR_REFERENCE_WHITE, LUMA_BT709
 from reelgraph.algorithms.restore._checks import as_frame, check_positive
-from reelgraph.algorithms.restore.transfer_bt2100 import (
-    colour_module,
-    hlg_inverse_eotf,
-    pq_inverse_eotf_frame,
-)
+from reelgraph.algorithms.restore.transfer_bt2100 import colour_module, hdr_signal
 from reelgraph.errors import AlgorithmError
 
 __all__ = ["bt709_to_bt2020_matrix", "expansion_curve_bt2408", "itm_bt2408"]
@@ -190,8 +186,4 @@ def itm_bt2408(
         display = linear * ratio[..., None]
     display = np.asarray(cv2.transform(display, bt709_to_bt2020_matrix()), np.float32)
     np.maximum(display, 0.0, out=display)
-    if transfer == "pq":
-        signal = pq_inverse_eotf_frame(display)
-    else:
-        signal = hlg_inverse_eotf(display, nominal_peak=hlg_nominal_peak)
-    return np.clip(signal, 0.0, 1.0)
+    return hdr_signal(display, transfer, hlg_nominal_peak=hlg_nominal_peak)

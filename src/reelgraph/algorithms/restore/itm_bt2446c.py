@@ -31,7 +31,7 @@ import numpy as np
 from reelgraph.algorithms.colour.standards import HDR_NOMINAL_PEAK, LUMA_BT709
 from reelgraph.algorithms.restore._checks import as_frame, check_positive
 from reelgraph.algorithms.restore.itm_bt2408 import bt709_to_bt2020_matrix
-from reelgraph.algorithms.restore.transfer_bt2100 import hlg_inverse_eotf, pq_inverse_eotf
+from reelgraph.algorithms.restore.transfer_bt2100 import hdr_signal
 from reelgraph.errors import AlgorithmError
 
 __all__ = [
@@ -103,8 +103,4 @@ def itm_bt2446c(
     ratio = np.divide(y_hdr, y_sdr, out=np.full_like(y_sdr, 1.0 / K1), where=y_sdr > 1e-6)
     display = (display_sdr * ratio[..., None]) @ bt709_to_bt2020_matrix().T
     np.maximum(display, 0.0, out=display)
-    if transfer == "pq":
-        signal = pq_inverse_eotf(display)
-    else:
-        signal = hlg_inverse_eotf(display, nominal_peak=hlg_nominal_peak)
-    return np.clip(signal, 0.0, 1.0)
+    return hdr_signal(display, transfer, hlg_nominal_peak=hlg_nominal_peak)

@@ -35,6 +35,7 @@ __all__ = [
     "bt1886_inverse_eotf",
     "colour_module",
     "exr_linear_light",
+    "hdr_signal",
     "hlg_eotf",
     "hlg_inverse_eotf",
     "hlg_inverse_oetf",
@@ -113,6 +114,20 @@ def pq_inverse_eotf_frame(luminance: np.ndarray) -> np.ndarray:
     y /= denominator
     np.power(y, np.float32(PQ_M2), out=y)
     return y
+
+
+def hdr_signal(display: np.ndarray, transfer: str, *, hlg_nominal_peak: float) -> np.ndarray:
+    """BT.2020 display light (cd/m², a frame) as a PQ or HLG signal in [0, 1]: the last step
+    of every SDR→HDR mapping.
+
+    >>> round(float(hdr_signal(np.float32([203.0]), "pq", hlg_nominal_peak=1000.0)[0]), 4)
+    0.5807
+    """
+    if transfer == "pq":
+        signal = pq_inverse_eotf_frame(display)
+    else:
+        signal = hlg_inverse_eotf(display, nominal_peak=hlg_nominal_peak)
+    return np.clip(signal, 0.0, 1.0)
 
 
 def pq_eotf(signal: Any, *, peak: float = 10000.0) -> np.ndarray:
