@@ -166,3 +166,23 @@ def test_sampled_frames_are_the_frames_a_full_read_gives(project: Project) -> No
         assert [f.index for f in sampled] == sorted(wanted), node_id
         for frame in sampled:
             np.testing.assert_array_equal(frame.rgb, everything[frame.index])
+
+
+def test_a_sampled_read_past_the_end_of_a_file_is_a_clear_error(
+    project: Project, tmp_path: Path
+) -> None:
+    """A view that promises more frames than its file holds: reading samples beyond the
+    file's end fails as a full read does, instead of returning fewer frames."""
+    import shutil
+
+    run(project, shot_plan("day"))
+    conform = artifact(project, "conform")
+    copy = tmp_path / "long"
+    shutil.copytree(conform.path, copy)
+    description = json.loads((copy / VIEW_FILE).read_text())
+    description["parts"][0]["stop"] = description["parts"][0]["start"] + 20  # the file has 8
+    (copy / VIEW_FILE).write_text(json.dumps(description))
+    long_view = Input(conform.key, copy, {**conform.meta, "frames": 20})
+    assert [f.index for f in frames(long_view, only={2})] == [2]
+    with pytest.raises(MediaError, match="decodable frames"):
+        list(frames(long_view, only={2, 15}))

@@ -252,6 +252,8 @@ def _view_frames(
         if lo < hi:
             first = part.start + lo - position
             wanted = None if only is None else {n - lo + first for n in only if lo <= n < hi}
+            # Position after the last frame the reader must reach (frames come in order).
+            end = hi if wanted is None else max(wanted, default=first - 1) - first + lo + 1
             index = lo
             for frame in _read_part(item.path, part, first, hi - lo, wanted):
                 index = frame.index - first + lo
@@ -263,7 +265,7 @@ def _view_frames(
                     np.clip(rgb, 0.0, 1.0, out=rgb)
                 yield DecodedFrame(index, rgb, tag, frame.bits)
                 index += 1
-            if wanted is None and index < hi:
+            if index < end:
                 raise MediaError(
                     f"{item.path / part.file}: {index - lo} decodable frames where the picture "
                     f"needs {hi - lo} (from frame {first})",
