@@ -99,6 +99,25 @@ def test_guided_filter_nan_and_bad_arguments() -> None:
         guided_filter(np.zeros((16, 8, 3), np.float32), np.zeros((16, 16), np.float32), 2, 1e-3)
 
 
+@pytest.mark.parametrize(
+    ("radius", "eps", "subsample"), [(0, 1e-3, 1), (2, 0.0, 1), (2, float("nan"), 1), (2, 1e-3, 0)]
+)
+def test_filter_and_feathering_refuse_the_same_bad_settings(
+    radius: int, eps: float, subsample: int
+) -> None:
+    frame = np.zeros((16, 16, 3), np.float32)
+    mask = np.zeros((16, 16), np.float32)
+    mask[:, 8:] = 1.0
+    trimap = trimap_morphology(mask, 2)
+    for call in (
+        lambda: guided_filter(frame, mask, radius, eps, subsample=subsample),
+        lambda: guided_feathering(frame, mask, trimap, radius, eps, subsample=subsample),
+    ):
+        with pytest.raises(AlgorithmError) as caught:
+            call()
+        assert caught.value.hint == "radius and subsample are whole numbers >= 1 and eps is > 0"
+
+
 # -- temporal fusion, edge shift -----------------------------------------------------------------
 
 

@@ -38,6 +38,15 @@ _REMAP_ROW = 1024
 WEIGHT_FLOOR = 1e-3
 
 
+def _check_settings(radius: int, eps: float, subsample: int) -> None:
+    """Refuse a window, regularisation or sub-sampling the filter cannot use."""
+    if radius < 1 or subsample < 1 or not eps > 0:
+        raise AlgorithmError(
+            f"guided filter radius {radius}, eps {eps}, subsample {subsample}",
+            hint="radius and subsample are whole numbers >= 1 and eps is > 0",
+        )
+
+
 def _box(values: np.ndarray, radius: int) -> np.ndarray:
     size = 2 * radius + 1
     return cv2.boxFilter(values, -1, (size, size), normalize=True, borderType=cv2.BORDER_REFLECT)
@@ -127,11 +136,7 @@ def guided_filter(
     >>> int(np.argmax(np.diff(q[16]))) + 1  # the filtered mask steps where the image does
     16
     """
-    if radius < 1 or subsample < 1 or not eps > 0:
-        raise AlgorithmError(
-            f"guided filter radius {radius}, eps {eps}, subsample {subsample}",
-            hint="radius and subsample are whole numbers >= 1 and eps is > 0",
-        )
+    _check_settings(radius, eps, subsample)
     p = as_matte(source, "source")
     image = as_guide(guide, p.shape, "guide")
     coefficients = _full_coefficients(image, p, weight, radius, eps, subsample)
@@ -216,11 +221,7 @@ def guided_feathering(
             f"trimap {trimap.shape} does not match the matte {matte.shape}",
             hint="make the trimap from the same mask (trimap_morphology)",
         )
-    if radius < 1 or subsample < 1 or not eps > 0:
-        raise AlgorithmError(
-            f"guided filter radius {radius}, eps {eps}, subsample {subsample}",
-            hint="radius and subsample are whole numbers >= 1 and eps is > 0",
-        )
+    _check_settings(radius, eps, subsample)
     image = as_guide(frame, matte.shape, "frame")
     out = (trimap == TRIMAP_FOREGROUND).astype(np.float32)
     rows, cols = np.nonzero(trimap == TRIMAP_UNKNOWN)
