@@ -13,6 +13,7 @@ from typing import Final
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
+from scipy import signal
 
 from reelgraph.errors import AlgorithmError
 
@@ -86,6 +87,21 @@ def check_finite(array: NDArray[np.floating], *, name: str = "samples", offset: 
         hint="the decoder or an earlier processing step produced invalid samples; "
         "re-render that step or replace invalid samples before measuring",
     )
+
+
+def resample(x: NDArray[np.float64], rate: float, to_rate_hz: int) -> NDArray[np.float64]:
+    """A 1-D signal at ``rate`` Hz brought to ``to_rate_hz`` (returned as is when equal).
+
+    An integer rate goes through SciPy's polyphase filter at the exact ratio of the two rates
+    (anti-aliased, no FFT-length artefacts); only a fractional rate, which has no small ratio,
+    falls back to FFT resampling.
+    """
+    if rate == to_rate_hz:
+        return x
+    if rate.is_integer():
+        g = math.gcd(int(rate), to_rate_hz)
+        return np.asarray(signal.resample_poly(x, to_rate_hz // g, int(rate) // g), np.float64)
+    return np.asarray(signal.resample(x, max(1, round(x.size * to_rate_hz / rate))), np.float64)
 
 
 def power_to_db(power: NDArray[np.floating] | float, offset_db: float = 0.0) -> NDArray[np.float64]:

@@ -51,9 +51,8 @@ from typing import Any, Final
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-from scipy import signal
 
-from reelgraph.algorithms.audio._common import check_rate, fill_short_runs
+from reelgraph.algorithms.audio._common import check_rate, fill_short_runs, resample
 from reelgraph.algorithms.audio.vad_spectral_moattar2009 import dialogue_channel
 from reelgraph.errors import AlgorithmError
 
@@ -169,12 +168,7 @@ def detect_speech_silero(
     fs = check_rate(rate)
     params = parameters if parameters is not None else SileroParameters()
     x = dialogue_channel(samples, layout)
-    if fs != NETWORK_RATE_HZ:
-        if fs.is_integer():
-            g = math.gcd(int(fs), NETWORK_RATE_HZ)
-            x = signal.resample_poly(x, NETWORK_RATE_HZ // g, int(fs) // g)
-        else:
-            x = signal.resample(x, max(1, round(x.size * NETWORK_RATE_HZ / fs)))
+    x = resample(x, fs, NETWORK_RATE_HZ)
     network = _network(NETWORK_RATE_HZ)
     window = int(network.window_size_samples)
     hop_s = window / NETWORK_RATE_HZ

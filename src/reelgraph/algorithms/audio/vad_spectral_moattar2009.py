@@ -72,7 +72,13 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy import ndimage, signal
 
-from reelgraph.algorithms.audio._common import as_audio, check_rate, fill_short_runs, run_lengths
+from reelgraph.algorithms.audio._common import (
+    as_audio,
+    check_rate,
+    fill_short_runs,
+    resample,
+    run_lengths,
+)
 from reelgraph.algorithms.audio.loudness_bs1770 import LAYOUTS
 from reelgraph.errors import AlgorithmError
 
@@ -282,13 +288,7 @@ def detect_speech(
     if x.size == 0:
         empty = np.zeros(0)
         return SpeechActivity(np.zeros(0, bool), HOP_S, empty, empty, empty, empty, empty)
-    if fs != ANALYSIS_RATE_HZ:
-        if fs.is_integer():
-            g = math.gcd(int(fs), ANALYSIS_RATE_HZ)
-            x = signal.resample_poly(x, ANALYSIS_RATE_HZ // g, int(fs) // g)
-        else:
-            n_out = max(1, round(x.size * ANALYSIS_RATE_HZ / fs))
-            x = signal.resample(x, n_out)
+    x = resample(x, fs, ANALYSIS_RATE_HZ)
     energy_db, tonality_db, band_ratio, band_energy = _frame_features(x)
     frames_per_s = 1.0 / HOP_S
 
