@@ -23,8 +23,11 @@ from reelgraph.orchestrator.agent import Agent, Cost, NodeContext, Output, Work
 
 
 @dataclass(frozen=True)
-class ConformParams:
-    """Attributes:
+class ShotFramesParams:
+    """The shot's frame range in its source, for its picture and its sound alike (sound is
+    cut at the same times).
+
+    Attributes:
     first: first frame of the shot in the source (0-based).
     last: last frame (inclusive).
     """
@@ -37,7 +40,7 @@ class Conform(Agent):
     name = "conform"
     version = "2"
     description = "cut the shot's frames out of the source (a view: no intermediate written)"
-    Params = ConformParams
+    Params = ShotFramesParams
     # A view: nothing decoded. The link and view.json, then the store hashing the linked
     # camera file (SHA-256, ~0.5 ms a megabyte: a few ms for a short take).
     cost = Cost("node", 0.005, overhead_cpu_s=0.0)
@@ -61,7 +64,7 @@ class Conform(Agent):
 
     def calibration_job(self, synthetic: Any) -> tuple[list[Any], Any]:
         source = synthetic["source"]
-        return [source], ConformParams(0, int(source.meta["frames"]) - 1)
+        return [source], ShotFramesParams(0, int(source.meta["frames"]) - 1)
 
     def run(self, ctx: NodeContext) -> Output:
         p, source = ctx.params, ctx.inputs[0]
@@ -80,22 +83,11 @@ class Conform(Agent):
         return Output(meta)
 
 
-@dataclass(frozen=True)
-class ExtractAudioParams:
-    """Attributes:
-    first: first video frame of the shot; audio is cut at the same time.
-    last: last video frame (inclusive).
-    """
-
-    first: int = 0
-    last: int = 0
-
-
 class ExtractAudio(Agent):
     name = "extract_audio"
     version = "1"
     description = "cut the shot's sound into 24-bit PCM WAV"
-    Params = ExtractAudioParams
+    Params = ShotFramesParams
     cost = Cost("audio_second", 0.002, overhead_cpu_s=0.05)
 
     def _span(self, meta: Any, params: Any) -> tuple[float, float]:
@@ -120,7 +112,7 @@ class ExtractAudio(Agent):
 
     def calibration_job(self, synthetic: Any) -> tuple[list[Any], Any]:
         source = synthetic["source"]
-        return [source], ExtractAudioParams(0, int(source.meta["frames"]) - 1)
+        return [source], ShotFramesParams(0, int(source.meta["frames"]) - 1)
 
     def run(self, ctx: NodeContext) -> Output:
         source = ctx.inputs[0]
