@@ -78,6 +78,10 @@ def test_shot_ranges_split_at_cuts_dissolve_middles_and_between_fades() -> None:
     document = result.to_dict()
     assert document["cuts"] == [10]
     assert document["shots"][0] == [0, 9]
+    # The documented keys of a transition entry (docs/cli.md), in that order.
+    entry = document["transitions"][1]
+    assert list(entry) == ["kind", "start_frame", "end_frame", "confidence"]
+    assert entry == {"kind": "dissolve", "start_frame": 20, "end_frame": 29, "confidence": 0.8}
 
 
 def test_adaptive_ratio_and_cuts_on_a_series() -> None:

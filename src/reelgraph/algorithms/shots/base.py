@@ -9,7 +9,7 @@ transition with its extent and confidence, and the shots they delimit. Frame num
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
 import numpy as np
@@ -32,12 +32,8 @@ class Transition:
     """0–1; 0.5 at the detector's threshold."""
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "kind": self.kind,
-            "start_frame": self.start_frame,
-            "end_frame": self.end_frame,
-            "confidence": self.confidence,
-        }
+        """The transition's entry in a Shots document: its fields, in the order above."""
+        return asdict(self)
 
 
 @dataclass(frozen=True)
