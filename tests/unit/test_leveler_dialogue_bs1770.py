@@ -81,6 +81,11 @@ def test_bad_arguments() -> None:
         LevelerParameters(window_s=0.0)
     with pytest.raises(AlgorithmError):
         LevelerParameters(max_boost_db=-1.0)
+    # A NaN time constant would turn every gain to NaN: refused, naming the field.
+    with pytest.raises(AlgorithmError, match=r"LevelerParameters\.release_s must be a finite"):
+        LevelerParameters(release_s=math.nan)
+    with pytest.raises(AlgorithmError, match=r"LevelerParameters\.max_cut_db must be a finite"):
+        LevelerParameters(max_cut_db=math.inf)
     with pytest.raises(AlgorithmError, match="target_lufs"):
         level(np.zeros(RATE), RATE, target_lufs=math.nan)
     with pytest.raises(AlgorithmError, match="NaN"):

@@ -94,3 +94,5 @@ def test_short_empty_and_bad_input() -> None:
         detect_speech(np.array([0.0, np.nan, 0.0]), 48000)
     with pytest.raises(AlgorithmError, match="sample rate"):
         detect_speech(np.zeros(100), 100)
+    with pytest.raises(AlgorithmError, match=r"VadParameters\.hangover_s must be a finite"):
+        VadParameters(hangover_s=np.inf)

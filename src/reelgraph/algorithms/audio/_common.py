@@ -8,8 +8,9 @@ instead of a NumPy warning or a silently wrong number.
 
 from __future__ import annotations
 
+import dataclasses
 import math
-from typing import Final
+from typing import Any, Final
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -87,6 +88,18 @@ def check_finite(array: NDArray[np.floating], *, name: str = "samples", offset: 
         hint="the decoder or an earlier processing step produced invalid samples; "
         "re-render that step or replace invalid samples before measuring",
     )
+
+
+def check_finite_fields(parameters: Any, *, skip: tuple[str, ...] = ()) -> None:
+    """Raise :class:`AlgorithmError` naming the first field of a parameter dataclass that is
+    not a finite number (NaN or inf in a time constant or a level would propagate silently
+    into every sample); fields in ``skip`` are not numbers and are not checked."""
+    for f in dataclasses.fields(parameters):
+        if f.name in skip:
+            continue
+        value = getattr(parameters, f.name)
+        if not (isinstance(value, int | float) and math.isfinite(value)):
+            raise AlgorithmError(f"{type(parameters).__name__}.{f.name} must be a finite number")
 
 
 def resample(x: NDArray[np.float64], rate: float, to_rate_hz: int) -> NDArray[np.float64]:

@@ -55,14 +55,20 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from typing import Final
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy import signal
 
-from reelgraph.algorithms.audio._common import CHUNK_SAMPLES, as_audio, check_rate, power_to_db
+from reelgraph.algorithms.audio._common import (
+    CHUNK_SAMPLES,
+    as_audio,
+    check_finite_fields,
+    check_rate,
+    power_to_db,
+)
 from reelgraph.algorithms.audio.dialogue_loudness_gated import dialogue_loudness
 from reelgraph.algorithms.audio.loudness_bs1770 import (
     ABSOLUTE_GATE_LKFS,
@@ -100,12 +106,7 @@ class LevelerParameters:
     programme leveler)."""
 
     def __post_init__(self) -> None:
-        for f in fields(self):
-            value = getattr(self, f.name)
-            if f.name == "speech_only":
-                continue
-            if not (isinstance(value, int | float) and math.isfinite(value)):
-                raise AlgorithmError(f"LevelerParameters.{f.name} must be a finite number")
+        check_finite_fields(self, skip=("speech_only",))
         if self.window_s <= 0 or self.attack_s < 0 or self.release_s < 0:
             raise AlgorithmError("window_s must be > 0, attack_s and release_s >= 0")
         if self.max_boost_db < 0 or self.max_cut_db < 0:

@@ -65,7 +65,7 @@ Example
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from typing import Final
 
 import numpy as np
@@ -74,6 +74,7 @@ from scipy import ndimage, signal
 
 from reelgraph.algorithms.audio._common import (
     as_audio,
+    check_finite_fields,
     check_rate,
     fill_short_runs,
     resample,
@@ -130,10 +131,7 @@ class VadParameters:
     """Each speech run is extended by this much at its end (decaying syllables), seconds."""
 
     def __post_init__(self) -> None:
-        for f in fields(self):
-            value = getattr(self, f.name)
-            if not (isinstance(value, int | float) and math.isfinite(value)):
-                raise AlgorithmError(f"VadParameters.{f.name} must be a finite number")
+        check_finite_fields(self)
         for name in ("modulation_window_s", "floor_window_s"):
             if getattr(self, name) <= 0:
                 raise AlgorithmError(f"VadParameters.{name} must be > 0")
