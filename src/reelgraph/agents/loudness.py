@@ -108,6 +108,14 @@ class _SoundAgent(Agent):
         return [Input(f"{audio.key}-dialogue", path.parent, meta)], self.Params()
 
 
+class _AudioProcessor(_SoundAgent):
+    """A loudness agent whose output is the processed sound: ``audio.wav`` in the input's
+    rate, channels and layout."""
+
+    def describe_output(self, inputs: Sequence[Mapping[str, Any]], params: Any) -> dict[str, Any]:
+        return {**dict(inputs[0]), "file": "audio.wav"} if inputs else {"kind": "audio"}
+
+
 def _finite_metrics(values: Mapping[str, float]) -> dict[str, float]:
     """Metrics must be finite numbers (JSON); a level of silence is left out, not faked."""
     return {k: round(float(v), 4) for k, v in values.items() if math.isfinite(float(v))}
@@ -186,15 +194,12 @@ class DialogueCleanParams:
     noise)."""
 
 
-class DialogueClean(_SoundAgent):
+class DialogueClean(_AudioProcessor):
     name = "dialogue_clean"
     version = "1"
     description = "reduce steady background noise under dialogue (Wiener, noise from pauses)"
     Params = DialogueCleanParams
     cost = Cost("audio_second", 0.02, overhead_cpu_s=0.0)  # 60 s stereo dialogue
-
-    def describe_output(self, inputs: Sequence[Mapping[str, Any]], params: Any) -> dict[str, Any]:
-        return {**dict(inputs[0]), "file": "audio.wav"} if inputs else {"kind": "audio"}
 
     def run(self, ctx: NodeContext) -> Output:
         p = ctx.params
@@ -301,7 +306,7 @@ class LoudnessLevelParams:
         )
 
 
-class LoudnessLevel(_SoundAgent):
+class LoudnessLevel(_AudioProcessor):
     name = "loudness_level"
     version = "1"
     description = "level dialogue and normalise to the delivery loudness within the true peak"
@@ -313,9 +318,6 @@ class LoudnessLevel(_SoundAgent):
         Objective("loudness_excess_lu", 0.0, kind="at_most"),
         Objective("true_peak_excess_db", 0.0, kind="at_most"),
     )
-
-    def describe_output(self, inputs: Sequence[Mapping[str, Any]], params: Any) -> dict[str, Any]:
-        return {**dict(inputs[0]), "file": "audio.wav"} if inputs else {"kind": "audio"}
 
     def run(self, ctx: NodeContext) -> Output:
         p = ctx.params
