@@ -107,3 +107,20 @@ def test_transfers_keep_the_shape_of_what_they_are_given() -> None:
         moved = transfer.apply(block)
         assert moved.shape == block.shape and np.all(np.isfinite(moved))
         assert transfer.apply(np.zeros((0, 3))).shape == (0, 3)
+
+
+def test_transfers_fit_as_if_non_finite_colours_were_not_there() -> None:
+    """A NaN or infinite pixel (a dead pixel, a bad EXR tile) does not move a fitted look."""
+    from reelgraph.algorithms.colour.transfer_idt_pitie2005 import fit_idt
+    from reelgraph.algorithms.colour.transfer_mkl_pitie2007 import fit_mkl
+    from reelgraph.algorithms.colour.transfer_reinhard2001 import fit_reinhard
+
+    rng = np.random.default_rng(5)
+    source, target = rng.uniform(0.05, 1, (300, 3)), rng.uniform(0.05, 1, (300, 3))
+    # (-inf is not here: Reinhard's lαβ floors every value below FLOOR, -inf too, as black.)
+    bad = np.array([[np.nan, 0.5, 0.5], [0.5, np.inf, 0.5], [0.5, 0.5, np.nan]])
+    probe = rng.uniform(0.05, 1, (50, 3))
+    for fit in (fit_idt, fit_mkl, fit_reinhard):
+        clean = fit(source, target).apply(probe)
+        dirty = fit(np.vstack([source, bad]), np.vstack([bad, target])).apply(probe)
+        np.testing.assert_allclose(dirty, clean, rtol=0, atol=1e-12)

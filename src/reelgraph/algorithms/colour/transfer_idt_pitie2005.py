@@ -37,7 +37,8 @@ import numpy as np
 import numpy.typing as npt
 from scipy.stats import special_ortho_group
 
-F64 = npt.NDArray[np.float64]
+from reelgraph.algorithms.colour._samples import F64, finite_colours
+
 #: Iterations (Pitié et al. report convergence in 10–20 for colour).
 ITERATIONS = 20
 #: Quantiles that describe each 1-D mapping.
@@ -67,9 +68,7 @@ class IdtTransfer:
 def fit_idt(
     source: npt.ArrayLike, target: npt.ArrayLike, *, iterations: int = ITERATIONS, seed: int = 0
 ) -> IdtTransfer:
-    u = np.asarray(source, np.float64).reshape(-1, 3)
-    v = np.asarray(target, np.float64).reshape(-1, 3)
-    u, v = u[np.all(np.isfinite(u), 1)], v[np.all(np.isfinite(v), 1)]
+    u, v = finite_colours(source), finite_colours(target)
     transfer = IdtTransfer()
     if len(u) < 4 or len(v) < 4:
         return transfer

@@ -34,7 +34,8 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-F64 = npt.NDArray[np.float64]
+from reelgraph.algorithms.colour._samples import F64, finite_colours
+
 #: Added to covariance eigenvalues so a flat (single-colour) image stays invertible.
 EPSILON = 1e-6
 
@@ -58,9 +59,7 @@ class MklTransfer:
 
 
 def fit_mkl(source: npt.ArrayLike, target: npt.ArrayLike) -> MklTransfer:
-    u = np.asarray(source, np.float64).reshape(-1, 3)
-    v = np.asarray(target, np.float64).reshape(-1, 3)
-    u, v = u[np.all(np.isfinite(u), 1)], v[np.all(np.isfinite(v), 1)]
+    u, v = finite_colours(source), finite_colours(target)
     if len(u) < 4 or len(v) < 4:
         zero = np.zeros(3)
         return MklTransfer(np.eye(3), zero, zero)

@@ -32,6 +32,8 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
+from reelgraph.algorithms.colour._samples import F64, finite_colours
+
 # Eq. 1–2 of the paper combined (the XYZ → LMS of the paper times its RGB → XYZ), as
 # printed in eq. 4 of Reinhard et al.
 RGB_TO_LMS = np.array(
@@ -42,8 +44,6 @@ LMS_TO_LAB = np.diag([1 / np.sqrt(3), 1 / np.sqrt(6), 1 / np.sqrt(2)]) @ np.arra
 )
 #: Floor on linear values before the logarithm (1e-4 ≈ 13 stops under white).
 FLOOR = 1e-4
-
-F64 = npt.NDArray[np.float64]
 
 
 def rgb_to_lalphabeta(rgb: npt.ArrayLike) -> F64:
@@ -68,9 +68,7 @@ class ReinhardTransfer:
 
 
 def fit_reinhard(source: npt.ArrayLike, target: npt.ArrayLike) -> ReinhardTransfer:
-    s = rgb_to_lalphabeta(np.asarray(source, np.float64).reshape(-1, 3))
-    t = rgb_to_lalphabeta(np.asarray(target, np.float64).reshape(-1, 3))
-    s, t = s[np.all(np.isfinite(s), 1)], t[np.all(np.isfinite(t), 1)]
+    s, t = finite_colours(rgb_to_lalphabeta(source)), finite_colours(rgb_to_lalphabeta(target))
     if len(s) < 2 or len(t) < 2:
         zero = np.zeros(3)
         return ReinhardTransfer(zero, zero, np.ones(3))
