@@ -6,12 +6,13 @@ from fractions import Fraction
 from pathlib import Path
 
 import av
+import cv2
 import numpy as np
 import pytest
 
 from reelgraph.errors import MediaError, MediaNotFoundError, UnsupportedMediaError
 from reelgraph.media.audio import read_audio, write_audio
-from reelgraph.media.colour import ColourTag, rgb_to_ycbcr, ycbcr_to_rgb
+from reelgraph.media.colour import LUMA_COEFFICIENTS, ColourTag, rgb_to_ycbcr, ycbcr_to_rgb
 from reelgraph.media.exr import read_exr, write_exr
 from reelgraph.media.probe import probe
 from reelgraph.media.video import PRESETS, VideoReader, VideoWriter
@@ -115,6 +116,33 @@ def test_10bit_source_keeps_10bit_precision(tmp_path: Path) -> None:
     assert frame.bits == 10
     assert len(np.unique(frame.ycbcr[0][0])) >= 8  # type: ignore[index]
     assert np.abs(frame.rgb - image).max() < 1.5 / 876
+
+
+@pytest.mark.parametrize(("preset", "tag"), [("h264", "bt709"), ("hevc-hdr10", "bt2020nc")])
+def test_luma_and_small_colour_match_the_full_picture(
+    tmp_path: Path, preset: str, tag: str
+) -> None:
+    """A reader asked for luma and a small R'G'B' (QC's reading) gives the full picture's
+    Y′ = K_R R′ + K_G G′ + K_B B′ and its area average, without making it."""
+    path = tmp_path / f"clip{PRESETS[preset].extension}"
+    rng = np.random.default_rng(3)
+    with VideoWriter(path, width=128, height=72, frame_rate=Fraction(25), preset=preset) as w:
+        # A picture with detail at the scale of the chroma samples, not single-pixel noise.
+        noise = rng.uniform(0.05, 0.95, (72, 128, 3)).astype(np.float32)
+        w.write(cv2.GaussianBlur(noise, (0, 0), 2.0))
+    whole = next(iter(VideoReader(path)))
+    split = next(iter(VideoReader(path, luma=True, rgb_width=32)))
+    k_r, k_b = LUMA_COEFFICIENTS[tag]
+    expected = whole.rgb @ np.array([k_r, 1 - k_r - k_b, k_b], np.float32)
+    assert split.luma is not None and split.luma.shape == (72, 128)
+    np.testing.assert_allclose(split.luma, expected, atol=1e-5)
+    assert split.rgb.shape == (18, 32, 3)
+    area = cv2.resize(whole.rgb, (32, 18), interpolation=cv2.INTER_AREA)
+    # Chroma is averaged from its coded samples rather than after a bilinear upsampling:
+    # the two differ where colour changes within a few pixels, by a code value or two.
+    difference = np.abs(split.rgb - area)
+    assert difference.mean() < 0.004 and difference.max() < 0.025
+    assert whole.luma is None
 
 
 @pytest.mark.parametrize(

@@ -182,6 +182,24 @@ def ycbcr_to_rgb(
     return np.asarray(cv2.transform(codes, affine), dtype=np.float32)
 
 
+def luma_from_codes(y: npt.NDArray[Any], bits: int, tag: ColourTag) -> npt.NDArray[np.float32]:
+    """Luma ``Y′`` in [0, 1] (float32, not clipped) from a coded Y′ plane: the code value
+    less the range's offset, over its scale (BT.709-6 Table 4 item 4.6; BT.2100-2 Table 9).
+
+    Equal to ``K_R R′ + K_G G′ + K_B B′`` of :func:`ycbcr_to_rgb`'s picture (the inverse
+    matrix's first row), without making the picture: a checker that needs only luma at
+    full size reads it from the plane in one pass.
+
+    >>> float(luma_from_codes(np.array([[940]], np.uint16), 10, BT709)[0, 0])
+    1.0
+    """
+    offset, y_scale, _ = _range_scale(tag.range, bits)
+    plane = y.astype(np.float32)
+    plane -= np.float32(offset)
+    plane /= np.float32(y_scale)  # divided, not multiplied: reference white is exactly 1
+    return plane
+
+
 def rgb_to_ycbcr(
     rgb: npt.NDArray[np.float32], bits: int, tag: ColourTag
 ) -> tuple[npt.NDArray[np.uint16], npt.NDArray[np.uint16], npt.NDArray[np.uint16]]:

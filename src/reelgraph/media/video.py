@@ -23,7 +23,13 @@ import numpy as np
 import numpy.typing as npt
 
 from reelgraph.errors import MediaError, UnsupportedMediaError
-from reelgraph.media.colour import BT709, ColourTag, rgb_to_ycbcr, ycbcr_to_rgb
+from reelgraph.media.colour import (
+    BT709,
+    ColourTag,
+    luma_from_codes,
+    rgb_to_ycbcr,
+    ycbcr_to_rgb,
+)
 from reelgraph.media.probe import MediaInfo, VideoStreamInfo, open_container, probe
 from reelgraph.orchestrator.threads import worker_threads
 
@@ -36,13 +42,16 @@ class DecodedFrame:
 
     ``ycbcr`` holds the decoded integer planes as coded — chroma at its own (subsampled)
     size — when the source is Y'CbCr and the reader keeps them, for checks that must see
-    code values (legal range)."""
+    code values (legal range). ``luma`` is Y′ float32 (H, W) read from the coded Y′ plane
+    when the reader was asked for it and the source is Y'CbCr; ``rgb`` is then at most the
+    reader's ``rgb_width`` wide (see :class:`VideoReader`)."""
 
     index: int
     rgb: Frame
     tag: ColourTag
     bits: int
     ycbcr: tuple[npt.NDArray[np.uint16], ...] | None = None
+    luma: Frame | None = None
 
 
 def _plane(frame: av.VideoFrame, i: int, dtype: type, width: int, height: int) -> npt.NDArray[Any]:
@@ -77,6 +86,13 @@ class VideoReader:
     dropping by presentation time), so nothing is silently mistimed. ``only``: yield just
     those frame numbers; the others are decoded (the codec needs them) but not converted,
     which is most of a frame's cost.
+
+    ``luma`` with ``rgb_width``: for checkers that need luma at full size and colour only
+    at a small one (QC). A Y'CbCr source's frames then carry ``luma`` from the coded Y′
+    plane and R′G′B′ made from the planes area-averaged to at most ``rgb_width`` pixels
+    wide (the conversion is affine, so this is the full picture area-averaged), which saves
+    the full-size conversion (most of a 2160p frame's reading cost). An R′G′B′-coded
+    source's frames come whole, without ``luma``.
     """
 
     def __init__(
@@ -88,7 +104,11 @@ class VideoReader:
         conform: bool = False,
         keep_ycbcr: bool = False,
         only: Collection[int] | None = None,
+        luma: bool = False,
+        rgb_width: int | None = None,
     ) -> None:
+        if rgb_width is not None and (not luma or rgb_width < 1):
+            raise ValueError("rgb_width needs luma=True and at least one pixel")
         self.path = Path(path)
         self.info: MediaInfo = probe(self.path)
         self.stream_info: VideoStreamInfo = self.info.first_video
@@ -106,6 +126,8 @@ class VideoReader:
         self.frame_count = count
         self.conform = conform
         self.keep_ycbcr = keep_ycbcr
+        self.luma = luma
+        self.rgb_width = rgb_width
         self.tag = self.stream_info.colour
         self.bits = self.stream_info.bit_depth
 
@@ -141,12 +163,19 @@ class VideoReader:
             if self.keep_ycbcr
             else None
         )
-        if (chroma_w, chroma_h) != (width, height):
+        luma = luma_from_codes(y, bits, self.tag) if self.luma else None
+        if self.rgb_width is not None and width > self.rgb_width:
+            size = (self.rgb_width, max(1, round(height * self.rgb_width / width)))
+            y, cb, cr = (
+                cv2.resize(p.astype(np.float32), size, interpolation=cv2.INTER_AREA)
+                for p in (y, cb, cr)
+            )
+        elif (chroma_w, chroma_h) != (width, height):
             # Bilinear chroma upsampling; cv2 keeps the integer dtype, so no float pass.
             cb = cv2.resize(cb, (width, height), interpolation=cv2.INTER_LINEAR)
             cr = cv2.resize(cr, (width, height), interpolation=cv2.INTER_LINEAR)
         rgb = ycbcr_to_rgb(y, cb, cr, bits, self.tag)
-        return DecodedFrame(index, rgb, self.tag, bits, planes)
+        return DecodedFrame(index, rgb, self.tag, bits, planes, luma)
 
     def _decoded(self) -> Iterator[tuple[int, av.VideoFrame]]:
         """(index on the constant-rate grid, frame) pairs in presentation order."""

@@ -38,7 +38,7 @@ from reelgraph.qc.audio_checks import AudioQC, check_audio
 from reelgraph.qc.profiles import AUDIO_CHECKS, CHECKS, QCProfile, luma_matrix, profile_for_spec
 from reelgraph.qc.result import QCResult
 from reelgraph.qc.spec_check import check_spec
-from reelgraph.qc.thumbnails import ThumbnailSpool
+from reelgraph.qc.thumbnails import THUMBNAIL_WIDTH, ThumbnailSpool
 from reelgraph.specs.delivery import get_spec
 
 __all__ = ["DEFAULT_SPEC", "check_file", "qc_metrics"]
@@ -88,10 +88,15 @@ def check_file(
     skipped = dict(profile.skipped)
     video_config = _video_config(profile, stream, skipped)
     qc = VideoQC(float(rate), video_config)
+    # Luma at full size from the coded plane; colour only as wide as the flash checks and
+    # the thumbnails look at it.
+    flash = {"flash", "red_flash"} & set(video_config.checks)
     reader = VideoReader(
         path,
         keep_ycbcr="legal_range" in video_config.checks,
         conform=stream.variable_frame_rate,
+        luma=True,
+        rgb_width=video_config.flash.analysis_width if flash else THUMBNAIL_WIDTH,
     )
     total = len(reader)
     findings: list[Finding] = []
@@ -204,7 +209,7 @@ def _stream_video(
             if frame.ycbcr is not None:
                 y, cb, cr = frame.ycbcr
                 planes = YCbCrPlanes(y, cb, cr, frame.bits, full_range, matrix)
-            qc.push(frame.rgb, planes)
+            qc.push(frame.rgb, planes, frame.luma)
             if spool is not None:
                 spool.add(frame.rgb)
             decoded += 1

@@ -44,6 +44,7 @@ from reelgraph.algorithms.qc._frames import (
     luma_weights,
     round_fps,
     to_codes8,
+    validate_plane,
     validate_rgb,
     working_frame,
 )
@@ -187,19 +188,31 @@ class VideoQC:
         self,
         frame: NDArray[np.float32] | NDArray[np.uint8],
         ycbcr: YCbCrPlanes | None = None,
+        luma_plane: NDArray[np.float32] | None = None,
     ) -> None:
-        """Analyse the next frame; ``ycbcr`` (optional) feeds the legal-range check."""
+        """Analyse the next frame; ``ycbcr`` (optional) feeds the legal-range check.
+
+        ``luma_plane``: the frame's ``Y′`` at full size when the caller has it (read from
+        the coded plane); ``frame`` may then be smaller (area-averaged: only the flash
+        checks read colour, at their analysis width) and the clip's size is the plane's.
+        """
         index = self._frames
         try:
             # With luma needed anyway, NaN/inf are detected on it (they propagate through
             # the weighted sum) instead of by a separate pass over the frame.
             frame = validate_rgb(frame, check_values=not self._needs_luma)
-            plane = luma(frame, self.config.matrix) if self._needs_luma else None
-            if plane is not None and frame.dtype == np.float32:
-                check_finite(plane, "frame")
+            if luma_plane is not None:
+                plane: NDArray[np.float32] | None = validate_plane(luma_plane, "luma")
+            elif self._needs_luma:
+                plane = luma(frame, self.config.matrix)
+                if frame.dtype == np.float32:
+                    check_finite(plane, "frame")
+            else:
+                plane = None
         except AlgorithmError as error:
             raise AlgorithmError(error.message, hint=error.hint, frame=index) from None
-        shape = (int(frame.shape[0]), int(frame.shape[1]))
+        full = luma_plane if luma_plane is not None else frame
+        shape = (int(full.shape[0]), int(full.shape[1]))
         if self._shape is None:
             self._shape = shape
         elif shape != self._shape:
