@@ -1,6 +1,7 @@
 """Helpers every command uses: the shared options (``-p/--project``, ``--json``,
 ``--executor``, ``--workers``, ``-q/--quiet``, each defined here once), the console, JSON
-output, opening the project, saying what ingest did, progress."""
+output, opening the project, saying what ingest did, progress bars (when one shows is
+decided here once)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,14 @@ from pathlib import Path
 from typing import Any
 
 from rich.console import Console
-from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeRemainingColumn
+from rich.progress import (
+    BarColumn,
+    Progress,
+    ProgressColumn,
+    TaskID,
+    TextColumn,
+    TimeRemainingColumn,
+)
 
 from reelgraph.errors import ReelgraphError, UsageError
 from reelgraph.ingest.sources import IngestedSource, ingest
@@ -150,19 +158,56 @@ def ingest_and_say(
     return found
 
 
+# -- progress ------------------------------------------------------------------------------
+
+#: The count a bar of frames shows beside it.
+FRAMES_DONE = "{task.completed:>5.0f}/{task.total:<5.0f} frames"
+
+#: Advances a bar: (frames done, frames in all).
+FrameProgress = Callable[[int, int], None]
+
+
+def progress_bar(*columns: str | ProgressColumn, silent: bool = False) -> Progress:
+    """A bar on stderr that is gone when the work is; none when ``silent`` or when stderr
+    is not a terminal (a log or a pipe would keep every redraw)."""
+    return Progress(
+        *columns,
+        console=console,
+        transient=True,
+        disable=silent or not console.is_terminal,
+    )
+
+
+@contextmanager
+def frames_bar(label: str, *, total: int = 1, silent: bool = False) -> Iterator[FrameProgress]:
+    """One bar of frames done for one piece of work, with time left; yields the callback
+    that advances it (a total of 0 is shown as 1, so the bar never divides by zero)."""
+    with progress_bar(
+        TextColumn("{task.description:<10}"),
+        BarColumn(),
+        TextColumn(FRAMES_DONE),
+        TimeRemainingColumn(),
+        silent=silent,
+    ) as bar:
+        task = bar.add_task(label, total=max(1, total))
+
+        def update(done: int, count: int) -> None:
+            bar.update(task, completed=done, total=max(1, count))
+
+        yield update
+
+
 class ProgressView:
     """A bar per running node (frames done, ETA) and a line with the money spent so far."""
 
     def __init__(self, quiet: bool = False) -> None:
-        self.progress = Progress(
+        self.progress = progress_bar(
             TextColumn("{task.description}"),
             BarColumn(),
-            TextColumn("{task.completed:>5.0f}/{task.total:<5.0f} frames"),
+            TextColumn(FRAMES_DONE),
             TimeRemainingColumn(),
             TextColumn("{task.fields[cost]}"),
-            console=console,
-            transient=True,
-            disable=quiet or not console.is_terminal,
+            silent=quiet,
         )
         self.tasks: dict[str, TaskID] = {}
         self.quiet = quiet

@@ -22,9 +22,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
-
-from reelgraph.cli.common import add_json_option, console, emit_json
+from reelgraph.cli.common import add_json_option, console, emit_json, frames_bar
 from reelgraph.colour import lut
 from reelgraph.colour.continuity import SAMPLE_FRAMES, WORKING_SPACE, match_shot
 from reelgraph.colour.linear import check_transfer, from_linear, to_linear
@@ -99,25 +97,8 @@ def output_preset(out: Path, fmt: str | None, source: Path) -> str:
     return preset
 
 
-def progress_bar() -> Progress:
-    return Progress(
-        TextColumn("{task.description:<10}"),
-        BarColumn(),
-        TextColumn("{task.completed:>5.0f}/{task.total:<5.0f} frames"),
-        TimeRemainingColumn(),
-        console=console,
-        transient=True,
-        disable=not console.is_terminal,
-    )
-
-
 def render_with_progress(source: Path, out: Path, table: Any, preset: str, label: str) -> int:
-    with progress_bar() as bar:
-        task = bar.add_task(label, total=1)
-
-        def update(done: int, total: int) -> None:
-            bar.update(task, completed=done, total=max(1, total))
-
+    with frames_bar(label) as update:
         return render(source, out, table, preset, update)
 
 

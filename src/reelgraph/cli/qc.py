@@ -12,19 +12,14 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    TextColumn,
-    TimeRemainingColumn,
-)
+from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeRemainingColumn
 
 from reelgraph.cli.common import (
     add_json_option,
     add_quiet_option,
     console,
     emit_json,
+    progress_bar,
     quiet,
     refused_as_usage,
 )
@@ -68,15 +63,13 @@ def run(args: argparse.Namespace) -> int:
         profile = profile_for_spec(args.spec)
     with refused_as_usage("--skip"):
         profile_without(profile, skip)
-    progress = Progress(
+    progress = progress_bar(
         TextColumn(f"qc {args.file.name}"),
         BarColumn(),
         MofNCompleteColumn(),
         TextColumn("frames"),
         TimeRemainingColumn(),
-        console=console,
-        transient=True,
-        disable=quiet(args) or not console.is_terminal,
+        silent=quiet(args),
     )
     with progress:
         task = progress.add_task("qc", total=None)

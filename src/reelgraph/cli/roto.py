@@ -22,8 +22,6 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
-
 from reelgraph.agents.roto import (
     DEFAULT_FORMAT,
     DEFAULT_SUBJECT,
@@ -34,7 +32,14 @@ from reelgraph.agents.roto import (
     parse_keyframe,
     read_keyframes,
 )
-from reelgraph.cli.common import add_json_option, add_quiet_option, console, emit_json, quiet
+from reelgraph.cli.common import (
+    add_json_option,
+    add_quiet_option,
+    console,
+    emit_json,
+    frames_bar,
+    quiet,
+)
 from reelgraph.errors import MediaError, UsageError
 from reelgraph.ingest.sources import source_meta
 from reelgraph.media.mattes import MATTE_FORMATS
@@ -117,20 +122,7 @@ def run(args: argparse.Namespace) -> int:
     work = out.parent / f".{out.name}.{secrets.token_hex(4)}.tmp"
     work.mkdir()
     try:
-        with Progress(
-            TextColumn("roto"),
-            BarColumn(),
-            TextColumn("{task.completed:>5.0f}/{task.total:<5.0f} frames"),
-            TimeRemainingColumn(),
-            console=console,
-            transient=True,
-            disable=quiet(args) or not console.is_terminal,
-        ) as bar:
-            task = bar.add_task("roto", total=max(1, total))
-
-            def progress(done: int, count: int) -> None:
-                bar.update(task, completed=done, total=max(1, count))
-
+        with frames_bar("roto", total=total, silent=quiet(args)) as progress:
             item = Input("source", source, meta)
             Roto().run(NodeContext("roto", [item], params, {}, work, 0, progress))
         if out.is_dir():

@@ -31,6 +31,7 @@ from reelgraph.cli.common import (
     console,
     emit_json,
     ingest_and_say,
+    progress_bar,
     project_from,
     quiet,
 )
@@ -53,16 +54,13 @@ def register(parser: argparse.ArgumentParser) -> None:
 @contextmanager
 def sound_bar(silent: bool) -> Iterator[Progress]:
     """A bar in seconds of sound decoded, on stderr when it is a terminal."""
-    progress = Progress(
+    with progress_bar(
         TextColumn("{task.description}"),
         BarColumn(),
         TextColumn("{task.completed:>6.0f}/{task.total:<6.0f} s of sound"),
         TimeRemainingColumn(),
-        console=console,
-        transient=True,
-        disable=silent or not console.is_terminal,
-    )
-    with progress:
+        silent=silent,
+    ) as progress:
         yield progress
 
 
