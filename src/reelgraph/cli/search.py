@@ -9,25 +9,18 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from reelgraph.analyse.transcripts import (
-    SEARCH_SCHEMA,
-    require_recogniser,
-    search_project,
-    transcribe_project,
-)
+from reelgraph.analyse.transcripts import SEARCH_SCHEMA, require_recogniser, search_project
 from reelgraph.cli.common import (
     add_json_option,
     add_project_option,
     add_quiet_option,
     console,
     emit_or_show,
-    ingest_and_say,
     project_from,
     quiet,
 )
-from reelgraph.cli.transcribe import bar_for, sound_bar
+from reelgraph.cli.transcribe import transcribe_sources
 from reelgraph.errors import UsageError
-from reelgraph.project.store import SourceRecord
 
 HELP = "find where a phrase is said: takes and timecodes (extra [asr])"
 
@@ -46,15 +39,8 @@ def run(args: argparse.Namespace) -> int:
             hint='reelgraph search -p DIR "best of times"',
         )
     require_recogniser()
-    silent = quiet(args)
     project = project_from(args)
-    ingest_and_say(project, silent=silent)
-    with sound_bar(silent) as progress:
-
-        def on_source(source: SourceRecord) -> Any:
-            return bar_for(progress, source.id)
-
-        transcribe_project(project, on_source=on_source)
+    transcribe_sources(project, silent=quiet(args))  # new or changed sources first
     document = search_project(project, args.phrase)
     return emit_or_show(args, document, _print)
 

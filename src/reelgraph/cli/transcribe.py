@@ -36,7 +36,8 @@ from reelgraph.cli.common import (
     quiet,
 )
 from reelgraph.errors import UsageError
-from reelgraph.project.store import SourceRecord
+from reelgraph.project.folder import Project
+from reelgraph.project.store import SourceRecord, TranscriptRecord
 
 HELP = "word-timed transcripts of dialogue, per file or per project source (extra [asr])"
 
@@ -73,6 +74,20 @@ def bar_for(progress: Progress, name: str) -> SoundProgress:
     return advance
 
 
+def transcribe_sources(
+    project: Project, *, silent: bool, force: bool = False
+) -> list[tuple[TranscriptRecord, bool]]:
+    """The project ingested (so a changed file is seen), then every source with sound
+    transcribed where it is new or changed, a bar per source; (record, made now) each."""
+    ingest_and_say(project, silent=silent)
+    with sound_bar(silent) as progress:
+
+        def on_source(source: SourceRecord) -> SoundProgress:
+            return bar_for(progress, source.id)
+
+        return transcribe_project(project, force=force, on_source=on_source)
+
+
 def run(args: argparse.Namespace) -> int:
     if bool(args.file) == bool(args.project):
         raise UsageError(
@@ -84,28 +99,23 @@ def run(args: argparse.Namespace) -> int:
     require_recogniser()  # before ingest or decoding: say what to install first
     silent = quiet(args)
     documents: list[dict[str, Any]] = []
-    with sound_bar(silent) as progress:
-        if args.file:
+    if args.file:
+        with sound_bar(silent) as progress:
             transcript = transcribe_file(args.file, progress=bar_for(progress, args.file.name))
-            documents.append({**transcript_document(args.file.name, transcript), "made": True})
-        else:
-            project = project_from(args)
-            ingest_and_say(project, silent=silent)
-
-            def on_source(source: SourceRecord) -> SoundProgress:
-                return bar_for(progress, source.id)
-
-            for record, made in transcribe_project(project, force=args.force, on_source=on_source):
-                words = record.words
-                documents.append(
-                    {
-                        "source": record.source,
-                        "model": record.model,
-                        "text": " ".join(w["text"] for w in words),
-                        "words": words,
-                        "made": made,
-                    }
-                )
+        documents.append({**transcript_document(args.file.name, transcript), "made": True})
+    else:
+        project = project_from(args)
+        for record, made in transcribe_sources(project, silent=silent, force=args.force):
+            words = record.words
+            documents.append(
+                {
+                    "source": record.source,
+                    "model": record.model,
+                    "text": " ".join(w["text"] for w in words),
+                    "words": words,
+                    "made": made,
+                }
+            )
     if args.json:
         emit_json({"schema": TRANSCRIPTS_SCHEMA, "transcripts": documents})
     else:
