@@ -11,10 +11,10 @@ import numpy as np
 import pytest
 
 from reelgraph.errors import MediaError, MediaNotFoundError, UnsupportedMediaError
-from reelgraph.media.audio import read_audio, write_audio
+from reelgraph.media.audio import read_audio, resampled, write_audio
 from reelgraph.media.colour import LUMA_COEFFICIENTS, ColourTag, rgb_to_ycbcr, ycbcr_to_rgb
 from reelgraph.media.exr import read_exr, write_exr
-from reelgraph.media.probe import probe
+from reelgraph.media.probe import open_container, probe
 from reelgraph.media.video import PRESETS, VideoReader, VideoWriter
 
 
@@ -187,6 +187,18 @@ def test_audio_round_trip_any_channel_count(tmp_path: Path, channels: int) -> No
         track = read_audio(path)
         assert track.samples.shape == samples.shape and track.rate == 48000
         assert np.abs(track.samples - samples).max() < 2 / 2**23  # 24-bit
+
+
+def test_resampled_sound_keeps_the_resamplers_tail(tmp_path: Path) -> None:
+    """48 kHz stereo down to 16 kHz mono (what the speech recogniser hears): one second
+    of sound stays one second; the resampler holds its last samples back until flushed."""
+    path = tmp_path / "tone.wav"
+    t = np.arange(48000) / 48000
+    write_audio(path, np.repeat((0.3 * np.sin(2 * np.pi * 440 * t))[:, None], 2, 1), 48000)
+    with open_container(path) as container:
+        resampler = av.AudioResampler(format="s16", layout="mono", rate=16000)
+        stream = container.streams.audio[0]
+        assert sum(out.samples for out in resampled(container.decode(stream), resampler)) == 16000
 
 
 def test_audio_with_nan_is_refused_and_nothing_written(tmp_path: Path) -> None:

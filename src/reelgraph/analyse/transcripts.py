@@ -43,6 +43,7 @@ from reelgraph.algorithms.speech import (
     recogniser,
 )
 from reelgraph.errors import MediaError, ReelgraphError
+from reelgraph.media.audio import resampled
 from reelgraph.media.probe import open_container
 from reelgraph.project.folder import Project
 from reelgraph.project.store import SourceRecord, TranscriptRecord, dumps
@@ -78,15 +79,12 @@ def _sound_blocks(path: Path, seconds: SoundProgress | None) -> Iterator[np.ndar
         resampler = av.AudioResampler(format="s16", layout="mono", rate=RATE_HZ)
         done = 0
         try:
-            for frame in container.decode(stream):
-                for out in resampler.resample(frame):
-                    block = out.to_ndarray().reshape(-1)
-                    done += block.size
-                    yield block
+            for out in resampled(container.decode(stream), resampler):
+                block = out.to_ndarray().reshape(-1)
+                done += block.size
+                yield block
                 if seconds is not None:
                     seconds(done / RATE_HZ, total)
-            for out in resampler.resample(None):
-                yield out.to_ndarray().reshape(-1)
         except av.error.FFmpegError as exc:
             raise MediaError(
                 f"{path.name}: sound decoding failed after {done / RATE_HZ:.1f} s ({exc})",

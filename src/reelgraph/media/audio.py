@@ -8,7 +8,7 @@ Channel order is FFmpeg's for the layout (5.1: FL FR FC LFE BL BR).
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -41,6 +41,16 @@ class AudioTrack:
         return int(self.samples.shape[1])
 
 
+def resampled(
+    frames: Iterable[av.AudioFrame], resampler: av.AudioResampler
+) -> Iterator[av.AudioFrame]:
+    """``frames`` through ``resampler``, then the samples it still holds: a resampler keeps
+    some back (its filter's delay), and a read that skips the final flush ends short."""
+    for frame in frames:
+        yield from resampler.resample(frame)
+    yield from resampler.resample(None)
+
+
 def read_audio(path: str | Path, stream: int = 0) -> AudioTrack:
     """Decode audio stream ``stream`` (counted among audio streams) of a file."""
     info = probe(path)
@@ -59,10 +69,7 @@ def read_audio(path: str | Path, stream: int = 0) -> AudioTrack:
         resampler = av.AudioResampler(format="flt", layout=layout, rate=meta.sample_rate)
         channels = len(names)
         try:
-            for frame in container.decode(st):
-                for out in resampler.resample(frame):
-                    chunks.append(out.to_ndarray().reshape(-1, channels))
-            for out in resampler.resample(None):
+            for out in resampled(container.decode(st), resampler):
                 chunks.append(out.to_ndarray().reshape(-1, channels))
         except av.error.FFmpegError as exc:
             raise MediaError(
