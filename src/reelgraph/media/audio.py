@@ -134,17 +134,17 @@ def encode_packets(
     fmt = stream.codec_context.format.name
     resampler = av.AudioResampler(format=fmt, layout=layout, rate=rate)
     frame_size = stream.codec_context.frame_size or block
-    pts = 0
-    for start in range(0, samples.shape[0], frame_size):
-        # Packed (interleaved) float: PyAV's planar path mishandles 8 or more channels.
-        chunk = np.ascontiguousarray(samples[start : start + frame_size], dtype=np.float32)
-        frame = av.AudioFrame.from_ndarray(chunk.reshape(1, -1), format="flt", layout=layout)
-        frame.sample_rate = rate
-        frame.pts = pts
-        pts += chunk.shape[0]
-        for out in resampler.resample(frame):
-            yield from stream.encode(out)
-    for out in resampler.resample(None):
+
+    def frames() -> Iterator[av.AudioFrame]:
+        for start in range(0, samples.shape[0], frame_size):
+            # Packed (interleaved) float: PyAV's planar path mishandles 8 or more channels.
+            chunk = np.ascontiguousarray(samples[start : start + frame_size], dtype=np.float32)
+            frame = av.AudioFrame.from_ndarray(chunk.reshape(1, -1), format="flt", layout=layout)
+            frame.sample_rate = rate
+            frame.pts = start
+            yield frame
+
+    for out in resampled(frames(), resampler):
         yield from stream.encode(out)
     yield from stream.encode(None)
 
