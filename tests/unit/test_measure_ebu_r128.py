@@ -15,6 +15,7 @@ from reelgraph.algorithms.audio.loudness_bs1770 import loudness_bs1770
 from reelgraph.algorithms.audio.loudness_range_tech3342 import loudness_range
 from reelgraph.algorithms.audio.measure_ebu_r128 import R128Meter, measure
 from reelgraph.algorithms.audio.true_peak_bs1770_annex2 import true_peak
+from reelgraph.algorithms.audio.vad_spectral_moattar2009 import detect_speech
 from reelgraph.errors import AlgorithmError
 
 RATE = 48000
@@ -86,6 +87,21 @@ def test_check_against_targets(rng: np.random.Generator) -> None:
     assert "dialogue=True" in error.value.hint
     with pytest.raises(AlgorithmError, match="true peak was not measured"):
         _ = measure(x, RATE, true_peak=False).true_peak_dbtp
+
+
+def test_dialogue_gate_takes_the_callers_threshold_and_mask(rng: np.random.Generator) -> None:
+    speech, _ = speech_like(rng, 12.0, RATE, level_dbfs=-30)
+    x = speech + pink_noise(rng, speech.size, -60)
+    assert measure(x, RATE, dialogue=True).dialogue.gated_on == "speech"  # type: ignore[union-attr]
+    # Asking for more dialogue than the programme has (its pauses are audible noise) falls
+    # back to the programme loudness.
+    strict = measure(x, RATE, dialogue=True, min_speech_ratio=1.0).dialogue
+    assert strict is not None and strict.gated_on == "programme"
+    assert strict.min_speech_ratio == 1.0
+    # A given speech mask is used as it is, not detected again on these samples.
+    no_speech = detect_speech(np.zeros_like(x), RATE)
+    given = measure(x, RATE).with_dialogue(x, RATE, speech=no_speech).dialogue
+    assert given is not None and given.gated_on == "programme" and given.speech_blocks == 0
 
 
 @pytest.mark.parametrize("layout", ["mono", "stereo", "5.1", "7.1"])

@@ -61,10 +61,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from reelgraph.algorithms.audio._common import as_audio, check_rate
-from reelgraph.algorithms.audio.dialogue_loudness_gated import (
-    DEFAULT_MIN_SPEECH_RATIO,
-    dialogue_loudness,
-)
+from reelgraph.algorithms.audio.dialogue_loudness_gated import DEFAULT_MIN_SPEECH_RATIO
 from reelgraph.algorithms.audio.leveler_dialogue_bs1770 import (
     LevelerParameters,
     LevelerResult,
@@ -127,17 +124,9 @@ def measure_with_speech(
     min_speech_ratio: float = DEFAULT_MIN_SPEECH_RATIO,
 ) -> LoudnessMeasurement:
     """:func:`measure` with the dialogue-gated loudness taken on a given speech mask."""
-    m = measure(samples, rate, layout=layout, channel_weights=channel_weights)
-    gate = dialogue_loudness(
-        samples,
-        rate,
-        layout=m.loudness.layout,
-        channel_weights=m.loudness.channel_weights,
-        min_speech_ratio=min_speech_ratio,
-        speech=speech,
-        loudness=m.loudness,
+    return measure(samples, rate, layout=layout, channel_weights=channel_weights).with_dialogue(
+        samples, rate, speech=speech, min_speech_ratio=min_speech_ratio
     )
-    return LoudnessMeasurement(m.loudness, m.loudness_range, m.true_peak, gate)
 
 
 def correct_loudness(

@@ -36,6 +36,7 @@ True
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -55,6 +56,7 @@ from reelgraph.algorithms.audio.loudness_range_tech3342 import (
     loudness_range_from_short_term,
 )
 from reelgraph.algorithms.audio.true_peak_bs1770_annex2 import TruePeakMeter, TruePeakResult
+from reelgraph.algorithms.audio.vad_spectral_moattar2009 import SpeechActivity
 from reelgraph.errors import AlgorithmError
 from reelgraph.specs.loudness_targets import DeliveryTarget, lookup
 
@@ -123,6 +125,27 @@ class LoudnessMeasurement:
             )
         return self.true_peak.max_dbtp
 
+    def with_dialogue(
+        self,
+        samples: ArrayLike,
+        rate: float,
+        *,
+        speech: SpeechActivity | None = None,
+        min_speech_ratio: float = DEFAULT_MIN_SPEECH_RATIO,
+    ) -> LoudnessMeasurement:
+        """This measurement plus the dialogue-gated loudness of the same ``samples``, gated on
+        ``speech`` (detected when None); the BS.1770 blocks already measured are reused."""
+        gate = dialogue_loudness(
+            samples,
+            rate,
+            layout=self.loudness.layout,
+            channel_weights=self.loudness.channel_weights,
+            min_speech_ratio=min_speech_ratio,
+            speech=speech,
+            loudness=self.loudness,
+        )
+        return dataclasses.replace(self, dialogue=gate)
+
     def check(self, target: DeliveryTarget | str) -> TargetCheck:
         """Compare with a delivery target (a :class:`DeliveryTarget` or its name)."""
         spec = lookup(target) if isinstance(target, str) else target
@@ -187,8 +210,7 @@ class R128Meter:
     """Streaming meter for I, M, S, LRA and true peak: :meth:`process` chunks, then :meth:`result`.
 
     Dialogue gating needs the whole programme's speech mask and is not part of the stream;
-    run :func:`~reelgraph.algorithms.audio.dialogue_loudness_gated.dialogue_loudness` with
-    the result's ``loudness`` and a speech mask when it is needed.
+    call the result's :meth:`LoudnessMeasurement.with_dialogue` when it is needed.
     """
 
     def __init__(
@@ -256,12 +278,4 @@ def measure(
     result = meter.result()
     if not dialogue:
         return result
-    gate = dialogue_loudness(
-        audio,
-        rate,
-        layout=result.loudness.layout,
-        channel_weights=result.loudness.channel_weights,
-        min_speech_ratio=min_speech_ratio,
-        loudness=result.loudness,
-    )
-    return LoudnessMeasurement(result.loudness, result.loudness_range, result.true_peak, gate)
+    return result.with_dialogue(audio, rate, min_speech_ratio=min_speech_ratio)
