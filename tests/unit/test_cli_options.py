@@ -59,6 +59,32 @@ def test_shared_options_are_the_same_everywhere(name: str) -> None:
             assert options["-q"] is options["--quiet"]
 
 
+# A flag several commands take, and the commands that must take it.
+SHARED_FLAGS = {
+    "--conform": {"ingest", "run"},
+    "--override-rights": {"run", "deliver"},
+    "--executor": RUNS_NODES,
+    "--workers": RUNS_NODES,
+    "--quiet": {"run", "analyse", "restore", "qc", "level", "roto", "transcribe", "search"},
+}
+
+
+def test_a_shared_flag_is_explained_the_same_in_every_command() -> None:
+    helps: dict[str, set[str | None]] = {flag: set() for flag in SHARED_FLAGS}
+    takers: dict[str, set[str]] = {flag: set() for flag in SHARED_FLAGS}
+    for name in COMMANDS:
+        top = build_parser(name)
+        sub = next(a for a in top._actions if isinstance(a, argparse._SubParsersAction))
+        for leaf in _leaves(sub.choices[name]):
+            for flag, action in _options_of(leaf).items():
+                if flag in SHARED_FLAGS:
+                    helps[flag].add(action.help)
+                    takers[flag].add(name)
+    for flag, commands in SHARED_FLAGS.items():
+        assert commands <= takers[flag], f"{flag} is missing from {commands - takers[flag]}"
+        assert len(helps[flag]) == 1, f"{flag} is explained differently: {helps[flag]}"
+
+
 def test_workers_below_one_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["run", "--workers", "0"]) == 2
     err = capsys.readouterr().err

@@ -1,7 +1,7 @@
 """Helpers every command uses: the shared options (``-p/--project``, ``--json``,
-``--executor``, ``--workers``, ``-q/--quiet``, each defined here once), the console, JSON
-output, opening the project, saying what ingest did, progress bars (when one shows is
-decided here once)."""
+``--executor``, ``--workers``, ``-q/--quiet``, ``--conform``, ``--override-rights``, each
+defined here once), the console, JSON output, opening the project, saying what ingest did,
+progress bars (when one shows is decided here once)."""
 
 from __future__ import annotations
 
@@ -60,6 +60,24 @@ def add_json_option(parser: argparse.ArgumentParser, schema: str) -> None:
 def add_quiet_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--quiet", "-q", action="store_true", help="no progress bars or per-step lines"
+    )
+
+
+def add_conform_option(parser: argparse.ArgumentParser) -> None:
+    """``--conform``, for commands that ingest (ingest, run)."""
+    parser.add_argument(
+        "--conform",
+        action="store_true",
+        help="accept variable-frame-rate sources, resampled to their average rate",
+    )
+
+
+def add_override_rights_option(parser: argparse.ArgumentParser) -> None:
+    """``--override-rights``, for commands that deliver (deliver, run)."""
+    parser.add_argument(
+        "--override-rights",
+        action="store_true",
+        help="deliver even shots whose sources' rights are not cleared (each override is audited)",
     )
 
 

@@ -10,6 +10,7 @@ from typing import Any
 
 from reelgraph.cli.common import (
     add_json_option,
+    add_override_rights_option,
     add_project_option,
     console,
     emit_or_show,
@@ -23,11 +24,7 @@ from reelgraph.review.decisions import latest_render_id
 
 def register(parser: argparse.ArgumentParser) -> None:
     add_project_option(parser)
-    parser.add_argument(
-        "--override-rights",
-        action="store_true",
-        help="deliver sources whose rights are not cleared (audited)",
-    )
+    add_override_rights_option(parser)
     parser.add_argument(
         "--sign",
         nargs=2,

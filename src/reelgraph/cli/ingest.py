@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 
 from reelgraph.cli.common import (
+    add_conform_option,
     add_json_option,
     add_project_option,
     emit_json,
@@ -16,11 +17,7 @@ from reelgraph.cli.common import (
 
 def register(parser: argparse.ArgumentParser) -> None:
     add_project_option(parser)
-    parser.add_argument(
-        "--conform",
-        action="store_true",
-        help="accept variable-frame-rate sources by resampling to their average rate",
-    )
+    add_conform_option(parser)
     parser.add_argument(
         "--split",
         action="store_true",

@@ -11,8 +11,10 @@ import argparse
 from reelgraph.analyse.stage import run_analysis
 from reelgraph.cli.common import (
     ProgressView,
+    add_conform_option,
     add_executor_options,
     add_json_option,
+    add_override_rights_option,
     add_project_option,
     add_quiet_option,
     console,
@@ -37,17 +39,9 @@ def register(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--budget", type=float, help="USD limit (default: brief's budget_usd)")
     add_executor_options(parser)
     parser.add_argument("--shots", help="comma-separated shot ids to run (default: all)")
-    parser.add_argument(
-        "--conform",
-        action="store_true",
-        help="resample variable-frame-rate sources to their average rate",
-    )
+    add_conform_option(parser)
     parser.add_argument("--no-deliver", action="store_true", help="stop after rendering")
-    parser.add_argument(
-        "--override-rights",
-        action="store_true",
-        help="deliver even sources whose rights are not cleared (audited)",
-    )
+    add_override_rights_option(parser)
     add_quiet_option(parser)
     add_json_option(parser, "reelgraph.Status.1")
 
