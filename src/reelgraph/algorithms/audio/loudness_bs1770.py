@@ -80,6 +80,7 @@ from reelgraph.errors import AlgorithmError
 
 __all__ = [
     "ABSOLUTE_GATE_LKFS",
+    "DEFAULT_UPDATE_RATE_HZ",
     "LAYOUTS",
     "LOUDNESS_OFFSET_DB",
     "RELATIVE_GATE_LU",
@@ -112,6 +113,8 @@ GATING_STEP_S: Final = 0.1
 HOP_RATE_HZ: Final = 100
 #: Update rates of the M and S series that are whole multiples of the 10 ms hop.
 UPDATE_RATES_HZ: Final = (10, 20, 50, 100)
+#: Default update rate of the M and S series: Tech 3341's minimum of 10 updates a second.
+DEFAULT_UPDATE_RATE_HZ: Final = 10
 
 
 @dataclass(frozen=True)
@@ -364,7 +367,7 @@ class LoudnessMeter:
         *,
         layout: str | None = None,
         channel_weights: Sequence[float] | None = None,
-        update_rate_hz: int = 10,
+        update_rate_hz: int = DEFAULT_UPDATE_RATE_HZ,
     ) -> None:
         self.rate = check_rate(rate)
         if channels < 1:
@@ -463,7 +466,7 @@ def loudness_bs1770(
     *,
     layout: str | None = None,
     channel_weights: Sequence[float] | None = None,
-    update_rate_hz: int = 10,
+    update_rate_hz: int = DEFAULT_UPDATE_RATE_HZ,
 ) -> LoudnessResult:
     """Measure M, S and I of a whole programme (BS.1770-5 Annex 1, EBU Tech 3341)."""
     audio = as_audio(samples)

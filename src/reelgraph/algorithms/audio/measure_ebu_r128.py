@@ -50,12 +50,20 @@ from reelgraph.algorithms.audio.dialogue_loudness_gated import (
     DialogueLoudness,
     dialogue_loudness,
 )
-from reelgraph.algorithms.audio.loudness_bs1770 import LoudnessMeter, LoudnessResult
+from reelgraph.algorithms.audio.loudness_bs1770 import (
+    DEFAULT_UPDATE_RATE_HZ,
+    LoudnessMeter,
+    LoudnessResult,
+)
 from reelgraph.algorithms.audio.loudness_range_tech3342 import (
     LoudnessRangeResult,
     loudness_range_from_short_term,
 )
-from reelgraph.algorithms.audio.true_peak_bs1770_annex2 import TruePeakMeter, TruePeakResult
+from reelgraph.algorithms.audio.true_peak_bs1770_annex2 import (
+    DEFAULT_OVERSAMPLING,
+    TruePeakMeter,
+    TruePeakResult,
+)
 from reelgraph.algorithms.audio.vad_spectral_moattar2009 import SpeechActivity
 from reelgraph.errors import AlgorithmError
 from reelgraph.specs.loudness_targets import DeliveryTarget, lookup
@@ -221,8 +229,8 @@ class R128Meter:
         layout: str | None = None,
         channel_weights: Sequence[float] | None = None,
         true_peak: bool = True,
-        oversampling: int = 4,
-        update_rate_hz: int = 10,
+        oversampling: int = DEFAULT_OVERSAMPLING,
+        update_rate_hz: int = DEFAULT_UPDATE_RATE_HZ,
     ) -> None:
         self._loudness = LoudnessMeter(
             rate,
@@ -260,8 +268,8 @@ def measure(
     true_peak: bool = True,
     dialogue: bool = False,
     min_speech_ratio: float = DEFAULT_MIN_SPEECH_RATIO,
-    oversampling: int = 4,
-    update_rate_hz: int = 10,
+    oversampling: int = DEFAULT_OVERSAMPLING,
+    update_rate_hz: int = DEFAULT_UPDATE_RATE_HZ,
 ) -> LoudnessMeasurement:
     """Measure a whole programme: I, M/S series, LRA, true peak and (optionally) dialogue."""
     audio = as_audio(samples)

@@ -61,6 +61,7 @@ from reelgraph.errors import AlgorithmError
 
 __all__ = [
     "ANNEX2_PHASES",
+    "DEFAULT_OVERSAMPLING",
     "TruePeakMeter",
     "TruePeakResult",
     "TruePeakSeries",
@@ -89,6 +90,9 @@ ANNEX2_PHASES: Final = np.array(
 )
 ANNEX2_PHASES.setflags(write=False)
 
+#: Default oversampling factor: Annex 2's four phases (192 kHz for 48 kHz material).
+DEFAULT_OVERSAMPLING: Final = 4
+
 #: Taps per phase of the interpolators: 20 keep every phase within ±0.05 dB to 0.42·fs
 #: (12, as in Annex 2's example, cannot: ±0.6 dB at 0.4·fs with this window).
 TAPS_PER_PHASE: Final = 20
@@ -96,7 +100,7 @@ _KAISER_BETA: Final = 5.0
 _SUB_CHUNK: Final = 1 << 15
 
 
-def interpolation_taps(oversampling: int = 4) -> NDArray[np.float64]:
+def interpolation_taps(oversampling: int = DEFAULT_OVERSAMPLING) -> NDArray[np.float64]:
     """Polyphase interpolator, shape ``(oversampling, 20)``: row p gives output phase p.
 
     Output phase p of input index m is ``Σ_k taps[p, k] · x[m − k]``: the interpolated value
@@ -137,7 +141,7 @@ def _oversample_1d(
     return out
 
 
-def oversample(samples: ArrayLike, oversampling: int = 4) -> NDArray[np.float32]:
+def oversample(samples: ArrayLike, oversampling: int = DEFAULT_OVERSAMPLING) -> NDArray[np.float32]:
     """Oversampled signal, shape ``(samples·L + 19·L, channels)``, including the filter tail.
 
     Meant for plots and tests; :func:`true_peak` does not build this array.
@@ -208,7 +212,12 @@ class TruePeakMeter:
     """
 
     def __init__(
-        self, rate: float, channels: int, *, oversampling: int = 4, hop_s: float | None = None
+        self,
+        rate: float,
+        channels: int,
+        *,
+        oversampling: int = DEFAULT_OVERSAMPLING,
+        hop_s: float | None = None,
     ) -> None:
         self.rate = check_rate(rate)
         if channels < 1:
@@ -310,7 +319,9 @@ class TruePeakMeter:
         return TruePeakSeries(self._hop_s, peak)
 
 
-def true_peak(samples: ArrayLike, rate: float, *, oversampling: int = 4) -> TruePeakResult:
+def true_peak(
+    samples: ArrayLike, rate: float, *, oversampling: int = DEFAULT_OVERSAMPLING
+) -> TruePeakResult:
     """Maximum true-peak level per channel (BS.1770-5 Annex 2)."""
     audio = as_audio(samples)
     meter = TruePeakMeter(rate, audio.shape[1], oversampling=oversampling)
@@ -319,7 +330,7 @@ def true_peak(samples: ArrayLike, rate: float, *, oversampling: int = 4) -> True
 
 
 def true_peak_series(
-    samples: ArrayLike, rate: float, *, hop_s: float = 0.1, oversampling: int = 4
+    samples: ArrayLike, rate: float, *, hop_s: float = 0.1, oversampling: int = DEFAULT_OVERSAMPLING
 ) -> TruePeakSeries:
     """True peak of every ``hop_s`` hop per channel (plots, QC findings, limiter checks)."""
     audio = as_audio(samples)
@@ -328,7 +339,9 @@ def true_peak_series(
     return meter.series()
 
 
-def true_peak_envelope(samples: ArrayLike, *, oversampling: int = 4) -> NDArray[np.float32]:
+def true_peak_envelope(
+    samples: ArrayLike, *, oversampling: int = DEFAULT_OVERSAMPLING
+) -> NDArray[np.float32]:
     """Linked true-peak envelope: for each input sample n, the largest absolute value over all
     channels of the input and of the interpolated signal between samples n−1 and n+1.
 
