@@ -201,6 +201,16 @@ def test_resampled_sound_keeps_the_resamplers_tail(tmp_path: Path) -> None:
         assert sum(out.samples for out in resampled(container.decode(stream), resampler)) == 16000
 
 
+@pytest.mark.parametrize(("name", "codec"), [("sound.mkv", "flac"), ("sound.wav", None)])
+def test_a_sound_stream_that_states_no_duration_lasts_as_long_as_its_file(
+    tmp_path: Path, name: str, codec: str | None
+) -> None:
+    """Matroska states the file's duration, not the stream's; WAV states the stream's."""
+    path = tmp_path / name
+    write_audio(path, np.zeros((48000, 1), np.float32), 48000, codec=codec)
+    assert probe(path).audio[0].duration_s == pytest.approx(1.0, abs=1e-3)
+
+
 def test_audio_with_nan_is_refused_and_nothing_written(tmp_path: Path) -> None:
     bad = np.zeros((100, 2), np.float32)
     bad[5, 0] = np.nan

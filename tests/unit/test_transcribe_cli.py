@@ -137,3 +137,16 @@ def test_bad_input(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["transcribe", str(empty)]) == 2
     assert "hint:" in capsys.readouterr().err
     np.testing.assert_equal(sorted(p.name for p in tmp_path.iterdir()), ["empty.wav", "silent.mov"])
+
+
+def test_progress_runs_to_the_files_length_when_the_sound_states_none(tmp_path: Path) -> None:
+    """A Matroska sound stream states no duration: the bar's total is the file's."""
+    from reelgraph.analyse.transcripts import transcribe_file
+    from reelgraph.media.audio import write_audio
+
+    path = tmp_path / "sound.mkv"
+    write_audio(path, np.zeros((48000, 1), np.float32), 48000, codec="flac")
+    calls: list[tuple[float, float]] = []
+    transcribe_file(path, progress=lambda done, total: calls.append((done, total)))
+    assert calls and all(total == pytest.approx(1.0, abs=1e-3) for _, total in calls)
+    assert calls[-1][0] == pytest.approx(1.0, abs=1e-3)

@@ -44,7 +44,7 @@ from reelgraph.algorithms.speech import (
 )
 from reelgraph.errors import MediaError, ReelgraphError
 from reelgraph.media.audio import resampled
-from reelgraph.media.probe import open_container
+from reelgraph.media.probe import container_seconds, open_container, stream_seconds
 from reelgraph.project.folder import Project
 from reelgraph.project.store import SourceRecord, TranscriptRecord, dumps
 from reelgraph.timecode import frames_to_timecode
@@ -74,8 +74,7 @@ def _sound_blocks(path: Path, seconds: SoundProgress | None) -> Iterator[np.ndar
                 hint="pass a file with a sound track, or the production sound's WAV",
             )
         stream = container.streams.audio[0]
-        total = float(stream.duration * stream.time_base) if stream.duration else 0.0
-        total = total or (container.duration or 0) / av.time_base
+        total = stream_seconds(stream, container_seconds(container))
         resampler = av.AudioResampler(format="s16", layout="mono", rate=RATE_HZ)
         done = 0
         try:

@@ -192,7 +192,12 @@ def _scan_video_packets(
     return len(pts_values), variable, grid
 
 
-def _seconds(stream: av.stream.Stream, container_s: float) -> float:
+def container_seconds(container: av.container.InputContainer) -> float:
+    """The container's stated duration in seconds (0.0 when it states none)."""
+    return float(container.duration / av.time_base) if container.duration else 0.0
+
+
+def stream_seconds(stream: av.stream.Stream, container_s: float) -> float:
     """The stream's duration; one that states none lasts as long as the container."""
     return float(stream.duration * stream.time_base) if stream.duration else container_s
 
@@ -204,7 +209,7 @@ def probe(path: str | Path) -> MediaInfo:
     with container:
         video: list[VideoStreamInfo] = []
         audio: list[AudioStreamInfo] = []
-        duration = float(container.duration / av.time_base) if container.duration else 0.0
+        duration = container_seconds(container)
         for stream in container.streams:
             if stream.type == "video":
                 cc = stream.codec_context
@@ -243,7 +248,7 @@ def probe(path: str | Path) -> MediaInfo:
                         colour=tag,
                         variable_frame_rate=False,
                         has_alpha=has_alpha,
-                        duration_s=_seconds(stream, duration),
+                        duration_s=stream_seconds(stream, duration),
                     )
                 )
             elif stream.type == "audio":
@@ -264,7 +269,7 @@ def probe(path: str | Path) -> MediaInfo:
                         channels=cc.channels,
                         layout=cc.layout.name,
                         sample_format=cc.format.name if cc.format else "unknown",
-                        duration_s=_seconds(stream, duration),
+                        duration_s=stream_seconds(stream, duration),
                     )
                 )
         if not video and not audio:
