@@ -136,3 +136,25 @@ def test_an_unknown_option_value_is_refused_before_the_file_is_read(
     assert main(argv) == 2
     err = capsys.readouterr().err
     assert said in err and "\nhint: " in err and "missing" not in err
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["level", "{clip}", "{missing}/out.wav", "--spec", "web"],
+        ["restore", "{clip}", "{missing}/out.mov"],
+        ["roto", "{clip}", "{missing}/mattes"],
+    ],
+)
+def test_an_output_in_a_missing_folder_is_refused_before_any_work(
+    argv: list[str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from test_docs_schemas import write_clip
+
+    clip, missing = tmp_path / "clip.mp4", tmp_path / "nowhere"
+    write_clip(clip)
+    assert main([word.format(clip=clip, missing=missing) for word in argv]) == 2
+    err = capsys.readouterr().err
+    assert f"error: {missing}: the output folder does not exist" in err
+    assert "hint: create it first, or write OUT into an existing folder" in err
+    assert list(tmp_path.iterdir()) == [clip]  # nothing made on the way

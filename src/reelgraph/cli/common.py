@@ -23,7 +23,7 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
-from reelgraph.errors import ReelgraphError, UsageError
+from reelgraph.errors import MediaError, ReelgraphError, UsageError
 from reelgraph.ingest.sources import IngestedSource, ingest
 from reelgraph.orchestrator.events import Event
 from reelgraph.orchestrator.executor import Executor, make_executor
@@ -143,6 +143,15 @@ def emit_or_show(
     else:
         show(document)
     return 0
+
+
+def require_output_folder(out: Path) -> None:
+    """OUT's folder must exist: refused before any work (nothing is created on the way)."""
+    if not out.parent.is_dir():
+        raise MediaError(
+            f"{out.parent}: the output folder does not exist",
+            hint="create it first, or write OUT into an existing folder",
+        )
 
 
 def project_from(args: argparse.Namespace) -> Project:

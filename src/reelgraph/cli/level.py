@@ -43,6 +43,7 @@ from reelgraph.cli.common import (
     emit_json,
     quiet,
     refused_as_usage,
+    require_output_folder,
 )
 from reelgraph.errors import MediaError, UsageError
 from reelgraph.media.audio import CODECS, require_writable_folder, write_audio
@@ -106,11 +107,7 @@ def _check_paths(source: Path, destination: Path) -> bool:
             f"{destination}: unknown output format '{destination.suffix}'",
             hint=f"name OUT with one of {', '.join([*CODECS, *AUDIO_CODECS])}",
         )
-    if not destination.parent.is_dir():
-        raise MediaError(
-            f"{destination.parent}: the output folder does not exist",
-            hint="create it first, or write OUT into an existing folder",
-        )
+    require_output_folder(destination)
     if destination.is_dir():
         raise MediaError(f"{destination}: is a folder", hint="name a file to write")
     require_writable_folder(destination.parent)

@@ -37,6 +37,7 @@ from reelgraph.cli.common import (
     emit_json,
     executor_from,
     quiet,
+    require_output_folder,
 )
 from reelgraph.errors import (
     AgentError,
@@ -181,11 +182,7 @@ def _format(args: argparse.Namespace) -> str:
 
 def _check_output(args: argparse.Namespace, preset: str) -> None:
     source, out = Path(args.input), Path(args.output)
-    if not out.parent.is_dir():
-        raise MediaError(
-            f"{out.parent}: the output folder does not exist",
-            hint="create it first, or write OUT into an existing folder",
-        )
+    require_output_folder(out)
     if out.exists() and source.exists() and out.resolve() == source.resolve():
         raise UsageError(f"{out}: OUT is the input file", hint="write the result under a new name")
     if preset == "exr":

@@ -39,6 +39,7 @@ from reelgraph.cli.common import (
     emit_json,
     frames_bar,
     quiet,
+    require_output_folder,
 )
 from reelgraph.errors import MediaError, UsageError
 from reelgraph.ingest.sources import source_meta
@@ -76,11 +77,7 @@ def register(parser: argparse.ArgumentParser) -> None:
 
 
 def _check_output(out: Path, source: Path) -> None:
-    if not out.parent.is_dir():
-        raise MediaError(
-            f"{out.parent}: the output folder does not exist",
-            hint="create it first, or write OUT into an existing folder",
-        )
+    require_output_folder(out)
     if out.exists() and (out.is_file() or any(out.iterdir())):
         raise MediaError(
             f"{out}: exists and is not an empty folder",
