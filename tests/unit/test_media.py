@@ -97,6 +97,28 @@ def test_probe_reports_what_a_supervisor_needs(tmp_path: Path) -> None:
     assert video["variable_frame_rate"] is False
 
 
+@pytest.mark.parametrize(("bits", "size"), [(8, (32, 24)), (10, (32, 24)), (10, (32, 48))])
+def test_subsampled_chroma_is_the_box_average_of_full_chroma(
+    bits: int, size: tuple[int, int]
+) -> None:
+    """4:2:0 and 4:2:2 chroma: each sample the mean of the full-size C'b/C'r it covers,
+    rounded once (not the mean of rounded codes), and Y' as at full size."""
+    tag = ColourTag(matrix="bt2020nc")
+    rgb = np.random.default_rng(bits).uniform(0.0, 1.0, (48, 64, 3)).astype(np.float32)
+    y, cb, cr = rgb_to_ycbcr(rgb, bits, tag, size)
+    full_y, _, _ = rgb_to_ycbcr(rgb, bits, tag)
+    np.testing.assert_array_equal(y, full_y)
+    c_scale = 224 * 2 ** (bits - 8)  # narrow range (BT.2020-2 Table 5)
+    k_r, k_b = LUMA_COEFFICIENTS["bt2020nc"]
+    luma = rgb @ np.array([k_r, 1 - k_r - k_b, k_b], np.float32)
+    centre = 2 ** (bits - 1)
+    for plane, column, k in ((cb, 2, k_b), (cr, 0, k_r)):
+        chroma = (rgb[..., column] - luma) / (2 * (1 - k)) * c_scale + centre
+        mean = cv2.resize(chroma, size, interpolation=cv2.INTER_AREA)
+        assert plane.shape == (size[1], size[0])
+        assert np.abs(plane - mean).max() <= 0.5 + 1e-3
+
+
 def test_lossless_16bit_intermediate_keeps_values(tmp_path: Path) -> None:
     path = tmp_path / "work.mkv"
     image = write_clip(path, "ffv1-rgb16")

@@ -201,14 +201,20 @@ def luma_from_codes(y: npt.NDArray[Any], bits: int, tag: ColourTag) -> npt.NDArr
 
 
 def rgb_to_ycbcr(
-    rgb: npt.NDArray[np.float32], bits: int, tag: ColourTag
-) -> tuple[npt.NDArray[np.uint16], npt.NDArray[np.uint16], npt.NDArray[np.uint16]]:
-    """R'G'B' float (H, W, 3) → integer Y'CbCr planes at full resolution, rounded and clipped
-    to the code-value range the bit depth allows.
+    rgb: npt.NDArray[np.float32],
+    bits: int,
+    tag: ColourTag,
+    chroma_size: tuple[int, int] | None = None,
+) -> tuple[npt.NDArray[Any], npt.NDArray[Any], npt.NDArray[Any]]:
+    """R'G'B' float (H, W, 3) → integer Y'CbCr planes (uint8 up to 8 bits, else uint16),
+    rounded and clipped to the code-value range the bit depth allows.
 
     One affine map per pixel (matrix, range scale and offset folded together) applied by
-    OpenCV's vectorised transform, then one rounding pass: the inverse of
-    :func:`ycbcr_to_rgb`, exact to the code value.
+    OpenCV's vectorised transform, rounded and cast in the same pass: the inverse of
+    :func:`ycbcr_to_rgb`, exact to the code value. ``chroma_size`` (width, height) gives
+    subsampled C′b C′r planes: the picture is area-averaged to that size first, which is
+    the box filter's average of full-size chroma (the map is affine) without rounding it
+    twice, at a quarter of the work for 4:2:0.
 
     >>> y, cb, cr = rgb_to_ycbcr(np.ones((1, 1, 3), np.float32), 8, BT709)
     >>> int(y[0, 0]), int(cb[0, 0]), int(cr[0, 0])
@@ -216,13 +222,25 @@ def rgb_to_ycbcr(
     """
     offset, y_scale, c_scale = _range_scale(tag.range, bits)
     centre = float(2 ** (bits - 1))
-    top = float(2**bits - 1)
     scaled = _matrix(tag.matrix) * np.array([[y_scale], [c_scale], [c_scale]])
     affine = np.concatenate([scaled, np.array([[offset], [centre], [centre]])], axis=1)
-    codes = cv2.transform(np.asarray(rgb, np.float32), affine)
-    # np.rint rounds half to even like the code values the decoder's inverse expects;
-    # clipping before the cast keeps out-of-gamut colours at the legal extremes.
-    np.rint(codes, out=codes)
-    np.clip(codes, 0.0, top, out=codes)
-    integers = codes.astype(np.uint16)
-    return integers[..., 0], integers[..., 1], integers[..., 2]
+    rgb = np.asarray(rgb, np.float32)
+    height, width = rgb.shape[:2]
+    if chroma_size is not None and chroma_size != (width, height):
+        small = cv2.resize(rgb, chroma_size, interpolation=cv2.INTER_AREA)
+    else:
+        small = rgb
+    y = _codes(cv2.transform(rgb, affine[:1]), bits)
+    cb, cr = cv2.split(_codes(cv2.transform(small, affine[1:]), bits))
+    return y, cb, cr
+
+
+def _codes(values: npt.NDArray[Any], bits: int) -> npt.NDArray[Any]:
+    """Float code values rounded (half to even, as np.rint) and saturated to the bit
+    depth's range, in one OpenCV pass; out-of-gamut colours stay at the legal extremes."""
+    depth = cv2.CV_8U if bits <= 8 else cv2.CV_16U
+    codes = np.asarray(cv2.add(values, 0.0, dtype=depth))
+    if bits not in (8, 16):
+        top = float(2**bits - 1)
+        codes = np.asarray(cv2.min(codes, (top, top, top, top)))
+    return codes

@@ -414,21 +414,8 @@ class VideoWriter:
             code = np.clip(np.rint(rgb * top), 0, top).astype(dtype)
             planes = [code[..., 1], code[..., 2], code[..., 0]]  # planar order is G, B, R
         else:
-            y, cb, cr = rgb_to_ycbcr(rgb, self.bits, self.preset.tag)
             chroma = (fmt.chroma_width(self.width), fmt.chroma_height(self.height))
-            if chroma != (self.width, self.height):
-                # Box-filter subsampling (INTER_AREA averages each 2×2 or 2×1 block).
-                # The averages of code values stay in the code range: rounded in place and
-                # cast once, straight to the plane's type.
-                cb_small = cv2.resize(cb.astype(np.float32), chroma, interpolation=cv2.INTER_AREA)
-                cr_small = cv2.resize(cr.astype(np.float32), chroma, interpolation=cv2.INTER_AREA)
-                planes = [
-                    y.astype(dtype),
-                    np.rint(cb_small, out=cb_small).astype(dtype),
-                    np.rint(cr_small, out=cr_small).astype(dtype),
-                ]
-            else:
-                planes = [y.astype(dtype), cb.astype(dtype), cr.astype(dtype)]
+            planes = list(rgb_to_ycbcr(rgb, self.bits, self.preset.tag, chroma))
         item = np.dtype(dtype).itemsize
         for i, values in enumerate(planes):
             plane = frame.planes[i]
