@@ -36,6 +36,14 @@ def test_accepts_uses_tolerance_and_ceiling() -> None:
     assert not r128.accepts(-23.0, -0.9)
 
 
+def test_loudness_and_peak_are_judged_apart_with_a_rounding_slack() -> None:
+    r128 = lookup("ebu-r128")
+    # A level computed onto the limit may land a rounding error beyond it: it still passes.
+    assert r128.loudness_ok(-22.5 + 1e-12) and r128.loudness_ok(-23.5 - 1e-12)
+    assert not r128.loudness_ok(-23.51) and not r128.loudness_ok(-22.49)
+    assert r128.true_peak_ok(-1.0 + 1e-12) and not r128.true_peak_ok(-0.99)
+
+
 def test_unknown_name_lists_valid_ones_and_table_is_read_only() -> None:
     with pytest.raises(AlgorithmError) as error:
         lookup("r128")

@@ -167,15 +167,14 @@ class LoudnessMeasurement:
         else:
             value, measured_on = self.integrated_lufs, "programme"
         peak = self.true_peak_dbtp
-        deviation = value - spec.integrated_lufs
         return TargetCheck(
             target=spec,
             loudness_lufs=value,
             measured_on=measured_on,
-            deviation_lu=deviation,
-            loudness_ok=abs(deviation) <= spec.tolerance_lu + 1e-9,
+            deviation_lu=value - spec.integrated_lufs,
+            loudness_ok=spec.loudness_ok(value),
             true_peak_dbtp=peak,
-            true_peak_ok=peak <= spec.true_peak_max_dbtp + 1e-9,
+            true_peak_ok=spec.true_peak_ok(peak),
         )
 
     def as_dict(self) -> dict[str, Any]:
