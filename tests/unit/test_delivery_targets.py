@@ -44,6 +44,11 @@ def test_loudness_and_peak_are_judged_apart_with_a_rounding_slack() -> None:
     assert r128.true_peak_ok(-1.0 + 1e-12) and not r128.true_peak_ok(-0.99)
 
 
+def test_a_target_passes_through_lookup_as_it_is() -> None:
+    custom = dataclasses.replace(lookup("web"), name="podcast", integrated_lufs=-16.0)
+    assert lookup(custom) is custom
+
+
 def test_unknown_name_lists_valid_ones_and_table_is_read_only() -> None:
     with pytest.raises(AlgorithmError) as error:
         lookup("r128")

@@ -16,7 +16,7 @@ name           measured as         target       tolerance   max true peak
 Domain and range
 ----------------
 ==========  =================================================================
-``name``    str, one of the keys of :data:`DELIVERY_TARGETS`
+``name``    str, one of the keys of :data:`DELIVERY_TARGETS` (or a DeliveryTarget)
 returns     :class:`DeliveryTarget` (frozen); unknown names → AlgorithmError
 ==========  =================================================================
 
@@ -162,8 +162,13 @@ DELIVERY_TARGETS: Final[Mapping[str, DeliveryTarget]] = MappingProxyType(
 )
 
 
-def lookup(name: str) -> DeliveryTarget:
-    """The delivery target called ``name``; an unknown name raises, listing the valid ones."""
+def lookup(name: DeliveryTarget | str) -> DeliveryTarget:
+    """The delivery target called ``name``; an unknown name raises, listing the valid ones.
+
+    A :class:`DeliveryTarget` is returned as it is, so a function can take a target or its name.
+    """
+    if isinstance(name, DeliveryTarget):
+        return name
     target = DELIVERY_TARGETS.get(name)
     if target is None:
         valid = ", ".join(DELIVERY_TARGETS)

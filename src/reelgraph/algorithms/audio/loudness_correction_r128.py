@@ -147,7 +147,7 @@ def correct_loudness(
 ) -> LoudnessCorrection:
     """Clean (optionally), level and normalise ``samples`` to ``target`` (module docstring)."""
     fs = check_rate(rate)
-    spec = lookup(target) if isinstance(target, str) else target
+    spec = lookup(target)
     for name, value in (("target_offset_lu", target_offset_lu),
                         ("true_peak_margin_db", true_peak_margin_db)):  # fmt: skip
         if not (isinstance(value, int | float) and math.isfinite(value)):

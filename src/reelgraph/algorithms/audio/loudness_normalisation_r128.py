@@ -151,7 +151,7 @@ def normalise(
     ``speech``) and reused to measure the output, so gain changes cannot move the gate.
     """
     fs = check_rate(rate)
-    spec = lookup(target) if isinstance(target, str) else target
+    spec = lookup(target)
     array = np.asarray(samples)
     audio = as_audio(array)
     if max_iterations < 1:

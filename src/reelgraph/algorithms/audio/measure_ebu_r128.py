@@ -156,7 +156,7 @@ class LoudnessMeasurement:
 
     def check(self, target: DeliveryTarget | str) -> TargetCheck:
         """Compare with a delivery target (a :class:`DeliveryTarget` or its name)."""
-        spec = lookup(target) if isinstance(target, str) else target
+        spec = lookup(target)
         if spec.gating == "dialogue":
             if self.dialogue is None:
                 raise AlgorithmError(
