@@ -1,4 +1,5 @@
-"""Frame validation and the luma weights shared by the QC checks (internal).
+"""Frame and per-frame series validation and the luma weights shared by the QC checks
+(internal).
 
 Luma ``Y′`` is the weighted sum of the gamma-encoded ``R′G′B′`` components with the
 ``K_R``, ``K_G``, ``K_B`` of the colour matrix: ITU-R BT.709-6 Item 3.2, ITU-R BT.2020-2
@@ -12,7 +13,7 @@ from typing import Any, Literal, cast
 
 import cv2
 import numpy as np
-from numpy.typing import NDArray
+from numpy.typing import ArrayLike, DTypeLike, NDArray
 
 from reelgraph.algorithms.colour.standards import LUMA_BT601, LUMA_BT709, LUMA_BT2020
 from reelgraph.errors import AlgorithmError
@@ -145,8 +146,28 @@ def compare_scalar(source: NDArray[Any], value: float, operation: int) -> NDArra
     return np.asarray(cv2.compare(source, value, operation))  # type: ignore[call-overload]
 
 
-def round_fps(fps: float) -> int:
-    """Integer frames per second for frame-counted windows (as IRIS and FFmpeg round)."""
+def check_fps(fps: float) -> None:
+    """Raise unless ``fps`` is a positive, finite number of frames per second."""
     if not np.isfinite(fps) or fps <= 0:
         raise AlgorithmError(f"fps must be a positive number, got {fps}")
+
+
+def round_fps(fps: float) -> int:
+    """Integer frames per second for frame-counted windows (as IRIS and FFmpeg round)."""
+    check_fps(fps)
     return max(1, round(fps))
+
+
+def frames_lasting(seconds: float, fps: float) -> int:
+    """Fewest frames ``N`` whose duration ``N / fps`` reaches ``seconds`` (FFmpeg's ``d``)."""
+    # FFmpeg compares durations in stream time-base units; a relative epsilon keeps
+    # N/fps == d (e.g. 50 frames at 25 fps for d = 2) on the reported side.
+    return int(np.ceil(seconds * fps - 1e-6))
+
+
+def series_1d(values: ArrayLike, name: str, dtype: DTypeLike = np.float64) -> NDArray[Any]:
+    """A per-frame series as a 1-D array of ``dtype``, or an error naming it."""
+    series = np.asarray(values, dtype=dtype)
+    if series.ndim != 1:
+        raise AlgorithmError(f"{name} must be 1-D, got shape {series.shape}")
+    return series

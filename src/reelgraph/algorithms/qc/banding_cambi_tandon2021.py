@@ -56,7 +56,7 @@ import cv2
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from reelgraph.algorithms.qc._frames import round_fps, validate_plane
+from reelgraph.algorithms.qc._frames import round_fps, series_1d, validate_plane
 from reelgraph.algorithms.qc.findings import Finding, Severity, mask_to_segments
 from reelgraph.errors import AlgorithmError
 
@@ -287,9 +287,7 @@ def detect_banding(
 ) -> list[Finding]:
     """Segments of frames whose banding score reaches the threshold (NaN never does)."""
     params = params or BandingParameters()
-    values = np.asarray(scores, dtype=np.float64)
-    if values.ndim != 1:
-        raise AlgorithmError(f"scores must be 1-D, got shape {values.shape}")
+    values = series_1d(scores, "scores")
     bridge = max(0, round(params.bridge_seconds * round_fps(fps)))
     with np.errstate(invalid="ignore"):
         mask = values >= params.threshold

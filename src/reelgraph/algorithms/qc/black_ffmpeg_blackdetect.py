@@ -41,7 +41,13 @@ import cv2
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from reelgraph.algorithms.qc._frames import compare_scalar, validate_plane
+from reelgraph.algorithms.qc._frames import (
+    check_fps,
+    compare_scalar,
+    frames_lasting,
+    series_1d,
+    validate_plane,
+)
 from reelgraph.algorithms.qc.findings import Finding, Severity, mask_to_segments
 from reelgraph.errors import AlgorithmError
 
@@ -125,16 +131,11 @@ def detect_black(
     frames is reported when ``N / fps ≥ min_duration``. NaN ratios count as not black.
     """
     params = params or BlackParameters()
-    if not np.isfinite(fps) or fps <= 0:
-        raise AlgorithmError(f"fps must be a positive number, got {fps}")
-    values = np.asarray(ratios, dtype=np.float64)
-    if values.ndim != 1:
-        raise AlgorithmError(f"ratios must be 1-D, got shape {values.shape}")
+    check_fps(fps)
+    values = series_1d(ratios, "ratios")
     with np.errstate(invalid="ignore"):
         black = values >= params.picture_threshold
-    # FFmpeg compares durations in stream time-base units; a relative epsilon keeps
-    # N/fps == d (e.g. 50 frames at 25 fps for d = 2) on the reported side.
-    min_frames = max(1, int(np.ceil(params.min_duration * fps - 1e-6)))
+    min_frames = max(1, frames_lasting(params.min_duration, fps))
     findings = []
     for start, end in mask_to_segments(black, min_frames=min_frames):
         seconds = (end - start + 1) / fps

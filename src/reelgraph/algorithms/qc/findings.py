@@ -38,6 +38,7 @@ from typing import Any, Literal, cast
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from reelgraph.algorithms.qc._frames import series_1d
 from reelgraph.errors import AlgorithmError
 from reelgraph.timecode import frames_to_timecode
 
@@ -203,10 +204,7 @@ def mask_to_segments(mask: ArrayLike, min_frames: int = 1, max_gap: int = 0) -> 
         raise AlgorithmError(
             f"min_frames must be >= 1 and max_gap >= 0 (got {min_frames}, {max_gap})"
         )
-    flags = np.asarray(mask)
-    if flags.ndim != 1:
-        raise AlgorithmError(f"mask must be 1-D, got shape {flags.shape}")
-    flags = flags.astype(bool, copy=False)
+    flags = series_1d(mask, "mask", dtype=bool)
     padded = np.concatenate(([False], flags, [False])).astype(np.int8)
     edges = np.diff(padded)
     starts = np.flatnonzero(edges == 1)

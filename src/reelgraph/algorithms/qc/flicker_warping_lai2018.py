@@ -67,7 +67,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy.ndimage import maximum_filter1d
 
-from reelgraph.algorithms.qc._frames import round_fps, validate_plane
+from reelgraph.algorithms.qc._frames import round_fps, series_1d, validate_plane
 from reelgraph.algorithms.qc.findings import Finding, Severity, mask_to_segments
 from reelgraph.errors import AlgorithmError
 
@@ -329,9 +329,7 @@ def reversal_mask(changes: ArrayLike, threshold: float, window: int) -> NDArray[
 
     NaN changes (first frame, cuts) never qualify and never serve as the reversal.
     """
-    values = np.asarray(changes, dtype=np.float64)
-    if values.ndim != 1:
-        raise AlgorithmError(f"changes must be 1-D, got shape {values.shape}")
+    values = series_1d(changes, "changes")
     if values.size == 0:
         return np.zeros(0, dtype=bool)
     finite = np.where(np.isfinite(values), values, 0.0)

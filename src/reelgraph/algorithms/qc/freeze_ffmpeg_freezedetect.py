@@ -47,7 +47,7 @@ import cv2
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from reelgraph.algorithms.qc._frames import check_finite
+from reelgraph.algorithms.qc._frames import check_finite, check_fps, frames_lasting, series_1d
 from reelgraph.algorithms.qc.findings import Finding, Severity, mask_to_segments
 from reelgraph.errors import AlgorithmError
 
@@ -153,14 +153,12 @@ def detect_freeze(
     reported when its length including the reference lasts at least ``min_duration``.
     """
     params = params or FreezeParameters()
-    if not np.isfinite(fps) or fps <= 0:
-        raise AlgorithmError(f"fps must be a positive number, got {fps}")
-    flags = np.asarray(frozen, dtype=bool)
-    if flags.ndim != 1:
-        raise AlgorithmError(f"frozen must be 1-D, got shape {flags.shape}")
+    check_fps(fps)
+    flags = series_1d(frozen, "frozen", dtype=bool)
     if flags.size and flags[0]:
         raise AlgorithmError("frame 0 has no reference and cannot be frozen")
-    min_frames = max(1, int(np.ceil(params.min_duration * fps - 1e-6)) - 1)
+    # The reference frame before the run counts towards the duration.
+    min_frames = max(1, frames_lasting(params.min_duration, fps) - 1)
     findings = []
     for first_frozen, end in mask_to_segments(flags, min_frames=min_frames):
         start = int(first_frozen) - 1

@@ -41,6 +41,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from reelgraph.algorithms.qc._frames import series_1d
 from reelgraph.algorithms.qc.findings import Severity
 from reelgraph.errors import AlgorithmError
 
@@ -96,9 +97,7 @@ class PhaseCorrelation:
 
 
 def _column(values: ArrayLike, name: str) -> NDArray[np.float64]:
-    column = np.asarray(values, dtype=np.float64)
-    if column.ndim != 1:
-        raise AlgorithmError(f"{name} must be 1-D, got shape {column.shape}")
+    column = series_1d(values, name)
     if column.size and not np.isfinite(column).all():
         raise AlgorithmError(f"{name} holds NaN or inf")
     return column
