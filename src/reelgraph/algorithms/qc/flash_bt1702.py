@@ -69,7 +69,7 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
-from typing import Any, Literal, NamedTuple
+from typing import Any, Literal, NamedTuple, cast
 
 import cv2
 import numpy as np
@@ -81,6 +81,7 @@ from reelgraph.algorithms.qc._frames import (
     round_fps,
     to_codes8,
     validate_rgb,
+    working_frame,
 )
 from reelgraph.algorithms.qc.findings import Finding, mask_to_segments
 from reelgraph.errors import AlgorithmError
@@ -271,11 +272,7 @@ def flash_frame_values(
 
 
 def _working_codes(codes: NDArray[np.uint8], analysis_width: int | None) -> NDArray[np.uint8]:
-    height, width = codes.shape[:2]
-    if analysis_width is None or width <= analysis_width:
-        return codes
-    size = (analysis_width, max(1, round(height * analysis_width / width)))
-    return np.asarray(cv2.resize(codes, size, interpolation=cv2.INTER_AREA), dtype=np.uint8)
+    return cast("NDArray[np.uint8]", working_frame(codes, analysis_width))
 
 
 def _frame_values(codes: NDArray[np.uint8], tables: _Tables) -> FlashFrame:
