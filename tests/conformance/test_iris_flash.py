@@ -46,24 +46,29 @@ CLIPS = [
     "intermitentEF",
 ]
 
+#: IRIS log column → (flash kind, series of that kind).
 FLOAT_COLUMNS = {
-    "AverageLuminance": "luminance_mean",
-    "FlashAreaLuminance": "luminance_area",
-    "AverageLuminanceDiff": "luminance_diff",
-    "AverageLuminanceDiffAcc": "luminance_accumulated",
-    "AverageRed": "red_mean",
-    "FlashAreaRed": "red_area",
-    "AverageRedDiff": "red_diff",
-    "AverageRedDiffAcc": "red_accumulated",
+    "AverageLuminance": ("luminance", "mean"),
+    "FlashAreaLuminance": ("luminance", "area"),
+    "AverageLuminanceDiff": ("luminance", "diff"),
+    "AverageLuminanceDiffAcc": ("luminance", "accumulated"),
+    "AverageRed": ("red", "mean"),
+    "FlashAreaRed": ("red", "area"),
+    "AverageRedDiff": ("red", "diff"),
+    "AverageRedDiffAcc": ("red", "accumulated"),
 }
 EXACT_COLUMNS = {
-    "LuminanceTransitions": "luminance_transitions",
-    "RedTransitions": "red_transitions",
-    "LuminanceExtendedFailCount": "luminance_extended_count",
-    "RedExtendedFailCount": "red_extended_count",
-    "FlashLuminanceFailedFrame": "luminance_result",
-    "FlashRedFailedFrame": "red_result",
+    "LuminanceTransitions": ("luminance", "transitions"),
+    "RedTransitions": ("red", "transitions"),
+    "LuminanceExtendedFailCount": ("luminance", "extended_count"),
+    "RedExtendedFailCount": ("red", "extended_count"),
+    "FlashLuminanceFailedFrame": ("luminance", "result"),
+    "FlashRedFailedFrame": ("red", "result"),
 }
+
+
+def column(series: FlashSeries, kind: str, name: str) -> np.ndarray:
+    return np.asarray(getattr(getattr(series, kind), name))
 
 
 def iris_settings(root: Path) -> dict[str, object]:
@@ -114,15 +119,15 @@ def test_per_frame_log_matches_iris(root: Path, name: str) -> None:
     series = analyse(root, name, params)
     expected = expected_log(root, name)
     frames = expected["Frame"].size
-    assert series.luminance_result.size == frames
+    assert series.luminance.result.size == frames
     np.testing.assert_array_equal(expected["Frame"], np.arange(1, frames + 1))
-    for column, attribute in EXACT_COLUMNS.items():
+    for title, (kind, name) in EXACT_COLUMNS.items():
         np.testing.assert_array_equal(
-            getattr(series, attribute), expected[column].astype(int), err_msg=column
+            column(series, kind, name), expected[title].astype(int), err_msg=title
         )
-    for column, attribute in FLOAT_COLUMNS.items():
+    for title, (kind, name) in FLOAT_COLUMNS.items():
         np.testing.assert_allclose(
-            getattr(series, attribute), expected[column], rtol=1e-6, atol=1e-5, err_msg=column
+            column(series, kind, name), expected[title], rtol=1e-6, atol=1e-5, err_msg=title
         )
 
 
@@ -137,9 +142,9 @@ def test_default_noise_robust_area_gives_the_same_results(root: Path, name: str)
     )
     series = analyse(root, name, params)
     expected = expected_log(root, name)
-    for column in ("FlashLuminanceFailedFrame", "FlashRedFailedFrame", "LuminanceTransitions"):
+    for title in ("FlashLuminanceFailedFrame", "FlashRedFailedFrame", "LuminanceTransitions"):
         np.testing.assert_array_equal(
-            getattr(series, EXACT_COLUMNS[column]), expected[column].astype(int), err_msg=column
+            column(series, *EXACT_COLUMNS[title]), expected[title].astype(int), err_msg=title
         )
 
 
@@ -151,7 +156,7 @@ def test_expected_summary_results_as_findings(root: Path) -> None:
     verdicts = {}
     for name in CLIPS:
         series = analyse(root, name, params)
-        verdicts[name] = {int(v) for v in np.unique(series.luminance_result)}
+        verdicts[name] = {int(v) for v in np.unique(series.luminance.result)}
     assert verdicts["3Hz_6s"] == {0, 1, 2, 3}
     assert verdicts["2Hz_6s"] == {0, 1, 2}
     assert verdicts["2Hz_5s"] == {0, 1}

@@ -156,9 +156,9 @@ def test_sustained_two_and_a_half_flashes_per_second_is_an_extended_failure() ->
     for frame in frames:
         analyser.push(frame)
     series = analyser.series()
-    assert series.luminance_transitions.max() == 5
-    assert set(np.unique(series.luminance_result)) == {0, 1, 2}
-    first_extended = int(np.flatnonzero(series.luminance_result == 2)[0])
+    assert series.luminance.transitions.max() == 5
+    assert set(np.unique(series.luminance.result)) == {0, 1, 2}
+    first_extended = int(np.flatnonzero(series.luminance.result == 2)[0])
     assert first_extended == pytest.approx(10 + 4 * FPS, abs=FPS)  # after about 4 s
     (finding,) = analyser.findings()
     assert finding.severity == "fail" and "extended failure" in finding.message
@@ -166,9 +166,9 @@ def test_sustained_two_and_a_half_flashes_per_second_is_an_extended_failure() ->
 
 def test_series_edge_cases() -> None:
     empty = evaluate_flash_series([], [], [], [], FPS)
-    assert empty.luminance_result.size == 0
+    assert empty.luminance.result.size == 0
     one = evaluate_flash_series([0.5], [np.nan], [0.0], [np.nan], FPS)
-    assert one.luminance_result.tolist() == [0]  # frame 0 has no difference: NaN ignored
+    assert one.luminance.result.tolist() == [0]  # frame 0 has no difference: NaN ignored
     with pytest.raises(AlgorithmError):
         evaluate_flash_series([0.5, np.nan], [0.0, 0.1], [0, 0], [0, 0], FPS)
     with pytest.raises(AlgorithmError):
@@ -205,5 +205,5 @@ def test_uint8_codes_and_float_frames_agree() -> None:
         from_float.push(frame)
         from_codes.push(np.rint(frame * 255).astype(np.uint8))
     a, b = from_float.series(), from_codes.series()
-    np.testing.assert_array_equal(a.luminance_result, b.luminance_result)
-    np.testing.assert_allclose(a.luminance_mean, b.luminance_mean, atol=1e-6)
+    np.testing.assert_array_equal(a.luminance.result, b.luminance.result)
+    np.testing.assert_allclose(a.luminance.mean, b.luminance.mean, atol=1e-6)

@@ -58,7 +58,7 @@ result                 int8 ``(n,)``               0 pass, 1 warning, 2 extended
 >>> for frame in frames:
 ...     analyser.push(frame)
 >>> series = analyser.series()
->>> int(series.luminance_transitions.max()), int(series.luminance_result.max())
+>>> int(series.luminance.transitions.max()), int(series.luminance.result.max())
 (13, 3)
 >>> [(f.check, f.severity, f.start_frame) for f in analyser.findings()]
 [('flash', 'fail', 2)]
@@ -88,6 +88,7 @@ from reelgraph.errors import AlgorithmError
 
 __all__ = [
     "FlashAnalyser",
+    "FlashChannel",
     "FlashFrame",
     "FlashPair",
     "FlashParameters",
@@ -372,36 +373,41 @@ def _changed_optional(
 
 
 @dataclass(frozen=True)
-class FlashSeries:
-    """Per-frame flash series (IRIS's frame log columns); all arrays have length ``n``."""
+class FlashChannel:
+    """One kind of flash (general or red) per frame: IRIS's frame log columns for it.
 
-    luminance_mean: NDArray[np.float64]
-    luminance_area: NDArray[np.float64]
-    luminance_diff: NDArray[np.float64]
-    luminance_accumulated: NDArray[np.float64]
-    luminance_transitions: NDArray[np.int64]
-    """Luminance transitions in the one-second window ending at the frame."""
-    luminance_extended_count: NDArray[np.int64]
-    luminance_result: NDArray[np.int8]
+    All arrays have length ``n``.
+    """
+
+    mean: NDArray[np.float64]
+    """Frame mean: relative luminance, or red saturation (0–320)."""
+    area: NDArray[np.float64]
+    """Fraction of pixels that changed against the previous frame (see ``area_method``)."""
+    diff: NDArray[np.float64]
+    """Change of the mean against the previous frame, or 0 below ``area_proportion``."""
+    accumulated: NDArray[np.float64]
+    """Same-direction changes accumulated over at most one second."""
+    transitions: NDArray[np.int64]
+    """Transitions in the one-second window ending at the frame."""
+    extended_count: NDArray[np.int64]
+    """Frames with 4–6 transitions in the extended-failure window ending at the frame."""
+    result: NDArray[np.int8]
     """0 pass, 1 warning, 2 extended fail, 3 flash fail."""
-    red_mean: NDArray[np.float64]
-    red_area: NDArray[np.float64]
-    red_diff: NDArray[np.float64]
-    red_accumulated: NDArray[np.float64]
-    red_transitions: NDArray[np.int64]
-    red_extended_count: NDArray[np.int64]
-    red_result: NDArray[np.int8]
-    luminance_is_transition: NDArray[np.bool_]
-    red_is_transition: NDArray[np.bool_]
+    is_transition: NDArray[np.bool_]
+    """The frame completes a transition."""
 
     @property
-    def luminance_flash_frequency(self) -> NDArray[np.float64]:
+    def flash_frequency(self) -> NDArray[np.float64]:
         """Flashes per second (transitions / 2) in the window ending at each frame."""
-        return self.luminance_transitions / 2.0
+        return self.transitions / 2.0
 
-    @property
-    def red_flash_frequency(self) -> NDArray[np.float64]:
-        return self.red_transitions / 2.0
+
+@dataclass(frozen=True)
+class FlashSeries:
+    """Per-frame flash series: general (luminance) flashes and red flashes."""
+
+    luminance: FlashChannel
+    red: FlashChannel
 
 
 def _same_sign(a: np.float32, b: np.float32) -> bool:
@@ -504,33 +510,38 @@ def evaluate_flash_series(
     if any(not np.all(np.isfinite(a[1:] if k % 2 else a)) for k, a in enumerate(arrays)):
         raise AlgorithmError("flash series contain NaN or infinite values")
     lum_mean, lum_diff, r_mean, r_diff = arrays
-    lum_t, lum_acc = _detect_transitions(
-        lum_diff, lum_mean, window, params.luminance_flash_threshold,
-        params.dark_luminance_threshold,
+    luminance = _channel(
+        lum_mean, lum_diff, luminance_area, window, params.luminance_flash_threshold,
+        params.dark_luminance_threshold, params,
     )  # fmt: skip
-    red_t, red_acc = _detect_transitions(
-        r_diff, r_mean, window, params.red_flash_threshold, params.red_dark_threshold
-    )
-    lum_counts, lum_ext, lum_result = _results(lum_t, window, params)
-    red_counts, red_ext, red_result = _results(red_t, window, params)
-    zeros = np.zeros(length, dtype=np.float64)
-    return FlashSeries(
-        luminance_mean=lum_mean,
-        luminance_area=zeros if luminance_area is None else np.asarray(luminance_area, float),
-        luminance_diff=lum_diff,
-        luminance_accumulated=lum_acc,
-        luminance_transitions=lum_counts,
-        luminance_extended_count=lum_ext,
-        luminance_result=lum_result,
-        red_mean=r_mean,
-        red_area=zeros if red_area is None else np.asarray(red_area, float),
-        red_diff=r_diff,
-        red_accumulated=red_acc,
-        red_transitions=red_counts,
-        red_extended_count=red_ext,
-        red_result=red_result,
-        luminance_is_transition=lum_t,
-        red_is_transition=red_t,
+    red = _channel(
+        r_mean, r_diff, red_area, window, params.red_flash_threshold,
+        params.red_dark_threshold, params,
+    )  # fmt: skip
+    return FlashSeries(luminance=luminance, red=red)
+
+
+def _channel(
+    mean: NDArray[np.float64],
+    diff: NDArray[np.float64],
+    area: ArrayLike | None,
+    window: int,
+    threshold: float,
+    dark_threshold: float,
+    params: FlashParameters,
+) -> FlashChannel:
+    """Transitions, counts and results of one kind of flash (IRIS runs both alike)."""
+    is_transition, accumulated = _detect_transitions(diff, mean, window, threshold, dark_threshold)
+    transitions, extended_count, result = _results(is_transition, window, params)
+    return FlashChannel(
+        mean=mean,
+        area=np.zeros(mean.size) if area is None else np.asarray(area, dtype=np.float64),
+        diff=diff,
+        accumulated=accumulated,
+        transitions=transitions,
+        extended_count=extended_count,
+        result=result,
+        is_transition=is_transition,
     )
 
 
@@ -576,15 +587,11 @@ def flash_findings(
     params = params or FlashParameters()
     window = round_fps(fps)
     findings: list[Finding] = []
-    kinds = (
-        ("flash", "luminance", series.luminance_result, series.luminance_transitions,
-         series.luminance_is_transition),
-        ("red_flash", "red", series.red_result, series.red_transitions,
-         series.red_is_transition),
-    )  # fmt: skip
+    kinds = (("flash", "luminance", series.luminance), ("red_flash", "red", series.red))
     limit = params.max_transitions / 2.0
-    for check, label, result, counts, is_transition in kinds:
-        transition_frames = np.flatnonzero(is_transition)
+    for check, label, channel in kinds:
+        result, counts = channel.result, channel.transitions
+        transition_frames = np.flatnonzero(channel.is_transition)
         for start, end in mask_to_segments(result > 0):
             first, last = _violation_span(result, int(start), int(end), window, transition_frames)
             run = result[start : end + 1]
@@ -625,16 +632,12 @@ class FlashAnalyser:
         self.params = params or FlashParameters()
         self._tables = _Tables(self.params)
         self._previous: FlashFrame | None = None
-        self._luminance_mean: list[float] = []
-        self._red_mean: list[float] = []
-        self._luminance_area: list[float] = []
-        self._red_area: list[float] = []
-        self._luminance_diff: list[float] = []
-        self._red_diff: list[float] = []
+        self._means: list[tuple[float, float]] = []
+        self._pairs: list[FlashPair] = []
 
     @property
     def frames(self) -> int:
-        return len(self._luminance_mean)
+        return len(self._means)
 
     def push(self, frame: NDArray[np.float32] | NDArray[np.uint8]) -> None:
         """Analyse the next frame (float32 ``R′G′B′`` in [0, 1] or 8-bit codes)."""
@@ -648,24 +651,17 @@ class FlashAnalyser:
         else:
             pair = flash_pair_values(self._previous, current, self.fps, self.params)
         self._previous = current
-        self._luminance_mean.append(current.luminance_mean)
-        self._red_mean.append(current.red_mean)
-        self._luminance_area.append(pair.luminance_area)
-        self._red_area.append(pair.red_area)
-        self._luminance_diff.append(pair.luminance_diff)
-        self._red_diff.append(pair.red_diff)
+        self._means.append((current.luminance_mean, current.red_mean))
+        self._pairs.append(pair)
 
     def series(self) -> FlashSeries:
+        luminance_mean, red_mean = np.asarray(self._means, dtype=np.float64).reshape(-1, 2).T
+        pairs = np.asarray(self._pairs, dtype=np.float64).reshape(-1, len(FlashPair._fields))
+        luminance_area, red_area, luminance_diff, red_diff = pairs.T
         return evaluate_flash_series(
-            self._luminance_mean,
-            self._luminance_diff,
-            self._red_mean,
-            self._red_diff,
-            self.fps,
-            self.params,
-            luminance_area=self._luminance_area,
-            red_area=self._red_area,
-        )
+            luminance_mean, luminance_diff, red_mean, red_diff, self.fps, self.params,
+            luminance_area=luminance_area, red_area=red_area,
+        )  # fmt: skip
 
     def findings(self) -> list[Finding]:
         return flash_findings(self.series(), self.fps, self.params)

@@ -300,20 +300,16 @@ class VideoQC:
             findings += detect_freeze(series["freeze.frozen"] > 0.5, fps, config.freeze)
         if self._flash is not None and self._flash.frames:
             flash = self._flash.series()
-            series.update(
-                {
-                    "flash.luminance_mean": flash.luminance_mean,
-                    "flash.area": flash.luminance_area,
-                    "flash.transitions": flash.luminance_transitions,
-                    "flash.frequency": flash.luminance_flash_frequency,
-                    "flash.result": flash.luminance_result,
-                    "red_flash.mean": flash.red_mean,
-                    "red_flash.area": flash.red_area,
-                    "red_flash.transitions": flash.red_transitions,
-                    "red_flash.frequency": flash.red_flash_frequency,
-                    "red_flash.result": flash.red_result,
-                }
-            )
+            # The general flash's mean is named for what it is (the report plots it).
+            for check, channel, mean in (
+                ("flash", flash.luminance, "luminance_mean"),
+                ("red_flash", flash.red, "mean"),
+            ):
+                series[f"{check}.{mean}"] = channel.mean
+                series[f"{check}.area"] = channel.area
+                series[f"{check}.transitions"] = channel.transitions
+                series[f"{check}.frequency"] = channel.flash_frequency
+                series[f"{check}.result"] = channel.result
             findings += [
                 finding
                 for finding in flash_findings(flash, fps, config.flash)
