@@ -31,6 +31,7 @@ from reelgraph.review.report_html import HtmlReport, new_figure
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
 
 __all__ = ["CSV_COLUMNS", "write_report"]
 
@@ -50,6 +51,8 @@ CSV_COLUMNS = (
 #: The plots a report can hold (PNG file names without extension).
 PLOTS = ("luminance", "flicker", "flash", "loudness", "levels")
 _SHADE = {"fail": "#c62828", "warning": "#ef8f00", "info": "#607d8b"}
+#: Width and height (inches at 100 dpi) of a plot with one panel.
+_PANEL_SIZE = (10.0, 3.0)
 _RESULT_CSS = {"fail": "fail", "warning": "warning"}
 
 
@@ -270,8 +273,28 @@ def _shade(axes: Axes, result: QCResult, checks: Sequence[str]) -> None:
         )
 
 
-def _finish(axes: Axes, result: QCResult, ylabel: str, xlabel: bool = True) -> None:
+def _panel() -> tuple[Figure, Axes]:
+    """A figure with one panel."""
+    figure = new_figure(*_PANEL_SIZE)
+    return figure, figure.subplots()
+
+
+def _finish(
+    axes: Axes,
+    result: QCResult,
+    ylabel: str,
+    shade: Sequence[str],
+    ylim: tuple[float, float],
+    xlabel: bool = True,
+) -> None:
+    """Complete a panel over the programme: ``shade``'s findings, the value range, labels."""
+    _shade(axes, result, shade)
+    axes.set_ylim(*ylim)
     axes.set_xlim(0, max(result.frames_analysed, 1) / float(result.frame_rate))
+    _label(axes, ylabel, xlabel)
+
+
+def _label(axes: Axes, ylabel: str, xlabel: bool = True) -> None:
     axes.set_ylabel(ylabel)
     if xlabel:
         axes.set_xlabel("time (s)")
@@ -303,8 +326,7 @@ def _luminance_plot(report: HtmlReport, result: QCResult, profile: QCProfile) ->
     black = _series(result, "black.ratio")
     if luminance is None and black is None:
         return
-    figure = new_figure(10.0, 3.0)
-    axes = figure.subplots()
+    figure, axes = _panel()
     if luminance is not None:
         axes.plot(_seconds(len(luminance), result), luminance, color="#1f5fa8",
                   linewidth=1.2, label="mean relative luminance")  # fmt: skip
@@ -316,9 +338,7 @@ def _luminance_plot(report: HtmlReport, result: QCResult, profile: QCProfile) ->
                   linestyle="--", label="black pixels (fraction)")  # fmt: skip
         axes.axhline(profile.video.black.picture_threshold, color="#444", linestyle=":",
                      linewidth=1.0, label="black picture (blackdetect pic_th)")  # fmt: skip
-    _shade(axes, result, ("black", "freeze", "flash", "red_flash"))
-    axes.set_ylim(-0.02, 1.05)
-    _finish(axes, result, "0–1")
+    _finish(axes, result, "0–1", ("black", "freeze", "flash", "red_flash"), (-0.02, 1.05))
     report.figure(
         figure,
         "luminance",
@@ -333,8 +353,7 @@ def _flicker_plot(report: HtmlReport, result: QCResult, profile: QCProfile) -> N
     if globals_ is None and locals_ is None:
         return
     params = profile.video.flicker
-    figure = new_figure(10.0, 3.0)
-    axes = figure.subplots()
+    figure, axes = _panel()
     for values, colour, label, threshold in (
         (globals_, "#1f5fa8", "global", params.global_threshold),
         (locals_, "#2e7d32", "local (blocks)", params.local_threshold),
@@ -350,11 +369,9 @@ def _flicker_plot(report: HtmlReport, result: QCResult, profile: QCProfile) -> N
         for index in np.flatnonzero(cuts > 0.5):
             axes.axvline(index / float(result.frame_rate), color="#999", linewidth=0.8,
                          linestyle="--")  # fmt: skip
-    _shade(axes, result, ("flicker",))
     top = max(params.local_threshold * 2, float(np.nanmax(np.abs(np.concatenate(
         [v for v in (globals_, locals_) if v is not None])))) * 1.1)  # fmt: skip
-    axes.set_ylim(0, top)
-    _finish(axes, result, "Y′ change per frame")
+    _finish(axes, result, "Y′ change per frame", ("flicker",), (0, top))
     report.figure(
         figure,
         "flicker",
@@ -371,8 +388,7 @@ def _flash_plot(report: HtmlReport, result: QCResult, profile: QCProfile) -> Non
     params = profile.video.flash
     fail_at = params.max_transitions / 2
     warn_at = params.warning_transitions / 2
-    figure = new_figure(10.0, 3.0)
-    axes = figure.subplots()
+    figure, axes = _panel()
     top = fail_at + 1.5
     for values, colour, label in ((luminance, "#1f5fa8", "general flashes"),
                                   (red, "#c62828", "red flashes")):  # fmt: skip
@@ -385,9 +401,7 @@ def _flash_plot(report: HtmlReport, result: QCResult, profile: QCProfile) -> Non
                  label=f"limit: more than {fail_at:g} flashes/s fails")  # fmt: skip
     axes.axhline(warn_at, color="#ef8f00", linestyle=":", linewidth=1.0,
                  label=f"warning from {warn_at:g} flashes/s")  # fmt: skip
-    _shade(axes, result, ("flash", "red_flash"))
-    axes.set_ylim(0, top)
-    _finish(axes, result, "flashes in the last second")
+    _finish(axes, result, "flashes in the last second", ("flash", "red_flash"), (0, top))
     report.figure(
         figure,
         "flash",
@@ -430,8 +444,7 @@ def _loudness_plot(report: HtmlReport, result: QCResult) -> None:
     # Loudness findings cover the whole programme: the line and the band say it all.
     _shade(peak_axes, result, ("true_peak", "clipping"))
     values = [v for v in (*finite[np.isfinite(finite)].tolist(), target) if math.isfinite(v)]
-    axes.set_ylim(min(values) - 6, max(values) + 6)
-    _finish(axes, result, "loudness (LUFS)", xlabel=False)
+    _finish(axes, result, "loudness (LUFS)", (), (min(values) - 6, max(values) + 6), xlabel=False)
     frame_s = 1.0 / float(result.frame_rate)
     axes.set_xlim(0, max(len(peaks), result.frames_analysed) * frame_s)
     ceiling = audio["true_peak_max_dbtp"]
@@ -447,10 +460,7 @@ def _loudness_plot(report: HtmlReport, result: QCResult) -> None:
                       label=f"ceiling {ceiling:g} dBTP")  # fmt: skip
     top = max([0.5, *(peaks[ok] + 1.0).tolist()])
     peak_axes.set_ylim(min(-30.0, ceiling - 10.0), top)
-    peak_axes.set_ylabel("dBTP")
-    peak_axes.set_xlabel("time (s)")
-    peak_axes.grid(alpha=0.3)
-    peak_axes.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8)
+    _label(peak_axes, "dBTP")
     report.figure(
         figure,
         "loudness",
@@ -481,10 +491,9 @@ def _levels_plot(report: HtmlReport, result: QCResult, profile: QCProfile) -> No
                           linewidth=1.2, label=label)  # fmt: skip
         axes.axhline(limit, color="#c62828", linestyle=":", linewidth=1.2,
                      label=f"EBU R 103 limit {limit:g} % of the picture")  # fmt: skip
-        _shade(axes, result, ("legal_range",))
         peaks = [float(np.nanmax(v)) * 110 for v in (y_out, rgb_out) if v is not None]
-        axes.set_ylim(0, max([limit * 3, *peaks]))
-        _finish(axes, result, "% of the picture", xlabel=banding is None)
+        _finish(axes, result, "% of the picture", ("legal_range",), (0, max([limit * 3, *peaks])),
+                xlabel=banding is None)  # fmt: skip
         captions.append(
             "broadcast legal range (EBU R 103: Y′ and R′G′B′ within −5 %…105 %) as the share "
             "of each frame outside it"
@@ -498,9 +507,8 @@ def _levels_plot(report: HtmlReport, result: QCResult, profile: QCProfile) -> No
         threshold = profile.video.banding.threshold
         band_axes.axhline(threshold, color="#ef8f00", linestyle=":", linewidth=1.2,
                           label=f"visible banding from {threshold:g}")  # fmt: skip
-        band_axes.set_ylim(0, max(threshold * 1.6, float(np.nanmax(banding)) * 1.1))
-        _shade(band_axes, result, ("banding",))
-        _finish(band_axes, result, "score")
+        top = max(threshold * 1.6, float(np.nanmax(banding)) * 1.1)
+        _finish(band_axes, result, "score", ("banding",), (0, top))
         captions.append("the banding score on flat gradients")
     caption = " and ".join(captions)
     report.figure(figure, "levels", caption[0].upper() + caption[1:])
