@@ -9,7 +9,7 @@ linear-light ``RGB`` give relative luminance ``Y`` (BT.709 / IEC 61966-2-1 for s
 
 from __future__ import annotations
 
-from typing import Any, Literal, cast
+from typing import Any, Literal, TypeVar, cast
 
 import cv2
 import numpy as np
@@ -30,6 +30,8 @@ LUMA_WEIGHTS: dict[str, tuple[float, float, float]] = {
 
 FloatImage = NDArray[np.float32]
 ByteImage = NDArray[np.uint8]
+#: A frame or plane (float32 values or 8-bit codes), returned as the type it was given.
+Image = TypeVar("Image", bound=NDArray[Any])
 
 
 def luma_weights(matrix: str) -> tuple[float, float, float]:
@@ -112,16 +114,15 @@ def to_codes8(frame: NDArray[np.float32] | NDArray[np.uint8]) -> NDArray[np.uint
     return np.asarray(cv2.convertScaleAbs(source, alpha=255.0))
 
 
-def working_frame(
-    frame: NDArray[np.float32] | NDArray[np.uint8], max_width: int | None
-) -> NDArray[np.float32] | NDArray[np.uint8]:
-    """The frame area-averaged to at most ``max_width`` pixels wide (``None``: unchanged)."""
+def working_frame(frame: Image, max_width: int | None) -> Image:
+    """The frame (or plane) area-averaged to at most ``max_width`` pixels wide, same dtype
+    (``None``: unchanged)."""
     height, width = frame.shape[:2]
     if max_width is None or width <= max_width:
         return frame
     size = (max_width, max(1, round(height * max_width / width)))
     resized = np.asarray(cv2.resize(frame, size, interpolation=cv2.INTER_AREA), dtype=frame.dtype)
-    return cast("NDArray[np.float32] | NDArray[np.uint8]", resized)
+    return cast("Image", resized)
 
 
 def to_float(frame: NDArray[np.float32] | NDArray[np.uint8]) -> NDArray[np.float32]:

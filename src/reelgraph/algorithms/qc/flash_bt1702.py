@@ -69,7 +69,7 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
-from typing import Any, Literal, NamedTuple, cast
+from typing import Any, Literal, NamedTuple
 
 import cv2
 import numpy as np
@@ -268,12 +268,8 @@ def flash_frame_values(
     The maps are at ``params.analysis_width`` when the frame is wider.
     """
     params = params or FlashParameters()
-    codes = _working_codes(to_codes8(validate_rgb(frame)), params.analysis_width)
+    codes = working_frame(to_codes8(validate_rgb(frame)), params.analysis_width)
     return _frame_values(codes, _Tables(params))
-
-
-def _working_codes(codes: NDArray[np.uint8], analysis_width: int | None) -> NDArray[np.uint8]:
-    return cast("NDArray[np.uint8]", working_frame(codes, analysis_width))
 
 
 def _frame_values(codes: NDArray[np.uint8], tables: _Tables) -> FlashFrame:
@@ -645,7 +641,7 @@ class FlashAnalyser:
 
     def push_codes(self, codes: NDArray[np.uint8]) -> None:
         """Analyse the next frame given as validated 8-bit ``R′G′B′`` codes."""
-        current = _frame_values(_working_codes(codes, self.params.analysis_width), self._tables)
+        current = _frame_values(working_frame(codes, self.params.analysis_width), self._tables)
         if self._previous is None:
             pair = FlashPair(0.0, 0.0, 0.0, 0.0)
         else:

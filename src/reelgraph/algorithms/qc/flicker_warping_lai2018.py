@@ -67,7 +67,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy.ndimage import maximum_filter1d
 
-from reelgraph.algorithms.qc._frames import round_fps, series_1d, validate_plane
+from reelgraph.algorithms.qc._frames import round_fps, series_1d, validate_plane, working_frame
 from reelgraph.algorithms.qc.findings import Finding, Severity, mask_to_segments
 from reelgraph.errors import AlgorithmError
 
@@ -156,20 +156,11 @@ class FlickerPair(NamedTuple):
     cut: bool
 
 
-def working_luma(luma: NDArray[np.float32], max_width: int = 480) -> NDArray[np.float32]:
+def working_luma(
+    luma: NDArray[np.float32], max_width: int = FlickerParameters.max_width
+) -> NDArray[np.float32]:
     """``Y′`` downscaled by area averaging to at most ``max_width`` pixels wide."""
-    plane = validate_plane(luma, "luma")
-    return _downscale(plane, max_width)
-
-
-def _downscale(plane: NDArray[np.float32], max_width: int) -> NDArray[np.float32]:
-    height, width = plane.shape
-    if width <= max_width:
-        return plane
-    new_width = max_width
-    new_height = max(1, round(height * max_width / width))
-    resized = cv2.resize(plane, (new_width, new_height), interpolation=cv2.INTER_AREA)
-    return np.asarray(resized, dtype=np.float32)
+    return working_frame(validate_plane(luma, "luma"), max_width)
 
 
 def _nan_pair(valid: float = float("nan"), correlation: float = float("nan")) -> FlickerPair:
@@ -312,7 +303,7 @@ class FlickerTracker:
 
     def push(self, luma: NDArray[np.float32]) -> FlickerPair:
         """Measure the next frame's full-resolution ``Y′`` against the previous one."""
-        return self.push_working(_downscale(validate_plane(luma, "luma"), self.params.max_width))
+        return self.push_working(working_luma(luma, self.params.max_width))
 
     def push_working(self, small: NDArray[np.float32]) -> FlickerPair:
         """Same as :meth:`push` for luma already at working resolution."""

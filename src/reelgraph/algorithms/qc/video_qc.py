@@ -63,7 +63,6 @@ from reelgraph.algorithms.qc.flash_bt1702 import FlashAnalyser, FlashParameters,
 from reelgraph.algorithms.qc.flicker_warping_lai2018 import (
     FlickerParameters,
     FlickerTracker,
-    _downscale,
     detect_flicker,
 )
 from reelgraph.algorithms.qc.freeze_ffmpeg_freezedetect import (
@@ -235,7 +234,7 @@ class VideoQC:
                 for side, size in zip(("top", "bottom", "left", "right"), bars, strict=True):
                     self._add(f"letterbox.{side}", float(size))
             if self._flicker is not None:
-                pair = self._flicker.push_working(_downscale(plane, config.flicker.max_width))
+                pair = self._flicker.push_working(working_frame(plane, config.flicker.max_width))
                 self._add("flicker.global", pair.global_change)
                 self._add("flicker.local", pair.local_change)
                 self._add("flicker.valid_fraction", pair.valid_fraction)
