@@ -103,3 +103,7 @@ def test_subsampling_layouts_and_bad_input() -> None:
         LegalRangeParameters(tolerance=0.7)
     assert detect_legal_range([], [], [], []) == []
     assert detect_legal_range([np.nan], [np.nan], [np.nan], [np.nan]) == []
+    with pytest.raises(AlgorithmError, match="legal-range series must be 1-D and of equal"):
+        detect_legal_range([0.0, 0.0], [0.0], [0.0, 0.0], [0, 0])  # one frame short
+    with pytest.raises(AlgorithmError, match="legal-range series must be 1-D"):
+        detect_legal_range([[0.0]], [[0.0]], [[0.0]], [[0]])

@@ -172,3 +172,12 @@ def series_1d(values: ArrayLike, name: str, dtype: DTypeLike = np.float64) -> ND
     if series.ndim != 1:
         raise AlgorithmError(f"{name} must be 1-D, got shape {series.shape}")
     return series
+
+
+def equal_series(check: str, *values: ArrayLike) -> list[NDArray[np.float64]]:
+    """The per-frame series of one check as float64, or an error unless all are 1-D and
+    of one length (one value per frame)."""
+    arrays = [np.asarray(series, dtype=np.float64) for series in values]
+    if any(array.ndim != 1 or array.size != arrays[0].size for array in arrays):
+        raise AlgorithmError(f"{check} series must be 1-D and of equal length")
+    return arrays

@@ -78,6 +78,7 @@ from numpy.typing import ArrayLike, NDArray
 from reelgraph.algorithms.qc._frames import (
     LUMA_WEIGHTS,
     compare_scalar,
+    equal_series,
     round_fps,
     to_codes8,
     validate_rgb,
@@ -496,13 +497,7 @@ def evaluate_flash_series(
     """
     params = params or FlashParameters()
     window = round_fps(fps)
-    arrays = [
-        np.asarray(values, dtype=np.float64)
-        for values in (luminance_mean, luminance_diff, red_mean, red_diff)
-    ]
-    length = arrays[0].size
-    if any(a.ndim != 1 or a.size != length for a in arrays):
-        raise AlgorithmError("flash series must be 1-D and of equal length")
+    arrays = equal_series("flash", luminance_mean, luminance_diff, red_mean, red_diff)
     if any(not np.all(np.isfinite(a[1:] if k % 2 else a)) for k, a in enumerate(arrays)):
         raise AlgorithmError("flash series contain NaN or infinite values")
     lum_mean, lum_diff, r_mean, r_diff = arrays

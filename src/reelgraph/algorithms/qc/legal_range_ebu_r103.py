@@ -55,7 +55,7 @@ import cv2
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from reelgraph.algorithms.qc._frames import luma_weights
+from reelgraph.algorithms.qc._frames import equal_series, luma_weights
 from reelgraph.algorithms.qc.findings import Finding, Severity, mask_to_segments
 from reelgraph.errors import AlgorithmError
 
@@ -239,18 +239,8 @@ def detect_legal_range(
 ) -> list[Finding]:
     """Findings for runs of frames that break the R 103 area limit or use reserved codes."""
     params = params or LegalRangeParameters()
-    series = {
-        name: np.asarray(values, dtype=np.float64)
-        for name, values in (
-            ("y", y_out),
-            ("chroma", chroma_out),
-            ("rgb", rgb_out),
-            ("reserved", reserved),
-        )
-    }
-    shapes = {values.shape for values in series.values()}
-    if len(shapes) != 1 or any(values.ndim != 1 for values in series.values()):
-        raise AlgorithmError("legal-range series must be 1-D and of equal length")
+    arrays = equal_series("legal-range", y_out, chroma_out, rgb_out, reserved)
+    series = dict(zip(("y", "chroma", "rgb", "reserved"), arrays, strict=True))
     findings: list[Finding] = []
     rules = (
         ("y", params.max_area, params.severity, "of Y′ samples outside the preferred range"),
