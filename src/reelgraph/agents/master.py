@@ -158,11 +158,14 @@ class Master(Agent):
             audio=(track.rate, track.layout) if track else None,
             **extra,
         )
-        # Decoding and fitting (GIL released) run ahead in a thread while the encoder works.
-        fitted = ((frame.index, fit(frame.rgb, width, height)) for frame in frames(video))
+        # Decoding, fitting and conversion to the coded format (GIL released) run ahead in
+        # a thread while the encoder works.
+        coded = (
+            (frame.index, writer.frame(fit(frame.rgb, width, height))) for frame in frames(video)
+        )
         with writer:
-            for index, rgb in read_ahead(fitted):
-                writer.write(rgb)
+            for index, ready in read_ahead(coded):
+                writer.write_frame(ready)
                 ctx.progress(index + 1, total)
             if track is not None:
                 writer.write_audio(track.samples, track.rate)

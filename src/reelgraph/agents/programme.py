@@ -239,10 +239,14 @@ class Programme(Agent):
         )
         done = 0
         with writer:
-            # Decoding, mixing and fitting run ahead in a thread while the encoder works.
-            fitted = (fit(rgb, width, height) for rgb in _pictures(pictures, segments(clips)))
-            for rgb in read_ahead(fitted):
-                writer.write(rgb)
+            # Decoding, mixing, fitting and conversion to the coded format run ahead in a
+            # thread while the encoder works.
+            coded = (
+                writer.frame(fit(rgb, width, height))
+                for rgb in _pictures(pictures, segments(clips))
+            )
+            for ready in read_ahead(coded):
+                writer.write_frame(ready)
                 done += 1
                 ctx.progress(done, total)
             if sound is not None:
