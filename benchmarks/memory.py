@@ -19,18 +19,17 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import subprocess
 import sys
 import tempfile
-import time
 from fractions import Fraction
 from pathlib import Path
 
 import numpy as np
 
+from _peak import measured
+
 CHILD = r"""
-import json, resource, sys, time
+import json, sys, time
 from pathlib import Path
 from reelgraph.agents._io import frames, open_writer
 from reelgraph.ingest.sources import source_meta
@@ -63,9 +62,7 @@ if job == "hdr10-master":
     Master().run(NodeContext("bench", [Input("k", src, meta)], params, {}, out, 0))
 else:
     PassThrough().run(NodeContext("bench", [Input("k", src, meta)], None, {}, out, 0))
-usage = resource.getrusage(resource.RUSAGE_SELF)
-print(json.dumps({"peak_rss_mb": usage.ru_maxrss / 1024, "cpu_s": usage.ru_utime + usage.ru_stime,
-                  "seconds": time.perf_counter() - start, "frames": meta["frames"]}))
+print(json.dumps({"seconds": time.perf_counter() - start, "frames": meta["frames"]}))
 """
 
 
@@ -108,21 +105,16 @@ def peer_command(ffmpeg: str, clip: Path, out: Path, job: str) -> list[str]:
 
 def measure(ffmpeg: str, clip: Path, out: Path, job: str) -> dict[str, float]:
     """Our child's and FFmpeg's peak RSS and CPU seconds, each in its own fresh process."""
-    ours = json.loads(
-        subprocess.run(
-            [sys.executable, "-c", CHILD, str(clip), str(out), job],
-            capture_output=True, text=True, check=True,
-        ).stdout
-    )  # fmt: skip
-    started = time.perf_counter()
-    process = subprocess.Popen(peer_command(ffmpeg, clip, out, job))
-    _, status, usage = os.wait4(process.pid, 0)  # this child's own peak RSS
-    process.returncode = os.waitstatus_to_exitcode(status)
+    usage, stdout = measured([sys.executable, "-c", CHILD, str(clip), str(out), job])
+    ours = json.loads(stdout)  # the agent's own time, without Python's start-up
+    peer, _ = measured(peer_command(ffmpeg, clip, out, job))
     return {
         **ours,
-        "peer_seconds": time.perf_counter() - started,
-        "peer_rss_mb": usage.ru_maxrss / 1024,
-        "peer_cpu_s": usage.ru_utime + usage.ru_stime,
+        "peak_rss_mb": usage["peak_rss_mb"],
+        "cpu_s": usage["cpu_s"],
+        "peer_seconds": peer["seconds"],
+        "peer_rss_mb": peer["peak_rss_mb"],
+        "peer_cpu_s": peer["cpu_s"],
     }
 
 
