@@ -68,7 +68,7 @@ def _family(transfer: str, primaries: str) -> tuple[str, str]:
 
 class Master(Agent):
     name = "master"
-    version = "2"
+    version = "3"  # 3: chroma subsampled from the area-averaged picture, rounded once
     description = "encode picture and sound to the delivery spec's master format"
     Params = MasterParams
     cost = Cost("megapixel_frame", 0.05)

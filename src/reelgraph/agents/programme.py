@@ -169,7 +169,7 @@ def segments(clips: list[_Clip]) -> list[_Segment]:
 
 class Programme(Agent):
     name = "programme"
-    version = "1"
+    version = "2"  # 2: chroma subsampled from the area-averaged picture, rounded once
     description = "render the cut as one programme master: dissolves mixed, one levelled track"
     Params = ProgrammeParams
     cost = Cost("megapixel_frame", 0.06)  # the master's encode plus the dissolves' decodes

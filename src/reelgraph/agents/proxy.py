@@ -48,7 +48,7 @@ def proxy_size(width: int, height: int, max_width: int) -> tuple[int, int]:
 
 class Proxy(Agent):
     name = "proxy"
-    version = "1"
+    version = "2"  # 2: chroma subsampled from the area-averaged picture, rounded once
     description = "all-intra H.264 review proxy (every frame a key frame) for frame-exact seeking"
     Params = ProxyParams
     cost = Cost("megapixel_frame", 0.01)

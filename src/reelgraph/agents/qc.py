@@ -45,7 +45,7 @@ class QCParams:
 
 class QC(Agent):
     name = "qc"
-    version = "1"
+    version = "2"  # 2: luma read from the coded plane
     description = "frame-level QC of a master against its delivery spec's QC profile"
     Params = QCParams
     # About 25 ms of CPU per 1080p frame for all video checks (decode included); the

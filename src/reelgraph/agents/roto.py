@@ -167,7 +167,7 @@ def _finding(check: str, run: tuple[int, int], rate: Fraction, message: str) -> 
 
 class Roto(Agent):
     name = "roto"
-    version = "4"  # 4: occluders kept out while they pass (3: the guess's per-pixel reliability)
+    version = "5"  # 5: preview chroma rounded once; 4: occluders kept out; 3: guess reliability
     description = "per-frame subject mattes: model or keyframe → trimap → guided alpha → flow"
     Params = RotoNodeParams
     cost = Cost("megapixel_frame", 0.08)
