@@ -2,13 +2,15 @@
 
 Run on demand: ``python benchmarks/hdr10_master.py [--frames 24]``.
 
-Makes two 2160p 10-bit 4:2:0 clips in a temporary folder (a real photograph panned a few
+Makes three 2160p 10-bit 4:2:0 clips in a temporary folder (a real photograph panned a few
 pixels a frame; the same with film-like grain, σ 1.5 % of the code range, new every frame:
-restoration puts grain back, so masters carry it), then encodes each with FFmpeg's libx265
+restoration puts grain back, so masters carry it; a dark PQ gradient, codes 110–250, with
+a 0.6-code dither, where HDR masters band), then encodes each with FFmpeg's libx265
 (imageio-ffmpeg's binary) using the ``hevc-hdr10`` preset's own parameters, at its x265
 preset (``fast``) and at faster ones with a CRF that gives about the same file size on the
-clean clip. For each it prints CPU seconds a frame, peak RSS, file size and PSNR against
-the source (FFmpeg's ``psnr`` filter, luma), and the CPU and PSNR against the preset.
+clean clip. For each it prints CPU seconds a frame, peak RSS, file size, PSNR against the
+source (FFmpeg's ``psnr`` filter, luma) and the mean CAMBI banding score of the decoded
+luma (QC's banding measure), and the CPU and PSNR against the preset.
 
 The preset's own figures are the floor of any HDR10 master on this machine: reelgraph
 hands x265 the frames and waits.
@@ -28,12 +30,27 @@ import numpy as np
 from skimage import data
 
 from _peak import measured
-from reelgraph.media.video import PRESETS
+from reelgraph.algorithms.qc.banding_cambi_tandon2021 import cambi
+from reelgraph.media.video import PRESETS, VideoReader
 
 WIDTH, HEIGHT = 3840, 2160
 GRAIN_SIGMA = 0.015
 #: (x265 preset, CRF) beside the master's own.
 CANDIDATES = (("veryfast", 18), ("superfast", 16), ("ultrafast", 15))
+
+
+def make_gradient(path: Path, frames: int) -> None:
+    """Raw yuv420p10le frames of a dark radial gradient drifting a few pixels a frame."""
+    rng = np.random.default_rng(1)
+    rows, columns = np.mgrid[0:HEIGHT, 0:WIDTH].astype(np.float32)
+    neutral = np.full((HEIGHT // 2, WIDTH // 2), 512, "<u2").tobytes()
+    with path.open("wb") as out:
+        for index in range(frames):
+            radius = np.hypot(columns - 0.3 * WIDTH - 4 * index, rows - 0.6 * HEIGHT) / (
+                0.9 * WIDTH
+            )
+            y = 110 + 140 * np.clip(radius, 0, 1) + rng.normal(0.0, 0.6, radius.shape)
+            out.write(np.rint(y).astype("<u2").tobytes() + neutral + neutral)
 
 
 def make_clip(path: Path, frames: int, grain: bool) -> None:
@@ -74,7 +91,8 @@ def encode(ffmpeg: str, clip: Path, out: Path, preset: str, crf: int) -> dict[st
         capture_output=True, text=True, check=True,
     ).stderr  # fmt: skip
     psnr = float(re.findall(r"y:([0-9.]+)", report)[-1])
-    return {**usage, "psnr": psnr, "size": out.stat().st_size}
+    banding = [cambi(frame.luma) for frame in VideoReader(out, luma=True, rgb_width=16)]
+    return {**usage, "psnr": psnr, "size": out.stat().st_size, "cambi": float(np.mean(banding))}
 
 
 def main() -> None:
@@ -85,10 +103,13 @@ def main() -> None:
     own = PRESETS["hevc-hdr10"].options
     runs = ((own["preset"], int(own["crf"])), *CANDIDATES)
     with tempfile.TemporaryDirectory() as folder:
-        for grain in (False, True):
-            clip = Path(folder) / f"clip{int(grain)}.yuv"
-            make_clip(clip, args.frames, grain)
-            print(f"{WIDTH}x{HEIGHT} 10-bit, {args.frames} frames, {'grain' if grain else 'clean'}")
+        for kind in ("clean", "grain", "dark gradient"):
+            clip = Path(folder) / "clip.yuv"
+            if kind == "dark gradient":
+                make_gradient(clip, args.frames)
+            else:
+                make_clip(clip, args.frames, grain=kind == "grain")
+            print(f"{WIDTH}x{HEIGHT} 10-bit, {args.frames} frames, {kind}")
             base: dict[str, float] = {}
             for preset, crf in runs:
                 got = encode(ffmpeg, clip, Path(folder) / "out.mp4", preset, crf)
@@ -98,7 +119,7 @@ def main() -> None:
                     f"({got['cpu_s'] / base['cpu_s']:.2f}×), "
                     f"peak RSS {got['peak_rss_mb']:5.0f} MB, "
                     f"{got['size'] / 1e6:6.2f} MB, PSNR-Y {got['psnr']:.2f} dB "
-                    f"({got['psnr'] - base['psnr']:+.2f})"
+                    f"({got['psnr'] - base['psnr']:+.2f}), CAMBI {got['cambi']:.2f}"
                 )
             clip.unlink()
 
