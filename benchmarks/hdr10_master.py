@@ -77,6 +77,17 @@ def make_clip(path: Path, frames: int, grain: bool) -> None:
                 out.write(np.rint(plane).astype("<u2").tobytes())
 
 
+def source_cambi(clip: Path, frames: int) -> float:
+    """Mean CAMBI of the raw clip's luma (limited range: code 64 is black, 940 white)."""
+    size = WIDTH * HEIGHT * 3 // 2
+    scores = []
+    with clip.open("rb") as raw:
+        for _ in range(frames):
+            codes = np.frombuffer(raw.read(size * 2), "<u2")[: WIDTH * HEIGHT]
+            scores.append(cambi(((codes.astype(np.float32) - 64) / 876).reshape(HEIGHT, WIDTH)))
+    return float(np.mean(scores))
+
+
 def encode(ffmpeg: str, clip: Path, out: Path, preset: str, crf: int) -> dict[str, float]:
     options = dict(PRESETS["hevc-hdr10"].options, preset=preset, crf=str(crf))
     pairs = [item for key, value in options.items() for item in (f"-{key}", value)]
@@ -109,7 +120,10 @@ def main() -> None:
                 make_gradient(clip, args.frames)
             else:
                 make_clip(clip, args.frames, grain=kind == "grain")
-            print(f"{WIDTH}x{HEIGHT} 10-bit, {args.frames} frames, {kind}")
+            print(
+                f"{WIDTH}x{HEIGHT} 10-bit, {args.frames} frames, {kind} "
+                f"(source CAMBI {source_cambi(clip, args.frames):.2f})"
+            )
             base: dict[str, float] = {}
             for preset, crf in runs:
                 got = encode(ffmpeg, clip, Path(folder) / "out.mp4", preset, crf)
