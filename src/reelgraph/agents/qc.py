@@ -48,9 +48,9 @@ class QC(Agent):
     version = "2"  # 2: luma read from the coded plane
     description = "frame-level QC of a master against its delivery spec's QC profile"
     Params = QCParams
-    # About 25 ms of CPU per 1080p frame for all video checks (decode included); the
-    # overhead is the report's plots.
-    cost = Cost("megapixel_frame", 0.015, overhead_cpu_s=1.5)
+    # About 11 ms of CPU per 1080p frame for all video checks (decode included, luma read
+    # from the coded plane; benchmarks/estimates.py); the overhead is the report's plots.
+    cost = Cost("megapixel_frame", 0.007, overhead_cpu_s=1.5)
 
     def describe_output(self, inputs: Sequence[Mapping[str, Any]], params: Any) -> dict[str, Any]:
         master = inputs[0] if inputs else {}
