@@ -158,3 +158,26 @@ def test_an_output_in_a_missing_folder_is_refused_before_any_work(
     assert f"error: {missing}: the output folder does not exist" in err
     assert "hint: create it first, or write OUT into an existing folder" in err
     assert list(tmp_path.iterdir()) == [clip]  # nothing made on the way
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["level", "{clip}", "{clip}", "--spec", "web"],
+        ["restore", "{clip}", "{clip}"],
+        ["match", "{clip}", "--to", "{clip}", "{clip}"],
+    ],
+)
+def test_writing_over_the_input_is_refused_and_the_input_kept(
+    argv: list[str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from test_docs_schemas import write_clip
+
+    clip = tmp_path / "clip.mp4"
+    write_clip(clip)
+    before = clip.read_bytes()
+    assert main([word.format(clip=clip) for word in argv]) == 2
+    err = capsys.readouterr().err
+    assert f"error: {clip}: OUT is the input file" in err and "\nhint: " in err
+    assert clip.read_bytes() == before
+    assert list(tmp_path.iterdir()) == [clip]

@@ -49,6 +49,7 @@ from reelgraph.analyse.loudness import (
     signed,
 )
 from reelgraph.errors import ReelgraphError
+from reelgraph.json_numbers import finite_metrics
 from reelgraph.media.audio import write_audio
 from reelgraph.orchestrator.agent import (
     PARAMS_CONFIG,
@@ -116,11 +117,6 @@ class _AudioProcessor(_SoundAgent):
         return {**dict(inputs[0]), "file": "audio.wav"} if inputs else {"kind": "audio"}
 
 
-def _finite_metrics(values: Mapping[str, float]) -> dict[str, float]:
-    """Metrics must be finite numbers (JSON); a level of silence is left out, not faked."""
-    return {k: round(float(v), 4) for k, v in values.items() if math.isfinite(float(v))}
-
-
 # -- loudness_measure -----------------------------------------------------------------------
 
 
@@ -177,7 +173,7 @@ class LoudnessMeasure(_SoundAgent):
         }
         if measurement.dialogue is not None:
             metrics["dialogue_lufs"] = measurement.dialogue.loudness_lufs
-        return Output(self.describe_output([], ctx.params), _finite_metrics(metrics))
+        return Output(self.describe_output([], ctx.params), finite_metrics(metrics))
 
 
 # -- dialogue_clean -------------------------------------------------------------------------
@@ -237,7 +233,7 @@ class DialogueClean(_AudioProcessor):
                 f"dB above the noise floor"
             ],
         }
-        return Output(meta, _finite_metrics(metrics))
+        return Output(meta, finite_metrics(metrics))
 
 
 # -- loudness_level -------------------------------------------------------------------------
@@ -371,7 +367,7 @@ class LoudnessLevel(_AudioProcessor):
             "processing": list(result.steps),
         }
         findings = self._findings(p, result, silent, programme.duration_s)
-        return Output(meta, _finite_metrics(metrics), findings)
+        return Output(meta, finite_metrics(metrics), findings)
 
     def _findings(
         self, p: LoudnessLevelParams, result: Any, silent: bool, duration_s: float

@@ -64,6 +64,7 @@ from reelgraph.algorithms.restore.noise_immerkaer1996 import noise_sigma_immerka
 from reelgraph.algorithms.restore.upscale import UPSCALE_METHODS
 from reelgraph.algorithms.restore.upscale_onnx import OnnxUpscaler
 from reelgraph.errors import AgentError, AlgorithmError
+from reelgraph.json_numbers import finite_metrics
 from reelgraph.media.colour import BT2020_HLG, BT2020_PQ, ColourTag
 from reelgraph.media.models import load_onnx_upscaler, shipped_model
 from reelgraph.orchestrator.agent import Agent, Cost, Input, NodeContext, Objective, Output, Work
@@ -536,7 +537,7 @@ class Restore(Agent):
             "grain_sigma_255": grain.sigma * 255 if grain is not None else 0.0,
             **{f"seconds_{step}": value for step, value in timings.items()},
         }
-        return Output({**meta, "restore": applied}, _finite(metrics))
+        return Output({**meta, "restore": applied}, finite_metrics(metrics))
 
 
 class JoinChunks(Agent):
@@ -623,11 +624,6 @@ class _Timer:
     def __exit__(self, *exc: object) -> None:
         elapsed = time.perf_counter() - self.started
         self.timings[self.step] = self.timings.get(self.step, 0.0) + elapsed
-
-
-def _finite(values: Mapping[str, float]) -> dict[str, float]:
-    """Metrics are finite numbers (JSON); what could not be measured is left out."""
-    return {k: round(float(v), 4) for k, v in values.items() if math.isfinite(float(v))}
 
 
 # -- sdr_to_hdr -----------------------------------------------------------------------------

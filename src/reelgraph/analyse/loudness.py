@@ -29,6 +29,7 @@ from reelgraph.algorithms.audio import (
     TruePeakSeries,
 )
 from reelgraph.errors import AlgorithmError, MediaError
+from reelgraph.json_numbers import finite_or_none
 from reelgraph.media.audio import read_audio
 from reelgraph.specs.delivery import SPECS
 
@@ -173,10 +174,6 @@ def signed(value: float, digits: int | None = None, *, plus: bool = False) -> st
     return text.replace("-", "−")
 
 
-def _finite(value: float, digits: int = 4) -> float | None:
-    return round(float(value), digits) if math.isfinite(value) else None
-
-
 def loudness_document(
     measurement: LoudnessMeasurement,
     speech: SpeechActivity,
@@ -198,23 +195,23 @@ def loudness_document(
         "layout": loudness.layout,
         "channel_weights": [round(w, 4) for w in loudness.channel_weights],
         "duration_s": round(loudness.duration_s, 6),
-        "integrated_lufs": _finite(loudness.integrated_lufs),
+        "integrated_lufs": finite_or_none(loudness.integrated_lufs, 4),
         "loudness_range_lu": round(measurement.lra_lu, 4),
-        "true_peak_dbtp": _finite(peak.max_dbtp) if peak is not None else None,
-        "true_peak_dbtp_per_channel": [_finite(v) for v in peak.dbtp] if peak else [],
-        "momentary_max_lufs": _finite(loudness.momentary_max_lufs),
-        "short_term_max_lufs": _finite(loudness.short_term_max_lufs),
-        "dialogue_lufs": _finite(dialogue.loudness_lufs) if dialogue else None,
+        "true_peak_dbtp": finite_or_none(peak.max_dbtp, 4) if peak is not None else None,
+        "true_peak_dbtp_per_channel": [finite_or_none(v, 4) for v in peak.dbtp] if peak else [],
+        "momentary_max_lufs": finite_or_none(loudness.momentary_max_lufs, 4),
+        "short_term_max_lufs": finite_or_none(loudness.short_term_max_lufs, 4),
+        "dialogue_lufs": finite_or_none(dialogue.loudness_lufs, 4) if dialogue else None,
         "dialogue_gated_on": dialogue.gated_on if dialogue else "programme",
         "speech_ratio": round(dialogue.speech_ratio, 4) if dialogue else 0.0,
         "dialogue_method": dialogue.method if dialogue else "",
-        "speech_level_dbfs": _finite(speech.speech_level_dbfs, 2),
-        "noise_floor_dbfs": _finite(speech.noise_floor_dbfs, 2),
-        "speech_to_noise_db": _finite(speech.speech_to_noise_db, 2),
+        "speech_level_dbfs": finite_or_none(speech.speech_level_dbfs, 2),
+        "noise_floor_dbfs": finite_or_none(speech.noise_floor_dbfs, 2),
+        "speech_to_noise_db": finite_or_none(speech.speech_to_noise_db, 2),
         "short_term": {
             "hop_s": 1.0 / loudness.update_rate_hz,
             "end_s": [round(float(t), 3) for t in loudness.short_term_end_s],
-            "lufs": [_finite(v, 2) for v in loudness.short_term_lufs],
+            "lufs": [finite_or_none(v, 2) for v in loudness.short_term_lufs],
         },
         "spec": spec,
         "compliant": check.passed if check is not None else None,
@@ -228,8 +225,8 @@ def loudness_document(
             "true_peak_max_dbtp": target.true_peak_max_dbtp,
             "measured_on": "dialogue" if target.gating == "dialogue" else "programme",
             "standard": target_label(target),
-            "loudness_lufs": _finite(check.loudness_lufs),
-            "deviation_lu": _finite(check.deviation_lu),
+            "loudness_lufs": finite_or_none(check.loudness_lufs, 4),
+            "deviation_lu": finite_or_none(check.deviation_lu, 4),
             "loudness_ok": check.loudness_ok,
             "true_peak_ok": check.true_peak_ok,
         }

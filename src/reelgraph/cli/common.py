@@ -30,6 +30,10 @@ from reelgraph.orchestrator.executor import Executor, make_executor
 from reelgraph.project.brief import Brief
 from reelgraph.project.folder import Project, open_project
 
+#: Exit status when the work was done but its result did not pass: not compliant, QC
+#: failed, shots held, a run not completed (docs/cli.md, "Exit codes"). Errors exit 2.
+EXIT_NOT_PASSED = 1
+
 console = Console(stderr=True, highlight=False)
 
 #: Where nodes run: a process pool on this machine, in this process, or a Ray cluster.
@@ -152,6 +156,15 @@ def require_output_folder(out: Path) -> None:
             f"{out.parent}: the output folder does not exist",
             hint="create it first, or write OUT into an existing folder",
         )
+
+
+def refuse_input_as_output(
+    out: Path, source: Path, hint: str = "write the result under a new name"
+) -> None:
+    """OUT must not be the input: writing over it would lose the original (refused before
+    any work, as a bad argument)."""
+    if out.exists() and source.exists() and out.resolve() == source.resolve():
+        raise UsageError(f"{out}: OUT is the input file", hint=hint)
 
 
 def project_from(args: argparse.Namespace) -> Project:

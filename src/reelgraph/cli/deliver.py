@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from reelgraph.cli.common import (
+    EXIT_NOT_PASSED,
     add_json_option,
     add_override_rights_option,
     add_project_option,
@@ -52,7 +53,7 @@ def run(args: argparse.Namespace) -> int:
         "held": result.held,
     }
     emit_or_show(args, document, _print)
-    return 0 if not result.held else 1
+    return EXIT_NOT_PASSED if result.held else 0
 
 
 def _print(document: dict[str, Any]) -> None:

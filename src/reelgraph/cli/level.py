@@ -37,11 +37,13 @@ from reelgraph.analyse.loudness import (
     signed,
 )
 from reelgraph.cli.common import (
+    EXIT_NOT_PASSED,
     add_json_option,
     add_quiet_option,
     console,
     emit_json,
     quiet,
+    refuse_input_as_output,
     refused_as_usage,
     require_output_folder,
 )
@@ -50,8 +52,6 @@ from reelgraph.media.audio import CODECS, require_writable_folder, write_audio
 from reelgraph.media.probe import probe
 from reelgraph.media.remux import AUDIO_CODECS, replace_audio
 from reelgraph.plan.rules.loudness import LOSSY_TRUE_PEAK_MARGIN_DB
-
-EXIT_NOT_COMPLIANT = 1
 
 
 def _strength(text: str) -> float:
@@ -111,11 +111,9 @@ def _check_paths(source: Path, destination: Path) -> bool:
     if destination.is_dir():
         raise MediaError(f"{destination}: is a folder", hint="name a file to write")
     require_writable_folder(destination.parent)
-    if source.exists() and destination.exists() and source.resolve() == destination.resolve():
-        raise MediaError(
-            f"{destination}: OUT is the input file",
-            hint="write the corrected file under a new name; the original stays as it was",
-        )
+    refuse_input_as_output(
+        destination, source, "write the corrected file under a new name; the original stays"
+    )
     return suffix in AUDIO_CODECS
 
 
@@ -186,12 +184,12 @@ def run(args: argparse.Namespace) -> int:
             console.print(f"[green]compliant[/] with {target.name}: {describe_target(target)}")
         return 0
     if quiet(args):
-        return EXIT_NOT_COMPLIANT
+        return EXIT_NOT_PASSED
     console.print(
         f"[red]NOT compliant[/] with {target.name} ({describe_target(target)}): "
         f"{result.normalisation.reason}"
     )
-    return EXIT_NOT_COMPLIANT
+    return EXIT_NOT_PASSED
 
 
 def _figures(measurement: LoudnessMeasurement) -> dict[str, Any]:

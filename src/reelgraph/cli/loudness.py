@@ -24,9 +24,13 @@ from reelgraph.analyse.loudness import (
     signed,
     write_report,
 )
-from reelgraph.cli.common import add_json_option, console, emit_json, refused_as_usage
-
-EXIT_NOT_COMPLIANT = 1
+from reelgraph.cli.common import (
+    EXIT_NOT_PASSED,
+    add_json_option,
+    console,
+    emit_json,
+    refused_as_usage,
+)
 
 
 def register(parser: argparse.ArgumentParser) -> None:
@@ -71,7 +75,7 @@ def run(args: argparse.Namespace) -> int:
         if report is not None:
             console.print(f"report: {report}")
     if target is not None and not doc["compliant"]:
-        return EXIT_NOT_COMPLIANT
+        return EXIT_NOT_PASSED
     return 0
 
 

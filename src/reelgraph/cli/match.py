@@ -22,7 +22,13 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from reelgraph.cli.common import add_json_option, console, emit_json, frames_bar
+from reelgraph.cli.common import (
+    add_json_option,
+    console,
+    emit_json,
+    frames_bar,
+    refuse_input_as_output,
+)
 from reelgraph.colour import lut
 from reelgraph.colour.continuity import SAMPLE_FRAMES, WORKING_SPACE, match_shot
 from reelgraph.colour.linear import check_transfer, from_linear, to_linear
@@ -92,8 +98,7 @@ def output_preset(out: Path, fmt: str | None, source: Path) -> str:
             hint=f"name OUT {out.with_suffix(extension).name}",
         )
     lut.check_destination(out, "video")
-    if out.exists() and source.exists() and out.resolve() == source.resolve():
-        raise MediaError(f"{out}: OUT is the input file", hint="write the result under a new name")
+    refuse_input_as_output(out, source)
     return preset
 
 

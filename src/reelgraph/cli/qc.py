@@ -15,6 +15,7 @@ from pathlib import Path
 from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeRemainingColumn
 
 from reelgraph.cli.common import (
+    EXIT_NOT_PASSED,
     add_json_option,
     add_quiet_option,
     console,
@@ -85,7 +86,7 @@ def run(args: argparse.Namespace) -> int:
         emit_json(result.to_dict())
     elif not args.quiet:
         show(result)
-    return 0 if result.passed else 1
+    return 0 if result.passed else EXIT_NOT_PASSED
 
 
 def show(result: QCResult) -> None:

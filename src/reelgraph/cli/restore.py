@@ -37,6 +37,7 @@ from reelgraph.cli.common import (
     emit_json,
     executor_from,
     quiet,
+    refuse_input_as_output,
     require_output_folder,
 )
 from reelgraph.errors import (
@@ -183,8 +184,7 @@ def _format(args: argparse.Namespace) -> str:
 def _check_output(args: argparse.Namespace, preset: str) -> None:
     source, out = Path(args.input), Path(args.output)
     require_output_folder(out)
-    if out.exists() and source.exists() and out.resolve() == source.resolve():
-        raise UsageError(f"{out}: OUT is the input file", hint="write the result under a new name")
+    refuse_input_as_output(out, source)
     if preset == "exr":
         if out.suffix:
             raise UsageError(

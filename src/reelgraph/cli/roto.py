@@ -76,15 +76,13 @@ def register(parser: argparse.ArgumentParser) -> None:
     add_quiet_option(parser)
 
 
-def _check_output(out: Path, source: Path) -> None:
+def _check_output(out: Path) -> None:
     require_output_folder(out)
     if out.exists() and (out.is_file() or any(out.iterdir())):
         raise MediaError(
             f"{out}: exists and is not an empty folder",
             hint="choose a new folder name, or remove the old mattes first",
         )
-    if out.resolve() == source.resolve():
-        raise UsageError(f"{out}: OUT is the input file", hint="name a new folder")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -92,7 +90,7 @@ def run(args: argparse.Namespace) -> int:
     info = probe(source)
     if not info.video:
         raise MediaError(f"{source}: has no video stream", hint="roto takes a video clip")
-    _check_output(out, source)
+    _check_output(out)
     meta = source_meta(info)
     width, height, total = int(meta["width"]), int(meta["height"]), int(meta["frames"])
     keyframes = tuple(parse_keyframe(text) for text in args.keyframe)

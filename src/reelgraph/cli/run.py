@@ -10,6 +10,7 @@ import argparse
 
 from reelgraph.analyse.stage import run_analysis
 from reelgraph.cli.common import (
+    EXIT_NOT_PASSED,
     ProgressView,
     add_conform_option,
     add_executor_options,
@@ -134,7 +135,7 @@ def execute(project: Project, args: argparse.Namespace) -> int:
             console.print(f"[red]failed[/] {outcome.node_id}: {outcome.reason}")
             if outcome.hint:
                 console.print(f"  hint: {outcome.hint}")
-    return 0 if summary.status == "completed" else 1
+    return 0 if summary.status == "completed" else EXIT_NOT_PASSED
 
 
 def run(args: argparse.Namespace) -> int:

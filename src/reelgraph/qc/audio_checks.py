@@ -24,9 +24,11 @@ from reelgraph.algorithms.qc import clipping_aes17 as clipping
 from reelgraph.algorithms.qc import mask_to_segments
 from reelgraph.algorithms.qc import phase_correlation_brixen2011 as phase
 from reelgraph.algorithms.qc import silence_ffmpeg_silencedetect as silence
-from reelgraph.algorithms.qc.findings import Finding, finite_or_none
+from reelgraph.algorithms.qc.findings import Finding
+from reelgraph.json_numbers import finite_or_none
 from reelgraph.media.audio import LAYOUTS_BY_CHANNELS
 from reelgraph.qc.profiles import AudioRequirements
+from reelgraph.specs.loudness_targets import LIMIT_SLACK
 
 __all__ = ["AudioQC", "check_audio", "effective_layout"]
 
@@ -236,7 +238,7 @@ def _loudness(track: _Track, out: AudioQC) -> None:
                 )
             )
     ceiling = target.true_peak_max_dbtp
-    over = np.isfinite(frame_peaks) & (frame_peaks > ceiling + 1e-9)
+    over = np.isfinite(frame_peaks) & (frame_peaks > ceiling + LIMIT_SLACK)
     for first, last in mask_to_segments(over, max_gap=round(MERGE_S * place.fps)).tolist():
         worst = float(frame_peaks[first : last + 1].max())
         out.findings.append(

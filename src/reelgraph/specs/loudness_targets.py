@@ -38,12 +38,12 @@ from typing import Final, Literal
 
 from reelgraph.errors import AlgorithmError
 
-__all__ = ["DELIVERY_TARGETS", "DeliveryTarget", "Reference", "lookup"]
+__all__ = ["DELIVERY_TARGETS", "LIMIT_SLACK", "DeliveryTarget", "Reference", "lookup"]
 
 
 #: A level that lands on a limit (a normaliser aiming exactly at the ceiling) must pass, not
 #: fail by a float rounding error in the last digit.
-_LIMIT_SLACK: Final = 1e-9
+LIMIT_SLACK: Final = 1e-9
 
 
 @dataclass(frozen=True)
@@ -80,11 +80,11 @@ class DeliveryTarget:
 
     def loudness_ok(self, loudness_lufs: float) -> bool:
         """True when ``loudness_lufs`` lies within the tolerance either side of the target."""
-        return abs(loudness_lufs - self.integrated_lufs) <= self.tolerance_lu + _LIMIT_SLACK
+        return abs(loudness_lufs - self.integrated_lufs) <= self.tolerance_lu + LIMIT_SLACK
 
     def true_peak_ok(self, true_peak_dbtp: float) -> bool:
         """True when ``true_peak_dbtp`` is at or below the maximum true peak."""
-        return true_peak_dbtp <= self.true_peak_max_dbtp + _LIMIT_SLACK
+        return true_peak_dbtp <= self.true_peak_max_dbtp + LIMIT_SLACK
 
     def accepts(self, loudness_lufs: float, true_peak_dbtp: float) -> bool:
         """True when both the loudness and the true peak meet the target."""

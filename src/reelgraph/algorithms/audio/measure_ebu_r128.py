@@ -37,7 +37,6 @@ True
 from __future__ import annotations
 
 import dataclasses
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -66,13 +65,10 @@ from reelgraph.algorithms.audio.true_peak_bs1770_annex2 import (
 )
 from reelgraph.algorithms.audio.vad_spectral_moattar2009 import SpeechActivity
 from reelgraph.errors import AlgorithmError
+from reelgraph.json_numbers import finite_or_none
 from reelgraph.specs.loudness_targets import DeliveryTarget, lookup
 
 __all__ = ["LoudnessMeasurement", "R128Meter", "TargetCheck", "measure"]
-
-
-def _finite_or_none(value: float) -> float | None:
-    return value if math.isfinite(value) else None
 
 
 @dataclass(frozen=True)
@@ -185,25 +181,23 @@ class LoudnessMeasurement:
             "duration_s": loudness.duration_s,
             "layout": loudness.layout,
             "channel_weights": list(loudness.channel_weights),
-            "integrated_lufs": _finite_or_none(loudness.integrated_lufs),
-            "relative_gate_lufs": _finite_or_none(loudness.integrated.relative_gate_lufs),
-            "momentary_max_lufs": _finite_or_none(loudness.momentary_max_lufs),
-            "short_term_max_lufs": _finite_or_none(loudness.short_term_max_lufs),
+            "integrated_lufs": finite_or_none(loudness.integrated_lufs),
+            "relative_gate_lufs": finite_or_none(loudness.integrated.relative_gate_lufs),
+            "momentary_max_lufs": finite_or_none(loudness.momentary_max_lufs),
+            "short_term_max_lufs": finite_or_none(loudness.short_term_max_lufs),
             "lra_lu": self.loudness_range.lra_lu,
-            "lra_low_lufs": _finite_or_none(self.loudness_range.low_lufs),
-            "lra_high_lufs": _finite_or_none(self.loudness_range.high_lufs),
+            "lra_low_lufs": finite_or_none(self.loudness_range.low_lufs),
+            "lra_high_lufs": finite_or_none(self.loudness_range.high_lufs),
             "true_peak_dbtp": None,
             "true_peak_dbtp_per_channel": None,
             "dialogue": None,
         }
         if self.true_peak is not None:
-            summary["true_peak_dbtp"] = _finite_or_none(self.true_peak.max_dbtp)
-            summary["true_peak_dbtp_per_channel"] = [
-                _finite_or_none(v) for v in self.true_peak.dbtp
-            ]
+            summary["true_peak_dbtp"] = finite_or_none(self.true_peak.max_dbtp)
+            summary["true_peak_dbtp_per_channel"] = [finite_or_none(v) for v in self.true_peak.dbtp]
         if self.dialogue is not None:
             summary["dialogue"] = {
-                "loudness_lufs": _finite_or_none(self.dialogue.loudness_lufs),
+                "loudness_lufs": finite_or_none(self.dialogue.loudness_lufs),
                 "gated_on": self.dialogue.gated_on,
                 "speech_ratio": self.dialogue.speech_ratio,
                 "min_speech_ratio": self.dialogue.min_speech_ratio,

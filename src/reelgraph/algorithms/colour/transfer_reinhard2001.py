@@ -68,7 +68,8 @@ class ReinhardTransfer:
 
 
 def fit_reinhard(source: npt.ArrayLike, target: npt.ArrayLike) -> ReinhardTransfer:
-    s, t = finite_colours(rgb_to_lalphabeta(source)), finite_colours(rgb_to_lalphabeta(target))
+    # Bad rows are dropped before lαβ: an infinity there would turn into NaN (∞ − ∞).
+    s, t = rgb_to_lalphabeta(finite_colours(source)), rgb_to_lalphabeta(finite_colours(target))
     if len(s) < 2 or len(t) < 2:
         zero = np.zeros(3)
         return ReinhardTransfer(zero, zero, np.ones(3))

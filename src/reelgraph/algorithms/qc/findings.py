@@ -29,7 +29,6 @@ array([[1, 2],
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from fractions import Fraction
@@ -40,6 +39,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from reelgraph.algorithms.qc._frames import series_1d
 from reelgraph.errors import AlgorithmError
+from reelgraph.json_numbers import finite_or_none
 from reelgraph.timecode import frames_to_timecode
 
 __all__ = [
@@ -47,7 +47,6 @@ __all__ = [
     "VIDEO_CHECKS",
     "Finding",
     "Severity",
-    "finite_or_none",
     "mask_to_segments",
     "worst_severity",
 ]
@@ -68,13 +67,6 @@ VIDEO_CHECKS: tuple[str, ...] = (
     "banding",
     "letterbox",
 )
-
-
-def finite_or_none(value: float | None, digits: int | None = None) -> float | None:
-    """``value`` as a JSON number, or ``None`` for NaN/inf/None."""
-    if value is None or not math.isfinite(value):
-        return None
-    return round(float(value), digits) if digits is not None else float(value)
 
 
 @dataclass(frozen=True)
