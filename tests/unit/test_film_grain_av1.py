@@ -41,3 +41,19 @@ def test_grain_strength_is_estimated_within_four_percent(
     per_bin = np.asarray(estimate.scaling_points)[:, 1:]
     assert per_bin.mean() == pytest.approx(actual, rel=0.04)
     np.testing.assert_allclose(per_bin, actual, rtol=0.12)
+
+
+def _correlation(a: np.ndarray, b: np.ndarray) -> float:
+    return float(np.corrcoef(a.ravel(), b.ravel())[0, 1])
+
+
+def test_white_grain_has_no_streaks_or_tiling() -> None:
+    """AR lag 0 is white grain: neighbouring pixels, across and down, are uncorrelated (a
+    block copied wrong makes streaks), and so are pixels a block apart (the same offset
+    for every block makes a visible 32-pixel tiling)."""
+    model = FilmGrainModel(0, (), ((0.0, 0.02, 0.02, 0.02),), EYE)
+    flat = np.full((288, 320), 0.5, np.float32)  # 9 × 10 blocks
+    grain = synthesize_film_grain_av1(model, flat, frame_index=3, seed=1)[..., 1]
+    for lag in (1, 32):
+        assert abs(_correlation(grain[:, lag:], grain[:, :-lag])) < 0.1, f"across, {lag} px"
+        assert abs(_correlation(grain[lag:], grain[:-lag])) < 0.1, f"down, {lag} px"

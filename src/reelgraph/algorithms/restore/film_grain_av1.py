@@ -318,15 +318,16 @@ def synthesize_film_grain_av1(
     offset_x = rng.integers(0, span + 1, (blocks_y, blocks_x))
     # Every block at once: pixel (y, x) of block (by, bx) reads the template at
     # (offset_y[by, bx] + y mod block, offset_x[by, bx] + x mod block), a nearest-neighbour
-    # remap with integer coordinates, so the copy is exact.
-    rows = np.arange(height) % block
-    cols = np.arange(width) % block
-    map_y = np.repeat(np.repeat(offset_y, block, 0), block, 1)[:height, :width] + rows[:, None]
-    map_x = np.repeat(np.repeat(offset_x, block, 0), block, 1)[:height, :width] + cols[None, :]
-    grain = np.asarray(
-        cv2.remap(template, map_x.astype(np.float32), map_y.astype(np.float32), cv2.INTER_NEAREST),
-        dtype=np.float32,
-    )
+    # remap with integer coordinates (OpenCV's int16 (x, y) map), so the copy is exact.
+    # The map's first row of each row of blocks, repeated down the block (whole-row copies),
+    # then y mod block added.
+    along_x = np.repeat(offset_x, block, axis=1)[:, :width] + np.arange(width) % block
+    along_y = np.repeat(offset_y, block, axis=1)[:, :width]
+    first_rows = np.stack([along_x, along_y], axis=-1).astype(np.int16)  # (blocks_y, W, 2)
+    coords = np.repeat(first_rows[:, None], block, axis=1)
+    coords[..., 1] += np.arange(block, dtype=np.int16)[None, :, None]
+    coords = coords.reshape(blocks_y * block, width, 2)[:height]
+    grain = np.asarray(cv2.remap(template, coords, None, cv2.INTER_NEAREST), dtype=np.float32)
     # Scaling function as a 256-entry table of 8-bit luma (AV1's ScalingLut, §7.18.3.4).
     points = np.asarray(model.scaling_points, dtype=np.float64)
     levels = np.arange(256) / 255.0
