@@ -29,7 +29,7 @@ from reelgraph.algorithms.audio import (
     TruePeakSeries,
 )
 from reelgraph.errors import AlgorithmError, MediaError
-from reelgraph.json_numbers import finite_or_none
+from reelgraph.json_numbers import METRIC_DIGITS, finite_or_none
 from reelgraph.media.audio import read_audio
 from reelgraph.specs.delivery import SPECS
 
@@ -174,6 +174,11 @@ def signed(value: float, digits: int | None = None, *, plus: bool = False) -> st
     return text.replace("-", "−")
 
 
+def _json_level(value: float) -> float | None:
+    """A level in the document: to :data:`METRIC_DIGITS` decimals, null when not finite."""
+    return finite_or_none(value, METRIC_DIGITS)
+
+
 def loudness_document(
     measurement: LoudnessMeasurement,
     speech: SpeechActivity,
@@ -195,13 +200,13 @@ def loudness_document(
         "layout": loudness.layout,
         "channel_weights": [round(w, 4) for w in loudness.channel_weights],
         "duration_s": round(loudness.duration_s, 6),
-        "integrated_lufs": finite_or_none(loudness.integrated_lufs, 4),
+        "integrated_lufs": _json_level(loudness.integrated_lufs),
         "loudness_range_lu": round(measurement.lra_lu, 4),
-        "true_peak_dbtp": finite_or_none(peak.max_dbtp, 4) if peak is not None else None,
-        "true_peak_dbtp_per_channel": [finite_or_none(v, 4) for v in peak.dbtp] if peak else [],
-        "momentary_max_lufs": finite_or_none(loudness.momentary_max_lufs, 4),
-        "short_term_max_lufs": finite_or_none(loudness.short_term_max_lufs, 4),
-        "dialogue_lufs": finite_or_none(dialogue.loudness_lufs, 4) if dialogue else None,
+        "true_peak_dbtp": _json_level(peak.max_dbtp) if peak is not None else None,
+        "true_peak_dbtp_per_channel": [_json_level(v) for v in peak.dbtp] if peak else [],
+        "momentary_max_lufs": _json_level(loudness.momentary_max_lufs),
+        "short_term_max_lufs": _json_level(loudness.short_term_max_lufs),
+        "dialogue_lufs": _json_level(dialogue.loudness_lufs) if dialogue else None,
         "dialogue_gated_on": dialogue.gated_on if dialogue else "programme",
         "speech_ratio": round(dialogue.speech_ratio, 4) if dialogue else 0.0,
         "dialogue_method": dialogue.method if dialogue else "",
@@ -225,8 +230,8 @@ def loudness_document(
             "true_peak_max_dbtp": target.true_peak_max_dbtp,
             "measured_on": "dialogue" if target.gating == "dialogue" else "programme",
             "standard": target_label(target),
-            "loudness_lufs": finite_or_none(check.loudness_lufs, 4),
-            "deviation_lu": finite_or_none(check.deviation_lu, 4),
+            "loudness_lufs": _json_level(check.loudness_lufs),
+            "deviation_lu": _json_level(check.deviation_lu),
             "loudness_ok": check.loudness_ok,
             "true_peak_ok": check.true_peak_ok,
         }
