@@ -17,7 +17,8 @@ document.addEventListener("DOMContentLoaded", async () => {
   const numberOut = $("frame-number"), timecodeOut = $("timecode"), scrub = $("scrub");
   const jumpInput = $("jump-frame"), wipe = $("wipe"), wipeLine = $("wipe-line");
   let timecodes = [];
-  let current = 0;
+  let current = 0; // the frame presented
+  let target = 0; // where A is going: the frame last sought, or the playing frame
 
   const clamp = (n) => Math.min(frames - 1, Math.max(0, Math.round(n)));
   const timeOf = (n) => (n + 0.5) / fps;
@@ -36,6 +37,7 @@ document.addEventListener("DOMContentLoaded", async () => {
     if (!("requestVideoFrameCallback" in a)) return;
     a.requestVideoFrameCallback((now, meta) => {
       show(clamp(Math.round(meta.mediaTime * fps)));
+      if (!a.paused) target = current;
       player.dataset.presented = String(current);
       watchPresented();
     });
@@ -50,6 +52,7 @@ document.addEventListener("DOMContentLoaded", async () => {
 
   function seek(n) {
     n = clamp(n);
+    target = n;
     a.pause();
     b.pause();
     delete player.dataset.presented;
@@ -104,7 +107,8 @@ document.addEventListener("DOMContentLoaded", async () => {
     wipe.hidden = wipeLine.hidden = !(url && mode.value === "wipe");
     if (url && !b.src.endsWith(url)) {
       b.src = url;
-      b.addEventListener("loadeddata", () => { b.currentTime = timeOf(current); }, { once: true });
+      // Where A is going, not where it is: a seek made while B loads must not be undone.
+      b.addEventListener("loadeddata", () => { b.currentTime = timeOf(target); }, { once: true });
     }
     clip();
   }
